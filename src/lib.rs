@@ -1,0 +1,18 @@
+//! bleed finds the tests that bleed state into other tests.
+//!
+//! The pure parts (seeds, flip analysis, ddmin) know nothing of processes or files; `exec`,
+//! `store` and the runner adapters are the edges that do.
+
+pub mod cli;
+pub mod demo;
+pub mod error;
+pub mod exec;
+pub mod flips;
+pub mod hunt;
+pub mod interrupt;
+pub mod junit;
+pub mod outcome;
+pub mod runner;
+pub mod seed;
+pub mod store;
+pub mod template;

@@ -1,0 +1,27 @@
+use std::path::Path;
+
+use super::{Adapter, RunResults};
+use crate::error::Result;
+use crate::template::Template;
+
+pub struct Pytest;
+
+impl Adapter for Pytest {
+    fn name(&self) -> &'static str {
+        "pytest"
+    }
+    fn hunt_command(&self, user: &Template) -> Result<Template> {
+        Ok(user.clone())
+    }
+    fn replay_command(&self, hunt: &Template) -> Result<Template> {
+        Ok(hunt.clone())
+    }
+    fn read_results(&self, _report: &Path) -> RunResults {
+        RunResults::default()
+    }
+}
+impl Pytest {
+    pub fn recognises(_command: &str) -> bool {
+        false
+    }
+}
