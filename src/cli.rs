@@ -1,3 +1,302 @@
+//! Command-line parsing (raw flags) and dispatch to the jobs, with errors turned into exit codes.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::bisect::{self, Source, Verdict};
+use crate::error::{Error, ExitCode, Result};
+use crate::template::Template;
+use crate::{demo, flip_table, hunt, interrupt, repro, runner};
+
+#[derive(Parser)]
+#[command(
+    name = "bleed",
+    version,
+    about = "Find the tests that bleed state into other tests",
+    long_about = "Find the tests that bleed state into other tests.\n\n\
+        bleed runs your suite again and again under recorded seeds, reports the tests whose \
+        result flips with the order, and keeps every run under .bleed/ so nothing has to run twice.",
+    after_help = "Exit codes: 0 nothing order-dependent found, 1 flips found, 2 bad usage or input, \
+        3 the suite could not be run or read, 4 the store could not be read or written, 130 interrupted."
+)]
+struct Cli {
+    /// Where runs are recorded
+    #[arg(long, global = true, default_value = ".bleed", value_name = "DIR")]
+    store: PathBuf,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the suite under many seeds and report the tests whose result flips
+    Hunt(HuntArgs),
+    /// Find the minimal set of tests that make a victim fail, and a reproducer to paste
+    Bisect(BisectArgs),
+    /// Hunt and bisect on a built-in suite with planted order dependencies: no runner needed
+    Demo(DemoArgs),
+    /// List the runners bleed knows and what each supports
+    Runners,
+    /// The demo's tiny test runner (used by `bleed demo`)
+    #[command(hide = true)]
+    DemoRunner(demo::RunnerArgs),
+}
+
+#[derive(Args)]
+struct HuntArgs {
+    /// The suite command, run under `sh -c`. Placeholders: <seed>, <report>, <worker>,
+    /// <tests>, <tests-file> (also in the environment as BLEED_SEED, BLEED_REPORT, BLEED_WORKER)
+    #[arg(long, value_name = "TEMPLATE")]
+    cmd: String,
+
+    /// Runs in the hunt, counting those already recorded for the same command and master seed
+    #[arg(long, default_value_t = 20, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    runs: u64,
+
+    /// Runs at once; each gets its own <worker> number
+    #[arg(long, short = 'j', default_value_t = 1, value_name = "J", value_parser = clap::value_parser!(u64).range(1..=256))]
+    jobs: u64,
+
+    /// Master seed the run seeds derive from [default: the last hunt's of this command, else drawn]
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+
+    /// Kill a run (its whole process tree) after this long, e.g. 90s, 10m
+    #[arg(long, default_value = "30m", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    timeout: Duration,
+
+    /// Force a runner adapter instead of recognising it from the command
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(runner::names()))]
+    runner: Option<String>,
+
+    /// Print the result as one JSON document on stdout
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("source").args(["seed", "run", "order_file", "junit"])))]
+struct BisectArgs {
+    /// The test that fails, as the runner names it (pytest: its node id)
+    #[arg(long, value_name = "ID")]
+    victim: String,
+
+    /// The suite command, as for `hunt` [default: the command of the recorded run]
+    #[arg(long, value_name = "TEMPLATE")]
+    cmd: Option<String>,
+
+    /// The command that runs exactly <tests> (or <tests-file>) in order, writing <report>
+    /// [default: derived from --cmd by the runner adapter]
+    #[arg(long, value_name = "TEMPLATE")]
+    replay_cmd: Option<String>,
+
+    /// The failing order is the one of this seed: a recorded run, else one run of --cmd
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+
+    /// The failing order is that of this recorded run
+    #[arg(long, value_name = "ID")]
+    run: Option<String>,
+
+    /// The failing order, one test id a line, the victim included
+    #[arg(long, value_name = "FILE")]
+    order_file: Option<PathBuf>,
+
+    /// The failing order is the testcase order of this JUnit report (from CI, say)
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+
+    /// Repeat a probe that passes up to R more times before believing it
+    #[arg(long, default_value_t = 0, value_name = "R")]
+    retries: usize,
+
+    /// Probes at once
+    #[arg(long, short = 'j', default_value_t = 1, value_name = "J", value_parser = clap::value_parser!(u64).range(1..=256))]
+    jobs: u64,
+
+    /// Kill a probe (its whole process tree) after this long
+    #[arg(long, default_value = "30m", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    timeout: Duration,
+
+    /// Force a runner adapter instead of recognising it from the command
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(runner::names()))]
+    runner: Option<String>,
+
+    /// Don't look for cleaners once the polluters are known
+    #[arg(long)]
+    no_cleaners: bool,
+
+    /// Where to write repro.sh and REPORT.md [default: .bleed/repro/<victim>/]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// Print the result as one JSON document on stdout
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Runs in the demo hunt
+    #[arg(long, default_value_t = 40, value_name = "N")]
+    pub runs: u64,
+
+    /// Master seed of the demo hunt
+    #[arg(long, default_value_t = 19497, value_name = "N")]
+    pub seed: u64,
+}
+
+/// Runs bleed on the process arguments and returns the exit code.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::Usage as i32
+            } else {
+                0
+            };
+        }
+    };
+    match dispatch(cli) {
+        Ok(code) => code as i32,
+        Err(error) => {
+            eprintln!("bleed: error: {error}");
+            error.code as i32
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Hunt(args) => run_hunt(args, cli.store),
+        Command::Bisect(args) => run_bisect(args, cli.store),
+        Command::Demo(args) => demo::run(&args, &cli.store),
+        Command::Runners => {
+            print!("{}", runners_table());
+            Ok(ExitCode::Success)
+        }
+        Command::DemoRunner(args) => Ok(demo::run_suite(&args)),
+    }
+}
+
+fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
+    interrupt::install();
+    let settings = hunt::Settings {
+        template: Template::parse(&args.cmd)?,
+        runs: args.runs,
+        jobs: args.jobs as usize,
+        master_seed: args.seed,
+        timeout: Some(args.timeout),
+        runner: args.runner,
+        store,
+    };
+    let result = hunt::hunt(&settings)?;
+    if args.json {
+        let json = serde_json::to_string_pretty(&result)
+            .map_err(|e| Error::store(format!("cannot encode the result as JSON: {e}")))?;
+        println!("{json}");
+    } else {
+        print!("{}", flip_table::render(&result));
+    }
+    if result.interrupted {
+        return Err(Error::interrupted(format!(
+            "interrupted after {} new runs; what was recorded is kept. Resume with:\n    {}",
+            result.new_runs,
+            result.resume_command(settings.runs)
+        )));
+    }
+    Ok(if result.analysis.flips.is_empty() {
+        ExitCode::Success
+    } else {
+        ExitCode::NeedsAttention
+    })
+}
+
+fn run_bisect(args: BisectArgs, store: PathBuf) -> Result<ExitCode> {
+    interrupt::install();
+    let source = match (args.seed, args.run, args.order_file, args.junit) {
+        (Some(seed), ..) => Source::Seed(seed),
+        (_, Some(run), ..) => Source::Run(run),
+        (_, _, Some(file), _) => Source::OrderFile(file),
+        (.., Some(report)) => Source::Junit(report),
+        _ => Source::Latest,
+    };
+    let settings = bisect::Settings {
+        template: args.cmd.as_deref().map(Template::parse).transpose()?,
+        replay: args
+            .replay_cmd
+            .as_deref()
+            .map(Template::parse)
+            .transpose()?,
+        runner: args.runner,
+        victim: args.victim,
+        source,
+        retries: args.retries,
+        jobs: args.jobs as usize,
+        timeout: Some(args.timeout),
+        cleaners: !args.no_cleaners,
+        out: args.out,
+        store: store.clone(),
+    };
+    let result = match bisect::bisect(&settings)? {
+        bisect::Outcome::Done(result) => result,
+        bisect::Outcome::Interrupted(stopped) => {
+            let found = match stopped.smallest_failing {
+                Some(order) => format!(
+                    "the smallest order seen failing so far ({} tests):\n    {}",
+                    order.len(),
+                    order.join("\n    ")
+                ),
+                None => "no failing order was confirmed yet".to_string(),
+            };
+            return Err(Error::interrupted(format!(
+                "interrupted while bisecting {}; {found}\nRun the same command again to start over.",
+                stopped.victim
+            )));
+        }
+    };
+    let dir = settings
+        .out
+        .clone()
+        .unwrap_or_else(|| repro::default_dir(&store, &result.victim));
+    let project = std::env::current_dir()
+        .map_err(|e| Error::store(format!("cannot read the current directory: {e}")))?;
+    repro::write(&result, &dir, &project)?;
+    let written = result.reproducer.is_some().then_some(dir.as_path());
+    if args.json {
+        let json = serde_json::to_string_pretty(&result)
+            .map_err(|e| Error::store(format!("cannot encode the result as JSON: {e}")))?;
+        println!("{json}");
+    } else {
+        print!("{}", repro::render(&result, written));
+    }
+    Ok(match result.verdict {
+        Verdict::Polluted | Verdict::Brittle => ExitCode::Success,
+        Verdict::NotReproduced | Verdict::FailsAlone => ExitCode::NeedsAttention,
+    })
+}
+
+fn runners_table() -> String {
+    let mut out = String::new();
+    for adapter in runner::all() {
+        let can = adapter.capabilities();
+        out.push_str(&format!(
+            "{}\n  seeded order    {}\n  explicit order  {}\n  results         {}\n  test id         {}\n\n",
+            adapter.name(),
+            can.seeded_order,
+            can.explicit_order,
+            can.results,
+            can.selector
+        ));
+    }
+    out.push_str(
+        "bleed recognises the runner from the command (also behind bundle exec, npx, python3 -m);\n\
+         --runner NAME forces one.\n",
+    );
+    out
 }

@@ -1,1 +1,482 @@
+//! `bleed demo`: a hunt on a built-in suite, so a newcomer sees bleed work without installing
+//! any runner. The suite is run by bleed itself (the hidden `demo-runner` subcommand), one
+//! process per run, with state shared between tests in memory, as a real suite would.
 
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::Args;
+
+use crate::cli::DemoArgs;
+use crate::error::{Error, ExitCode, Result};
+use crate::template::Template;
+use crate::template::quote;
+use crate::{bisect, flip_table, hunt, interrupt, seed};
+
+#[derive(Args)]
+pub struct RunnerArgs {
+    /// Write a JUnit XML report here
+    #[arg(long, value_name = "FILE")]
+    report: PathBuf,
+    /// Shuffle the whole suite with this seed (ignored when tests are listed)
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Run the tests listed in this file, one id a line, in that order
+    #[arg(long, value_name = "FILE")]
+    tests_file: Option<PathBuf>,
+    /// Run these tests in this order
+    #[arg(value_name = "TEST")]
+    tests: Vec<String>,
+}
+
+/// What the demo's tests share, as a real suite shares globals, a database or a cache.
+#[derive(Default)]
+struct World {
+    currency_is_euro: bool,
+    prices_cached: bool,
+    taxes_cached: bool,
+    admin_logged_in: bool,
+    schema_migrated: bool,
+    users: Vec<String>,
+}
+
+type Check = fn(&mut World) -> std::result::Result<(), String>;
+
+/// The planted suite: (module, test, body). Ids are `module::test`, like the generic adapter's.
+const SUITE: &[(&str, &str, Check)] = &[
+    ("currency", "switch_to_euro", |w| {
+        w.currency_is_euro = true;
+        Ok(())
+    }),
+    ("checkout", "total_in_dollars", |w| {
+        if w.currency_is_euro {
+            Err("expected a total in USD, but the currency is still EUR".into())
+        } else {
+            Ok(())
+        }
+    }),
+    ("cache", "warm_prices", |w| {
+        w.prices_cached = true;
+        Ok(())
+    }),
+    ("cache", "warm_taxes", |w| {
+        w.taxes_cached = true;
+        Ok(())
+    }),
+    ("invoice", "renders_fresh_totals", |w| {
+        if w.prices_cached && w.taxes_cached {
+            Err("stale invoice: prices and taxes both came from the cache".into())
+        } else {
+            Ok(())
+        }
+    }),
+    ("session", "login_admin", |w| {
+        w.admin_logged_in = true;
+        Ok(())
+    }),
+    ("session", "logout", |w| {
+        w.admin_logged_in = false;
+        Ok(())
+    }),
+    ("permissions", "guest_cannot_delete", |w| {
+        if w.admin_logged_in {
+            Err("guest deleted a record: an admin session leaked".into())
+        } else {
+            Ok(())
+        }
+    }),
+    ("db", "migrate", |w| {
+        w.schema_migrated = true;
+        Ok(())
+    }),
+    ("orders", "list_orders", |w| {
+        if w.schema_migrated {
+            Ok(())
+        } else {
+            Err("no such table: orders".into())
+        }
+    }),
+    ("clock", "timer_resolution", |_| {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        if nanos.is_multiple_of(4) {
+            Err("timer fired 3ms late".into())
+        } else {
+            Ok(())
+        }
+    }),
+    ("users", "signup", |w| {
+        w.users.push("ada".into());
+        Ok(())
+    }),
+    ("users", "rename", |_| Ok(())),
+    ("search", "finds_by_name", |_| Ok(())),
+    ("search", "empty_query", |_| Ok(())),
+    ("mail", "formats_subject", |_| Ok(())),
+    ("mail", "queues_welcome", |_| Ok(())),
+];
+
+/// What a bisection of a planted victim should conclude: its verdict, its culprits (polluters
+/// or state-setters) and its cleaners, or `None` where only a verdict without culprits is right.
+type Expected = Option<(
+    bisect::Verdict,
+    &'static [&'static str],
+    &'static [&'static str],
+)>;
+
+/// The planted cases: victim, what was planted, and what its bisection should find.
+const PLANTED: &[(&str, &str, Expected)] = &[
+    (
+        "checkout::total_in_dollars",
+        "fails after currency::switch_to_euro",
+        Some((
+            bisect::Verdict::Polluted,
+            &["currency::switch_to_euro"],
+            &[],
+        )),
+    ),
+    (
+        "invoice::renders_fresh_totals",
+        "fails only after both cache::warm_prices and cache::warm_taxes",
+        Some((
+            bisect::Verdict::Polluted,
+            &["cache::warm_prices", "cache::warm_taxes"],
+            &[],
+        )),
+    ),
+    (
+        "permissions::guest_cannot_delete",
+        "fails after session::login_admin unless session::logout ran in between",
+        Some((
+            bisect::Verdict::Polluted,
+            &["session::login_admin"],
+            &["session::logout"],
+        )),
+    ),
+    (
+        "orders::list_orders",
+        "fails alone, passes after db::migrate",
+        Some((bisect::Verdict::Brittle, &["db::migrate"], &[])),
+    ),
+    (
+        "clock::timer_resolution",
+        "fails at random, whatever the order",
+        None,
+    ),
+];
+
+fn matches(found: &bisect::Bisection, expected: &Expected) -> bool {
+    fn sorted(tests: &[bisect::Located]) -> Vec<&str> {
+        let mut ids: Vec<&str> = tests.iter().map(|t| t.id.as_str()).collect();
+        ids.sort();
+        ids
+    }
+    let culprits = if found.verdict == bisect::Verdict::Brittle {
+        &found.state_setters
+    } else {
+        &found.polluters
+    };
+    match expected {
+        Some((verdict, wanted, cleaners)) => {
+            found.verdict == *verdict
+                && sorted(culprits) == *wanted
+                && sorted(&found.cleaners) == *cleaners
+        }
+        None => found.reproducer.is_none(),
+    }
+}
+
+fn id(module: &str, test: &str) -> String {
+    format!("{module}::{test}")
+}
+
+/// The hidden runner: runs the suite (or the listed tests) and writes a JUnit report.
+pub fn run_suite(args: &RunnerArgs) -> ExitCode {
+    match run_suite_checked(args) {
+        Ok(true) => ExitCode::Success,
+        Ok(false) => ExitCode::NeedsAttention,
+        Err(message) => {
+            eprintln!("demo-runner: {message}");
+            ExitCode::Usage
+        }
+    }
+}
+
+fn run_suite_checked(args: &RunnerArgs) -> std::result::Result<bool, String> {
+    let mut listed = args.tests.clone();
+    if let Some(file) = &args.tests_file {
+        let text =
+            fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        listed.extend(
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(String::from),
+        );
+    }
+    let order: Vec<usize> = if listed.is_empty() {
+        let mut all: Vec<usize> = (0..SUITE.len()).collect();
+        if let Some(seed) = args.seed {
+            seed::shuffle(&mut all, seed);
+        }
+        all
+    } else {
+        listed
+            .iter()
+            .map(|wanted| {
+                SUITE
+                    .iter()
+                    .position(|(module, test, _)| id(module, test) == *wanted)
+                    .ok_or_else(|| format!("no test named {wanted:?}"))
+            })
+            .collect::<std::result::Result<_, _>>()?
+    };
+    let mut world = World::default();
+    let mut xml = String::new();
+    let mut failures = 0;
+    for &index in &order {
+        let (module, test, check) = SUITE[index];
+        let started = std::time::Instant::now();
+        // A little work per test, so that durations in the report mean something.
+        std::thread::sleep(Duration::from_micros(500 + 250 * (index as u64 % 5)));
+        let outcome = check(&mut world);
+        let time = started.elapsed().as_secs_f64();
+        let _ = write!(
+            xml,
+            "  <testcase classname=\"{}\" name=\"{}\" time=\"{time:.6}\"",
+            escape(module),
+            escape(test)
+        );
+        match outcome {
+            Ok(()) => xml.push_str("/>\n"),
+            Err(message) => {
+                failures += 1;
+                let _ = write!(
+                    xml,
+                    ">\n    <failure message=\"{}\"/>\n  </testcase>\n",
+                    escape(&message)
+                );
+            }
+        }
+    }
+    let document = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"demo\" tests=\"{}\" failures=\"{failures}\">\n{xml}</testsuite>\n",
+        order.len()
+    );
+    fs::write(&args.report, document)
+        .map_err(|e| format!("cannot write {}: {e}", args.report.display()))?;
+    Ok(failures == 0)
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `bleed demo`: hunts on the planted suite in a temporary directory and explains the result.
+pub fn run(args: &DemoArgs, _store: &Path) -> Result<ExitCode> {
+    interrupt::install();
+    let workdir = tempfile::Builder::new()
+        .prefix("bleed-demo-")
+        .tempdir()
+        .map_err(|e| {
+            Error::store(format!(
+                "cannot create a temporary directory for the demo: {e}"
+            ))
+        })?;
+    let exe = std::env::current_exe().map_err(|e| {
+        Error::suite(format!(
+            "cannot find the bleed executable to run the demo suite: {e}"
+        ))
+    })?;
+    let command = format!(
+        "{} demo-runner --seed <seed> --report <report>",
+        quote(&exe.display().to_string())
+    );
+    println!(
+        "bleed demo: {} tests with planted order dependencies, {} runs under seeds derived from {}\n",
+        SUITE.len(),
+        args.runs,
+        args.seed
+    );
+    let settings = hunt::Settings {
+        template: Template::parse(&command)?,
+        runs: args.runs,
+        jobs: 2,
+        master_seed: Some(args.seed),
+        timeout: Some(Duration::from_secs(60)),
+        runner: Some("generic".to_string()),
+        store: workdir.path().join(".bleed"),
+    };
+    let result = hunt::hunt(&settings)?;
+    print!("{}", flip_table::render(&result));
+    if result.interrupted {
+        return Err(Error::interrupted("demo interrupted"));
+    }
+    let flipped: BTreeSet<&str> = result
+        .analysis
+        .flips
+        .iter()
+        .map(|f| f.test.as_str())
+        .collect();
+    let replay = format!(
+        "{} demo-runner --report <report> --tests-file <tests-file>",
+        quote(&exe.display().to_string())
+    );
+    println!(
+        "\nBisecting each flipping test (bleed bisect --victim TEST), from the latest run where it failed:\n"
+    );
+    let mut all_found = true;
+    for (victim, story, expected) in PLANTED {
+        if !flipped.contains(victim) {
+            all_found = false;
+            println!(
+                "  MISSED  {victim}: it never flipped in {} runs ({story})",
+                args.runs
+            );
+            continue;
+        }
+        let bisection = bisect::bisect(&bisect::Settings {
+            template: Some(settings.template.clone()),
+            replay: Some(Template::parse(&replay)?),
+            runner: Some("generic".to_string()),
+            victim: victim.to_string(),
+            source: bisect::Source::Latest,
+            retries: 1,
+            jobs: 2,
+            timeout: settings.timeout,
+            cleaners: true,
+            out: None,
+            store: settings.store.clone(),
+        })?;
+        let bisect::Outcome::Done(found) = bisection else {
+            return Err(Error::interrupted("demo interrupted"));
+        };
+        let right = matches(&found, expected);
+        all_found &= right;
+        let found_line = describe(&found);
+        println!(
+            "  {} {victim}\n      planted: {story}\n      found:   {found_line} ({} probes)",
+            if right { "found " } else { "WRONG " },
+            found.probes + found.cleaner_probes
+        );
+    }
+    println!(
+        "\nNext, on your own suite:\n  bleed hunt --cmd \"python3 -m pytest -q tests\" --runs 30 --jobs 2\n  \
+         bleed bisect --victim <a flipping test>"
+    );
+    Ok(if all_found {
+        ExitCode::Success
+    } else {
+        ExitCode::NeedsAttention
+    })
+}
+
+/// A bisection in one line.
+fn describe(found: &bisect::Bisection) -> String {
+    let names = |tests: &[bisect::Located]| {
+        tests
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    let mut line = match found.verdict {
+        bisect::Verdict::Polluted => format!("polluted by {}", names(&found.polluters)),
+        bisect::Verdict::Brittle => format!("brittle, needs {}", names(&found.state_setters)),
+        bisect::Verdict::NotReproduced => "not reproduced (non-deterministic)".to_string(),
+        bisect::Verdict::FailsAlone => "fails alone".to_string(),
+    };
+    if !found.cleaners.is_empty() {
+        line.push_str(&format!(", cleaned by {}", names(&found.cleaners)));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_listed(tests: &[&str]) -> Vec<(String, bool)> {
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("r.xml");
+        let args = RunnerArgs {
+            report: report.clone(),
+            seed: None,
+            tests_file: None,
+            tests: tests.iter().map(|t| t.to_string()).collect(),
+        };
+        run_suite_checked(&args).unwrap();
+        let parsed = crate::junit::read_path(&report);
+        assert!(parsed.problem.is_none(), "{:?}", parsed.problem);
+        parsed
+            .cases
+            .iter()
+            .map(|c| (crate::runner::Generic::case_id(c), c.outcome.is_pass()))
+            .collect()
+    }
+
+    fn victim_passes(tests: &[&str]) -> bool {
+        run_listed(tests).last().unwrap().1
+    }
+
+    #[test]
+    fn each_planted_case_behaves_as_documented() {
+        assert!(victim_passes(&["checkout::total_in_dollars"]));
+        assert!(!victim_passes(&[
+            "currency::switch_to_euro",
+            "checkout::total_in_dollars"
+        ]));
+        assert!(victim_passes(&[
+            "cache::warm_prices",
+            "invoice::renders_fresh_totals"
+        ]));
+        assert!(!victim_passes(&[
+            "cache::warm_taxes",
+            "cache::warm_prices",
+            "invoice::renders_fresh_totals"
+        ]));
+        assert!(!victim_passes(&[
+            "session::login_admin",
+            "permissions::guest_cannot_delete"
+        ]));
+        assert!(victim_passes(&[
+            "session::login_admin",
+            "session::logout",
+            "permissions::guest_cannot_delete"
+        ]));
+        assert!(!victim_passes(&["orders::list_orders"]));
+        assert!(victim_passes(&["db::migrate", "orders::list_orders"]));
+    }
+
+    #[test]
+    fn listed_tests_run_in_the_order_given_and_unknown_ones_are_refused() {
+        let ran: Vec<String> = run_listed(&["mail::queues_welcome", "users::signup"])
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(ran, vec!["mail::queues_welcome", "users::signup"]);
+        let dir = tempfile::tempdir().unwrap();
+        let args = RunnerArgs {
+            report: dir.path().join("r.xml"),
+            seed: None,
+            tests_file: None,
+            tests: vec!["nope".into()],
+        };
+        assert!(run_suite_checked(&args).unwrap_err().contains("nope"));
+    }
+
+    #[test]
+    fn every_planted_victim_is_in_the_suite() {
+        let ids: Vec<String> = SUITE.iter().map(|(m, t, _)| id(m, t)).collect();
+        for (victim, _, _) in PLANTED {
+            assert!(ids.contains(&victim.to_string()), "{victim}");
+        }
+    }
+}

@@ -4,10 +4,11 @@ use std::fmt;
 /// Keep `docs/exit-codes.md` in step with this list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitCode {
-    /// The job finished and found nothing to report (a hunt with no flips).
-    Clean = 0,
-    /// The job finished and found order-dependent tests.
-    Found = 1,
+    /// The job finished: a hunt found no flip; a bisection named the culprits.
+    Success = 0,
+    /// The job finished with something to look at: a hunt found flips; a bisection could not
+    /// name culprits (the failure did not come back, or the victim fails alone).
+    NeedsAttention = 1,
     /// The command line or an input file is wrong: nothing was run.
     Usage = 2,
     /// The suite could not be run or its report could not be read.

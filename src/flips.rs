@@ -1,1 +1,219 @@
+//! Flip analysis: which tests passed in some runs and failed in others. Pure: runs in, table out.
 
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::outcome::TestResult;
+
+/// One test's record over a hunt.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Flip {
+    pub test: String,
+    pub failed: usize,
+    pub passed: usize,
+    /// Seeds of the runs where it failed, in the order the runs were given.
+    pub failed_seeds: Vec<u64>,
+    pub passed_seeds: Vec<u64>,
+    pub mean_pass_seconds: Option<f64>,
+    pub mean_fail_seconds: Option<f64>,
+    /// The first line of its most frequent failure message.
+    pub message: Option<String>,
+}
+
+impl Flip {
+    pub fn fail_rate(&self) -> f64 {
+        self.failed as f64 / (self.failed + self.passed) as f64
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Analysis {
+    /// Most failing first.
+    pub flips: Vec<Flip>,
+    /// Tests that failed in every run that ran them: broken, not order-dependent.
+    pub always_failing: Vec<String>,
+    /// How many distinct tests were seen.
+    pub tests: usize,
+}
+
+#[derive(Default)]
+struct Tally {
+    failed_seeds: Vec<u64>,
+    passed_seeds: Vec<u64>,
+    pass_seconds: Vec<f64>,
+    fail_seconds: Vec<f64>,
+    messages: BTreeMap<String, usize>,
+}
+
+/// Analyses complete runs, each given as its seed and its results. Skipped results count as
+/// neither pass nor fail.
+pub fn analyse<'a>(runs: impl IntoIterator<Item = (u64, &'a [TestResult])>) -> Analysis {
+    let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
+    for (seed, results) in runs {
+        for result in results {
+            let tally = tallies.entry(result.id.as_str()).or_default();
+            if result.outcome.is_failure() {
+                tally.failed_seeds.push(seed);
+                tally.fail_seconds.extend(result.duration);
+                if let Some(message) = &result.message {
+                    *tally.messages.entry(message.clone()).or_default() += 1;
+                }
+            } else if result.outcome.is_pass() {
+                tally.passed_seeds.push(seed);
+                tally.pass_seconds.extend(result.duration);
+            }
+        }
+    }
+    let mut analysis = Analysis {
+        tests: tallies.len(),
+        ..Analysis::default()
+    };
+    for (test, tally) in tallies {
+        match (tally.failed_seeds.is_empty(), tally.passed_seeds.is_empty()) {
+            (false, false) => analysis.flips.push(Flip {
+                test: test.to_string(),
+                failed: tally.failed_seeds.len(),
+                passed: tally.passed_seeds.len(),
+                mean_pass_seconds: mean(&tally.pass_seconds),
+                mean_fail_seconds: mean(&tally.fail_seconds),
+                message: most_frequent(&tally.messages),
+                failed_seeds: tally.failed_seeds,
+                passed_seeds: tally.passed_seeds,
+            }),
+            (false, true) => analysis.always_failing.push(test.to_string()),
+            _ => {}
+        }
+    }
+    analysis.flips.sort_by(|a, b| {
+        b.fail_rate()
+            .total_cmp(&a.fail_rate())
+            .then(b.failed.cmp(&a.failed))
+            .then(a.test.cmp(&b.test))
+    });
+    analysis
+}
+
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+fn most_frequent(messages: &BTreeMap<String, usize>) -> Option<String> {
+    // Ties go to the alphabetically first message so the output is stable between calls.
+    let mut best: Option<(&String, usize)> = None;
+    for (message, &count) in messages {
+        if best.is_none_or(|(_, most)| count > most) {
+            best = Some((message, count));
+        }
+    }
+    best.map(|(message, _)| message.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Outcome;
+
+    fn result(id: &str, outcome: Outcome, seconds: f64, message: Option<&str>) -> TestResult {
+        TestResult {
+            id: id.into(),
+            outcome,
+            duration: Some(seconds),
+            message: message.map(String::from),
+            file: None,
+            line: None,
+        }
+    }
+
+    #[test]
+    fn finds_the_tests_whose_result_flips_with_the_seed() {
+        use Outcome::*;
+        let runs = [
+            (
+                11,
+                vec![
+                    result("a", Passed, 1.0, None),
+                    result("v", Failed, 3.0, Some("E: x")),
+                    result("s", Skipped, 0.0, None),
+                ],
+            ),
+            (
+                12,
+                vec![
+                    result("v", Passed, 1.0, None),
+                    result("a", Passed, 3.0, None),
+                    result("broken", Errored, 1.0, Some("boom")),
+                ],
+            ),
+            (
+                13,
+                vec![
+                    result("v", Failed, 5.0, Some("E: x")),
+                    result("broken", Failed, 1.0, None),
+                ],
+            ),
+            (14, vec![result("v", Flaky, 1.0, Some("E: y"))]),
+        ];
+        let analysis = analyse(
+            runs.iter()
+                .map(|(seed, results)| (*seed, results.as_slice())),
+        );
+        assert_eq!(analysis.tests, 4);
+        assert_eq!(analysis.always_failing, vec!["broken".to_string()]);
+        assert_eq!(
+            analysis.flips,
+            vec![Flip {
+                test: "v".into(),
+                failed: 3,
+                passed: 1,
+                failed_seeds: vec![11, 13, 14],
+                passed_seeds: vec![12],
+                mean_pass_seconds: Some(1.0),
+                mean_fail_seconds: Some(3.0),
+                message: Some("E: x".into()),
+            }]
+        );
+    }
+
+    #[test]
+    fn most_failing_come_first_and_ties_are_stable() {
+        use Outcome::*;
+        let runs = [
+            (
+                1,
+                vec![
+                    result("b", Failed, 0.0, None),
+                    result("a", Failed, 0.0, None),
+                    result("c", Failed, 0.0, None),
+                ],
+            ),
+            (
+                2,
+                vec![
+                    result("b", Passed, 0.0, None),
+                    result("a", Passed, 0.0, None),
+                    result("c", Failed, 0.0, None),
+                ],
+            ),
+            (
+                3,
+                vec![
+                    result("b", Passed, 0.0, None),
+                    result("a", Passed, 0.0, None),
+                    result("c", Passed, 0.0, None),
+                ],
+            ),
+        ];
+        let analysis = analyse(
+            runs.iter()
+                .map(|(seed, results)| (*seed, results.as_slice())),
+        );
+        let order: Vec<&str> = analysis.flips.iter().map(|f| f.test.as_str()).collect();
+        assert_eq!(order, vec!["c", "a", "b"]);
+    }
+
+    #[test]
+    fn no_runs_means_no_flips() {
+        assert_eq!(analyse(std::iter::empty()), Analysis::default());
+    }
+}

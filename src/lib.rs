@@ -3,15 +3,21 @@
 //! The pure parts (seeds, flip analysis, ddmin) know nothing of processes or files; `exec`,
 //! `store` and the runner adapters are the edges that do.
 
+pub mod bisect;
 pub mod cli;
+pub mod ddmin;
 pub mod demo;
 pub mod error;
 pub mod exec;
+pub mod flip_table;
 pub mod flips;
 pub mod hunt;
 pub mod interrupt;
 pub mod junit;
 pub mod outcome;
+pub mod rank;
+pub mod repro;
+pub mod run;
 pub mod runner;
 pub mod seed;
 pub mod store;

@@ -1,1 +1,388 @@
+//! The store under `.bleed/`: append-only JSON lines, one record a line.
+//!
+//! A record is written with one `write` under an exclusive `flock`, then synced, so parallel
+//! workers and concurrent bleed processes never interleave lines. A crash can still leave a
+//! torn last line; readers skip it with a warning, and the next append starts a fresh line.
 
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::fd::{AsRawFd, RawFd};
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::outcome::TestResult;
+
+/// Bumped when a record changes incompatibly; older bleeds skip newer records with a warning.
+pub const SCHEMA: u32 = 1;
+
+const RUNS_FILE: &str = "runs.jsonl";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// The report was read whole.
+    Ok,
+    /// The run ended but its report was missing, truncated or unreadable.
+    Broken,
+    /// Killed after `--timeout`.
+    Timeout,
+}
+
+/// One run of the suite, as recorded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub schema: u32,
+    pub id: String,
+    /// The command template as the user gave it: with `master_seed`, it names the hunt.
+    pub template: String,
+    pub runner: String,
+    /// Set for the runs of a hunt.
+    pub master_seed: Option<u64>,
+    /// Position in the hunt's seed sequence.
+    pub index: Option<u64>,
+    /// Absent for a probe, which replays an explicit order.
+    pub seed: Option<u64>,
+    /// The command exactly as it ran under `sh -c`.
+    pub command: String,
+    pub worker: usize,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub wall_seconds: f64,
+    pub exit_code: Option<i32>,
+    pub status: RunStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// The run's output, relative to the store.
+    pub log: String,
+    /// In execution order.
+    pub results: Vec<TestResult>,
+}
+
+/// Records read back, with a line of warning for each one that had to be skipped.
+#[derive(Debug)]
+pub struct Loaded<T> {
+    pub records: Vec<T>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `root`, made absolute so that commands which
+    /// change directory still write their reports into it.
+    pub fn open(root: &Path) -> Result<Store> {
+        for dir in [root.to_path_buf(), root.join("logs"), root.join("reports")] {
+            fs::create_dir_all(&dir).map_err(|e| {
+                Error::store(format!(
+                    "cannot create the store directory {}: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+        let root = fs::canonicalize(root)
+            .map_err(|e| Error::store(format!("cannot resolve {}: {e}", root.display())))?;
+        Ok(Store { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn log_path(&self, run_id: &str) -> PathBuf {
+        self.root.join("logs").join(format!("{run_id}.log"))
+    }
+
+    pub fn report_path(&self, run_id: &str) -> PathBuf {
+        self.root.join("reports").join(format!("{run_id}.xml"))
+    }
+
+    /// The store-relative form of a path inside it, for records that survive a moved checkout.
+    /// Writes an explicit order, one test id a line, for `<tests-file>`.
+    pub fn write_order(&self, run_id: &str, tests: &[String]) -> Result<PathBuf> {
+        let dir = self.root.join("orders");
+        let path = dir.join(format!("{run_id}.txt"));
+        let mut text = tests.join("\n");
+        text.push('\n');
+        fs::create_dir_all(&dir)
+            .and_then(|()| fs::write(&path, text))
+            .map_err(|e| {
+                Error::store(format!(
+                    "cannot write the test order {}: {e}",
+                    path.display()
+                ))
+            })?;
+        Ok(path)
+    }
+
+    pub fn relative(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    }
+
+    pub fn append_run(&self, record: &RunRecord) -> Result<()> {
+        append_record(&self.root.join(RUNS_FILE), record)
+    }
+
+    pub fn load_runs(&self) -> Result<Loaded<RunRecord>> {
+        load_records(&self.root.join(RUNS_FILE))
+    }
+}
+
+/// Appends one record as one line. Public to the crate so later record kinds share it.
+pub(crate) fn append_record<T: Serialize>(path: &Path, record: &T) -> Result<()> {
+    let mut line = serde_json::to_string(record).map_err(|e| {
+        Error::store(format!(
+            "cannot encode a record for {}: {e}",
+            path.display()
+        ))
+    })?;
+    line.push('\n');
+    let fail =
+        |e: std::io::Error| Error::store(format!("cannot append to {}: {e}", path.display()));
+    let mut file = OpenOptions::new()
+        .create(true)
+        .read(true)
+        .append(true)
+        .open(path)
+        .map_err(fail)?;
+    let _lock = FileLock::exclusive(&file).map_err(fail)?;
+    if !ends_with_newline(&mut file).map_err(fail)? {
+        line.insert(0, '\n');
+    }
+    file.write_all(line.as_bytes()).map_err(fail)?;
+    file.sync_data().map_err(fail)
+}
+
+/// Reads every record, skipping (with a warning) torn, corrupt and newer-schema lines.
+pub(crate) fn load_records<T: DeserializeOwned>(path: &Path) -> Result<Loaded<T>> {
+    let mut loaded = Loaded {
+        records: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(loaded),
+        Err(e) => return Err(Error::store(format!("cannot read {}: {e}", path.display()))),
+    };
+    let mut reader = BufReader::new(file);
+    let mut bytes = Vec::new();
+    let mut number = 0;
+    loop {
+        bytes.clear();
+        let read = reader
+            .read_until(b'\n', &mut bytes)
+            .map_err(|e| Error::store(format!("cannot read {}: {e}", path.display())))?;
+        if read == 0 {
+            break;
+        }
+        number += 1;
+        let complete = bytes.last() == Some(&b'\n');
+        let text = String::from_utf8_lossy(&bytes);
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        match decode::<T>(text) {
+            Ok(record) => loaded.records.push(record),
+            Err(why) => {
+                let place = if complete {
+                    "line"
+                } else {
+                    "torn last line (a crash mid-write?)"
+                };
+                loaded.warnings.push(format!(
+                    "{}: skipped {place} {number}: {why}",
+                    path.display()
+                ));
+            }
+        }
+    }
+    Ok(loaded)
+}
+
+fn decode<T: DeserializeOwned>(text: &str) -> std::result::Result<T, String> {
+    #[derive(Deserialize)]
+    struct Version {
+        schema: u32,
+    }
+    let version: Version = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    if version.schema > SCHEMA {
+        return Err(format!(
+            "written by a newer bleed (schema {})",
+            version.schema
+        ));
+    }
+    serde_json::from_str(text).map_err(|e| e.to_string())
+}
+
+fn ends_with_newline(file: &mut File) -> std::io::Result<bool> {
+    let length = file.seek(SeekFrom::End(0))?;
+    if length == 0 {
+        return Ok(true);
+    }
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] == b'\n')
+}
+
+/// An exclusive advisory lock, released when dropped (or when the process dies). Declared
+/// after the file it locks, so it is dropped first.
+struct FileLock {
+    fd: RawFd,
+}
+
+impl FileLock {
+    fn exclusive(file: &File) -> std::io::Result<FileLock> {
+        let fd = file.as_raw_fd();
+        // SAFETY: flock only reads the descriptor, which the caller keeps open for the lock's life.
+        if unsafe { libc::flock(fd, libc::LOCK_EX) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(FileLock { fd })
+    }
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        // SAFETY: as above; unlocking a descriptor we hold cannot corrupt anything.
+        unsafe { libc::flock(self.fd, libc::LOCK_UN) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Outcome;
+
+    fn record(index: u64) -> RunRecord {
+        RunRecord {
+            schema: SCHEMA,
+            id: format!("abc-{index}"),
+            template: "pytest --seed <seed>".into(),
+            runner: "pytest".into(),
+            master_seed: Some(7),
+            index: Some(index),
+            seed: Some(1000 + index),
+            command: format!("pytest --seed {}", 1000 + index),
+            worker: 1,
+            started_at: "2026-11-22T00:00:00Z".into(),
+            wall_seconds: 1.5,
+            exit_code: Some(1),
+            status: RunStatus::Ok,
+            problem: None,
+            log: format!("logs/abc-{index}.log"),
+            results: vec![TestResult {
+                id: "it's \"quoted\" $(x)\n".into(),
+                outcome: Outcome::Failed,
+                duration: Some(0.25),
+                message: Some("boom".into()),
+                file: None,
+                line: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn records_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join(".bleed")).unwrap();
+        store.append_run(&record(0)).unwrap();
+        store.append_run(&record(1)).unwrap();
+        let loaded = store.load_runs().unwrap();
+        assert_eq!(loaded.records, vec![record(0), record(1)]);
+        assert!(loaded.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_torn_last_line_is_skipped_and_the_next_append_starts_a_new_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.append_run(&record(0)).unwrap();
+        let full = serde_json::to_string(&record(1)).unwrap();
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(dir.path().join(RUNS_FILE))
+            .unwrap();
+        file.write_all(&full.as_bytes()[..full.len() / 2]).unwrap();
+        drop(file);
+
+        let loaded = store.load_runs().unwrap();
+        assert_eq!(loaded.records, vec![record(0)]);
+        assert_eq!(loaded.warnings.len(), 1);
+        assert!(
+            loaded.warnings[0].contains("torn last line"),
+            "{}",
+            loaded.warnings[0]
+        );
+
+        store.append_run(&record(2)).unwrap();
+        let loaded = store.load_runs().unwrap();
+        assert_eq!(loaded.records, vec![record(0), record(2)]);
+        assert_eq!(loaded.warnings.len(), 1, "only the torn line is lost");
+    }
+
+    #[test]
+    fn newer_schemas_and_garbage_are_skipped_with_warnings() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut newer = serde_json::to_value(record(0)).unwrap();
+        newer["schema"] = serde_json::json!(SCHEMA + 1);
+        fs::write(
+            dir.path().join(RUNS_FILE),
+            format!(
+                "{newer}\nnot json\n\n{}\n",
+                serde_json::to_string(&record(3)).unwrap()
+            ),
+        )
+        .unwrap();
+        let loaded = store.load_runs().unwrap();
+        assert_eq!(loaded.records, vec![record(3)]);
+        assert_eq!(loaded.warnings.len(), 2);
+        assert!(loaded.warnings[0].contains("newer bleed"));
+    }
+
+    #[test]
+    fn a_missing_store_file_reads_as_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let loaded = store.load_runs().unwrap();
+        assert!(loaded.records.is_empty() && loaded.warnings.is_empty());
+    }
+
+    #[test]
+    fn concurrent_appends_never_interleave() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut big = record(0);
+        big.results = (0..2_000).map(|_| record(0).results[0].clone()).collect();
+        std::thread::scope(|scope| {
+            for thread in 0..8u64 {
+                let (store, big) = (store.clone(), big.clone());
+                scope.spawn(move || {
+                    for i in 0..25 {
+                        let mut own = big.clone();
+                        own.index = Some(thread * 100 + i);
+                        store.append_run(&own).unwrap();
+                    }
+                });
+            }
+        });
+        let loaded = store.load_runs().unwrap();
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        let mut indexes: Vec<u64> = loaded.records.iter().filter_map(|r| r.index).collect();
+        indexes.sort();
+        let expected: Vec<u64> = (0..8)
+            .flat_map(|t| (0..25).map(move |i| t * 100 + i))
+            .collect();
+        assert_eq!(indexes, expected);
+    }
+}

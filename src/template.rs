@@ -127,13 +127,9 @@ impl Template {
                 Placeholder::Worker => values.worker.map(|w| w.to_string()),
                 Placeholder::Report => values.report.map(quote_path),
                 Placeholder::TestsFile => values.tests_file.map(quote_path),
-                Placeholder::Tests => values.tests.map(|tests| {
-                    tests
-                        .iter()
-                        .map(|t| shell_words::quote(t).into_owned())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                }),
+                Placeholder::Tests => values
+                    .tests
+                    .map(|tests| tests.iter().map(|t| quote(t)).collect::<Vec<_>>().join(" ")),
             };
             let value = value.ok_or_else(|| {
                 Error::usage(format!(
@@ -148,7 +144,42 @@ impl Template {
 }
 
 fn quote_path(path: &Path) -> String {
-    shell_words::quote(&path.display().to_string()).into_owned()
+    quote(&path.display().to_string())
+}
+
+/// Quotes a word for `sh` only when it needs it, so commands shown to the user stay readable:
+/// `--junitxml=/tmp/r.xml` is left alone, `it's` becomes `'it'\''s'`.
+pub fn quote(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// Joins words back into a command, quoting each but leaving placeholders as they are.
+pub fn join_keeping_placeholders(words: &[String]) -> String {
+    let quote_word = |word: &String| {
+        let mut out = String::new();
+        let mut rest = word.as_str();
+        while let Some((start, placeholder)) = Placeholder::ALL
+            .iter()
+            .filter_map(|p| rest.find(p.token()).map(|at| (at, *p)))
+            .min_by_key(|(at, _)| *at)
+        {
+            if start > 0 {
+                out.push_str(&quote(&rest[..start]));
+            }
+            out.push_str(placeholder.token());
+            rest = &rest[start + placeholder.token().len()..];
+        }
+        if !rest.is_empty() || out.is_empty() {
+            out.push_str(&quote(rest));
+        }
+        out
+    };
+    words.iter().map(quote_word).collect::<Vec<_>>().join(" ")
 }
 
 /// The words written as `<word>` in a command: candidates for placeholders.
@@ -287,6 +318,37 @@ mod tests {
         ] {
             assert!(Template::parse(text).is_ok(), "{text}");
         }
+    }
+
+    #[test]
+    fn words_are_quoted_only_when_needed_and_placeholders_survive_joining() {
+        assert_eq!(quote("--junitxml=/tmp/r.xml"), "--junitxml=/tmp/r.xml");
+        assert_eq!(quote(""), "''");
+        assert_eq!(quote("~/x"), "'~/x'");
+        assert_eq!(quote("it's"), "'it'\\''s'");
+        let words: Vec<String> = [
+            "pytest",
+            "--junitxml=<report>",
+            "-k",
+            "not slow",
+            "@<tests-file>",
+            "a b<seed>c",
+        ]
+        .map(String::from)
+        .into();
+        assert_eq!(
+            join_keeping_placeholders(&words),
+            "pytest --junitxml=<report> -k 'not slow' @<tests-file> 'a b'<seed>c"
+        );
+        let output = Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf '[%s]' {}", quote(HOSTILE)))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(output.stdout).unwrap(),
+            format!("[{HOSTILE}]")
+        );
     }
 
     #[test]

@@ -4,17 +4,28 @@
 //! the command that replays an explicit order, and reads the runner's report into results in
 //! execution order. Everything runner-specific lives in one file per runner.
 
+mod cucumber;
 mod generic;
+mod gotest;
+mod jest;
+mod mocha;
 mod pytest;
+mod rspec;
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::junit::{self, Case};
 use crate::outcome::TestResult;
-use crate::template::Template;
+use crate::template::{Placeholder, Template, Values, quote};
 
+pub use cucumber::Cucumber;
 pub use generic::Generic;
+pub use gotest::GoTest;
+pub use jest::Jest;
+pub use mocha::Mocha;
 pub use pytest::Pytest;
+pub use rspec::Rspec;
 
 /// What a finished run's report said.
 #[derive(Debug, Default)]
@@ -25,8 +36,74 @@ pub struct RunResults {
     pub problem: Option<String>,
 }
 
+/// What a runner can do, for `bleed runners` and the docs.
+pub struct Capabilities {
+    /// How a hunt varies the order.
+    pub seeded_order: &'static str,
+    /// How a probe imposes an explicit order, and at what granularity.
+    pub explicit_order: &'static str,
+    /// Where ordered results come from.
+    pub results: &'static str,
+    /// What a test id looks like.
+    pub selector: &'static str,
+}
+
+/// A command with its wrappers (`bundle exec`, `npx`, `python3 -m`, `env X=1`, …) seen through:
+/// `program` is the runner itself and `words[args..]` its arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invocation {
+    pub words: Vec<String>,
+    pub program: String,
+    /// Index in `words` of the program's first argument.
+    pub args: usize,
+}
+
+impl Invocation {
+    /// None for commands that are not one simple command (pipes, `&&`) or cannot be split.
+    pub fn parse(command: &str) -> Option<Invocation> {
+        if !accepts_appended_args(command) {
+            return None;
+        }
+        let words = shell_words::split(command).ok()?;
+        let mut at = 0;
+        loop {
+            let word = words.get(at)?;
+            let base = word.rsplit('/').next().unwrap_or(word);
+            let next = words.get(at + 1).map(String::as_str);
+            let is_assignment = word.contains('=') && !word.starts_with(['-', '=']);
+            match base {
+                _ if is_assignment => at += 1,
+                "env" | "time" | "nice" | "npx" | "bunx" | "exec" => at += 1,
+                "bundle" | "pnpm" | "poetry" | "uv" | "pipenv" | "hatch" | "pdm" | "npm"
+                    if matches!(next, Some("exec" | "run")) =>
+                {
+                    at += 2
+                }
+                "yarn" | "pnpm" => at += 1,
+                _ if base.starts_with("python") && next == Some("-m") => {
+                    let module = words.get(at + 2)?.clone();
+                    return Some(Invocation { words, program: module, args: at + 3 });
+                }
+                _ => {
+                    let program = base.to_string();
+                    return Some(Invocation { words, program, args: at + 1 });
+                }
+            }
+        }
+    }
+
+    pub fn arguments(&self) -> &[String] {
+        &self.words[self.args..]
+    }
+}
+
 pub trait Adapter: Send + Sync {
     fn name(&self) -> &'static str;
+
+    /// Whether this adapter is the one for a command, judged on the runner behind its wrappers.
+    fn recognises(&self, invocation: &Invocation) -> bool;
+
+    fn capabilities(&self) -> Capabilities;
 
     /// The command a hunt runs: the user's, completed with the options this runner needs.
     /// Refuses, with a corrected example, a command from which no results could be read or
@@ -34,27 +111,178 @@ pub trait Adapter: Send + Sync {
     fn hunt_command(&self, user: &Template) -> Result<Template>;
 
     /// The command that runs exactly the tests in `<tests>` (or `<tests-file>`) in the order
-    /// given, derived from the hunt command.
+    /// given, derived from the hunt command. It may use `<seed>`: probes then run under the
+    /// seed of the failing run (for runners that keep a subset's relative order under a seed,
+    /// like go test's `-shuffle` with a `-run` filter).
     fn replay_command(&self, hunt: &Template) -> Result<Template>;
 
     /// Reads the report a run left at `report`.
     fn read_results(&self, report: &Path) -> RunResults;
+
+    /// A command a person can paste to run exactly `order`, without bleed. The default keeps
+    /// the replay command whole, sending its report to a scratch file.
+    fn reproducer(&self, replay: &Template, order: &[String], seed: Option<u64>) -> Result<String> {
+        let scratch = Path::new("/tmp/bleed-order.txt");
+        let values = Values {
+            seed,
+            tests: Some(order),
+            tests_file: Some(scratch),
+            report: Some(Path::new("/tmp/bleed-report.xml")),
+            worker: Some(1),
+        };
+        let command = replay.render(&values)?;
+        if !replay.has(Placeholder::TestsFile) {
+            return Ok(command);
+        }
+        let lines: Vec<String> = order.iter().map(|test| quote(test)).collect();
+        Ok(format!("printf '%s\\n' {} > {} && {command}", lines.join(" "), scratch.display()))
+    }
+
+    /// The command that prints the runner's version, for bug reports.
+    fn version_command(&self, _hunt: &Template) -> Option<String> {
+        None
+    }
+
+    /// True when `candidate` cannot leave state behind for `victim` because the runner keeps
+    /// them apart (separate processes or module registries): bisecting skips such candidates.
+    fn isolated(&self, _candidate: &str, _victim: &str) -> bool {
+        false
+    }
+
+    /// For runners with no seeded order of their own: bleed shuffles these groups of test ids
+    /// (each group keeps its inner order, e.g. a file's tests in definition order) and runs the
+    /// result through the replay command. `natural` is a run in the runner's own order.
+    fn shuffle_units(&self, _natural: &[TestResult]) -> Option<Vec<Vec<String>>> {
+        None
+    }
 }
 
-/// The adapter names `--runner` accepts.
-pub const NAMES: [&str; 2] = ["generic", "pytest"];
+/// Every adapter, in the order they are tried on a command; the generic one last.
+pub fn all() -> Vec<Box<dyn Adapter>> {
+    vec![
+        Box::new(Pytest),
+        Box::new(Cucumber),
+        Box::new(Rspec),
+        Box::new(Jest),
+        Box::new(GoTest),
+        Box::new(Mocha),
+        Box::new(Generic),
+    ]
+}
+
+/// The names `--runner` accepts.
+pub fn names() -> Vec<&'static str> {
+    all().iter().map(|adapter| adapter.name()).collect()
+}
 
 /// The adapter for a command: the one named by `--runner`, else the one recognised from the
 /// command, else the generic one.
 pub fn select(command: &str, forced: Option<&str>) -> Result<Box<dyn Adapter>> {
-    match forced {
-        Some("generic") => Ok(Box::new(Generic)),
-        Some("pytest") => Ok(Box::new(Pytest)),
-        Some(other) => Err(Error::usage(format!(
-            "unknown runner '{other}': use one of {}",
-            NAMES.join(", ")
-        ))),
-        None if Pytest::recognises(command) => Ok(Box::new(Pytest)),
-        None => Ok(Box::new(Generic)),
+    let mut adapters = all();
+    if let Some(name) = forced {
+        let Some(position) = adapters.iter().position(|a| a.name() == name) else {
+            let names: Vec<&str> = adapters.iter().map(|a| a.name()).collect();
+            return Err(Error::usage(format!(
+                "unknown runner '{name}': use one of {} (see bleed runners)",
+                names.join(", ")
+            )));
+        };
+        return Ok(adapters.swap_remove(position));
+    }
+    let generic = adapters.len() - 1;
+    let position = Invocation::parse(command)
+        .and_then(|invocation| adapters.iter().position(|a| a.recognises(&invocation)))
+        .unwrap_or(generic);
+    Ok(adapters.swap_remove(position))
+}
+
+/// Reads a JUnit report into results, naming each case with the adapter's `id`.
+fn results_from_junit(report: &Path, id: impl Fn(&Case) -> String) -> RunResults {
+    let parsed = junit::read_path(report);
+    let results = parsed
+        .cases
+        .iter()
+        .map(|case| TestResult {
+            id: id(case),
+            outcome: case.outcome,
+            duration: case.time,
+            message: case.message.clone(),
+            file: case.file.clone(),
+            line: case.line,
+        })
+        .collect();
+    RunResults {
+        results,
+        problem: parsed.problem,
+    }
+}
+
+/// Whether appending arguments to the command reaches the runner: not so after a pipe, a
+/// `&&`, a `;` or a redirection, where bleed asks for explicit placeholders instead.
+fn accepts_appended_args(command: &str) -> bool {
+    let mut command = command.to_string();
+    for placeholder in Placeholder::ALL {
+        command = command.replace(placeholder.token(), "_");
+    }
+    let mut quote = None;
+    let mut escaped = false;
+    for c in command.chars() {
+        match (quote, c) {
+            _ if escaped => escaped = false,
+            (Some('\''), '\'') => quote = None,
+            (Some('\''), _) => {}
+            (_, '\\') => escaped = true,
+            (Some('"'), '"') => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '|' | ';' | '&' | '>' | '#' | '\n') => return false,
+            (None, _) => {}
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appended_args_reach_simple_commands_only() {
+        for simple in [
+            "pytest tests",
+            "python3 -m pytest -k 'a|b' \"x;y\"",
+            "bundle exec rspec --seed <seed>",
+        ] {
+            assert!(accepts_appended_args(simple), "{simple}");
+        }
+        for compound in [
+            "pytest tests | tee log",
+            "cd x && pytest",
+            "pytest; echo",
+            "pytest > out",
+            "pytest # note",
+        ] {
+            assert!(!accepts_appended_args(compound), "{compound}");
+        }
+    }
+
+    #[test]
+    fn pytest_is_recognised_and_others_are_generic() {
+        assert_eq!(
+            select("python3 -m pytest -q tests", None).unwrap().name(),
+            "pytest"
+        );
+        assert_eq!(
+            select("mytool --seed <seed>", None).unwrap().name(),
+            "generic"
+        );
+        assert_eq!(
+            select("python3 -m pytest", Some("generic")).unwrap().name(),
+            "generic"
+        );
+        let Err(unknown) = select("x", Some("nose")) else {
+            panic!("an unknown runner was accepted")
+        };
+        assert!(unknown.message.contains("pytest"), "{}", unknown.message);
     }
 }

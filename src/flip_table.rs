@@ -1,0 +1,148 @@
+//! The hunt's result as a terminal table.
+
+use std::fmt::Write;
+
+use crate::hunt::Hunt;
+
+pub fn render(hunt: &Hunt) -> String {
+    let mut out = String::new();
+    let runs = hunt.runs;
+    let mut health = format!("{} ok", runs.ok);
+    if runs.broken > 0 {
+        let _ = write!(health, ", {} broken", runs.broken);
+    }
+    if runs.timed_out > 0 {
+        let _ = write!(health, ", {} timed out", runs.timed_out);
+    }
+    let _ = writeln!(
+        out,
+        "{} runs ({health}) of `{}`, master seed {}, runner {}",
+        runs.total, hunt.command, hunt.master_seed, hunt.runner
+    );
+    let flips = &hunt.analysis.flips;
+    if flips.is_empty() {
+        let _ = writeln!(out, "no test flipped among {} tests", hunt.analysis.tests);
+    } else {
+        let noun = if flips.len() == 1 { "test" } else { "tests" };
+        let _ = writeln!(
+            out,
+            "{} {noun} of {} flipped:\n",
+            flips.len(),
+            hunt.analysis.tests
+        );
+        let header = [
+            "failed",
+            "mean pass",
+            "mean fail",
+            "failed with seed",
+            "passed with seed",
+            "test",
+        ];
+        let rows: Vec<[String; 6]> = flips
+            .iter()
+            .map(|flip| {
+                [
+                    format!("{}/{}", flip.failed, flip.failed + flip.passed),
+                    seconds(flip.mean_pass_seconds),
+                    seconds(flip.mean_fail_seconds),
+                    seeds(&flip.failed_seeds),
+                    seeds(&flip.passed_seeds),
+                    flip.test.clone(),
+                ]
+            })
+            .collect();
+        let widths: Vec<usize> = (0..5)
+            .map(|c| {
+                rows.iter()
+                    .map(|r| r[c].chars().count())
+                    .chain([header[c].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |cells: [&str; 6]| {
+            let mut text = String::from("  ");
+            for (c, cell) in cells.iter().take(5).enumerate() {
+                let pad = widths[c] - cell.chars().count();
+                // Numbers read best right-aligned, seeds left-aligned.
+                if c < 3 {
+                    let _ = write!(text, "{}{cell}  ", " ".repeat(pad));
+                } else {
+                    let _ = write!(text, "{cell}{}  ", " ".repeat(pad));
+                }
+            }
+            text.push_str(cells[5]);
+            text
+        };
+        let _ = writeln!(out, "{}", line(header));
+        let indent = 2 + widths.iter().map(|w| w + 2).sum::<usize>();
+        for (row, flip) in rows.iter().zip(flips) {
+            let _ = writeln!(
+                out,
+                "{}",
+                line([&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]])
+            );
+            if let Some(message) = &flip.message {
+                let _ = writeln!(out, "{}└ {message}", " ".repeat(indent));
+            }
+        }
+    }
+    if !hunt.analysis.always_failing.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nfailed in every run, so not order-dependent ({}):",
+            hunt.analysis.always_failing.len()
+        );
+        for test in &hunt.analysis.always_failing {
+            let _ = writeln!(out, "  {test}");
+        }
+    }
+    if runs.broken + runs.timed_out > 0 {
+        let _ = writeln!(
+            out,
+            "\n{} runs gave no usable report; their output is under {}",
+            runs.broken + runs.timed_out,
+            hunt.store.join("logs").display()
+        );
+    }
+    out
+}
+
+fn seeds(seeds: &[u64]) -> String {
+    match seeds {
+        [] => String::new(),
+        [only] => only.to_string(),
+        [first, rest @ ..] => format!("{first} (+{})", rest.len()),
+    }
+}
+
+pub fn seconds(value: Option<f64>) -> String {
+    match value {
+        None => "-".to_string(),
+        Some(s) if s < 0.001 => format!("{:.0}µs", s * 1e6),
+        Some(s) if s < 1.0 => format!("{:.1}ms", s * 1e3),
+        Some(s) if s < 60.0 => format!("{s:.2}s"),
+        Some(s) => format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(seconds(None), "-");
+        assert_eq!(seconds(Some(0.000_25)), "250µs");
+        assert_eq!(seconds(Some(0.0123)), "12.3ms");
+        assert_eq!(seconds(Some(2.5)), "2.50s");
+        assert_eq!(seconds(Some(65.0)), "1m05s");
+    }
+
+    #[test]
+    fn seeds_show_one_and_count_the_rest() {
+        assert_eq!(seeds(&[]), "");
+        assert_eq!(seeds(&[7]), "7");
+        assert_eq!(seeds(&[7, 8, 9]), "7 (+2)");
+    }
+}

@@ -1,0 +1,287 @@
+//! What a bisection hands back: the terminal summary, `repro.sh` and `REPORT.md`.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::bisect::{Bisection, Located, Verdict};
+use crate::error::{Error, Result};
+use crate::flip_table::seconds;
+use crate::template::quote;
+
+/// `.bleed/repro/<victim>/`, with the victim's id made safe as one directory name.
+pub fn default_dir(store: &Path, victim: &str) -> PathBuf {
+    let mut name: String = victim
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    name.truncate(120);
+    store.join("repro").join(name)
+}
+
+fn location(test: &Located) -> String {
+    match (&test.file, test.line) {
+        (Some(file), Some(line)) => format!("  ({file}:{line})"),
+        (Some(file), None) if !test.id.starts_with(file.as_str()) => format!("  ({file})"),
+        _ => String::new(),
+    }
+}
+
+fn verdict_line(result: &Bisection) -> String {
+    let count = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    match result.verdict {
+        Verdict::Polluted if result.polluters.len() == 1 => {
+            "polluted: fails after 1 test".to_string()
+        }
+        Verdict::Polluted => {
+            format!(
+                "polluted: fails only after all {} of these tests",
+                result.polluters.len()
+            )
+        }
+        Verdict::Brittle => format!(
+            "brittle: fails alone, passes after {}",
+            count(result.state_setters.len(), "state-setter", "state-setters")
+        ),
+        Verdict::NotReproduced => {
+            "not reproduced: the failing order passed when replayed".to_string()
+        }
+        Verdict::FailsAlone => "fails alone: nothing to bisect".to_string(),
+    }
+}
+
+pub fn render(result: &Bisection, written: Option<&Path>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "victim     {}", result.victim);
+    let _ = writeln!(out, "verdict    {}", verdict_line(result));
+    for (label, tests) in [
+        ("polluter", &result.polluters),
+        ("setter", &result.state_setters),
+        ("cleaner", &result.cleaners),
+    ] {
+        for test in tests {
+            let _ = writeln!(out, "{label:<10} {}{}", test.id, location(test));
+        }
+    }
+    if let Some(message) = &result.failure_message {
+        let _ = writeln!(out, "failure    {message}");
+    }
+    if let Some(evidence) = &result.evidence {
+        let _ = writeln!(out, "evidence   {evidence}");
+    }
+    if let Some(reproducer) = &result.reproducer {
+        let expectation = if result.verdict == Verdict::Brittle {
+            "passes"
+        } else {
+            "fails"
+        };
+        let _ = writeln!(
+            out,
+            "\nreproduce (the victim {expectation}):\n  {}",
+            reproducer.command
+        );
+        let alone = if result.verdict == Verdict::Brittle {
+            "fails"
+        } else {
+            "passes"
+        };
+        let _ = writeln!(
+            out,
+            "victim alone ({alone}):\n  {}",
+            result.isolation_command
+        );
+    }
+    let log2 = (result.candidates.max(1) as f64).log2().ceil() as usize;
+    let _ = write!(
+        out,
+        "\n{} probes for {} preceding tests (⌈log2 n⌉ = {log2}), {} rounds",
+        result.probes, result.candidates, result.rounds
+    );
+    if result.cleaner_probes > 0 {
+        let _ = write!(out, ", {} more looking for cleaners", result.cleaner_probes);
+    }
+    let _ = writeln!(out, "; {}", seconds(Some(result.wall_seconds)));
+    if let Some(dir) = written {
+        let _ = writeln!(out, "wrote {0}/repro.sh and {0}/REPORT.md", dir.display());
+    }
+    out
+}
+
+/// Writes `repro.sh` and `REPORT.md` into `dir` for a result with a reproducer.
+pub fn write(result: &Bisection, dir: &Path, project: &Path) -> Result<()> {
+    let Some(reproducer) = &result.reproducer else {
+        return Ok(());
+    };
+    let fail = |e: std::io::Error| {
+        Error::store(format!(
+            "cannot write the reproducer into {}: {e}",
+            dir.display()
+        ))
+    };
+    fs::create_dir_all(dir).map_err(fail)?;
+    let brittle = result.verdict == Verdict::Brittle;
+    let (first, second) = if brittle {
+        ("PASS", "FAIL")
+    } else {
+        ("FAIL", "PASS")
+    };
+    let culprits = if brittle {
+        &result.state_setters
+    } else {
+        &result.polluters
+    };
+    let names: Vec<&str> = culprits.iter().map(|t| t.id.as_str()).collect();
+    let mut script = String::from("#!/bin/sh\n");
+    let _ = writeln!(
+        script,
+        "# Reproducer made by bleed {}: {}",
+        env!("CARGO_PKG_VERSION"),
+        verdict_line(result)
+    );
+    let _ = writeln!(script, "# victim: {}", result.victim.replace('\n', " "));
+    let _ = writeln!(
+        script,
+        "# {}: {}",
+        if brittle {
+            "state-setters"
+        } else {
+            "polluters"
+        },
+        names.join(", ").replace('\n', " ")
+    );
+    let _ = writeln!(script, "# Exit 0 when both expectations hold, 1 otherwise.");
+    let _ = writeln!(
+        script,
+        "cd {} || exit 2",
+        quote(&project.display().to_string())
+    );
+    let _ = writeln!(script, "status=0");
+    for (step, label, command, expect) in [
+        (
+            1,
+            format!(
+                "{} then the victim",
+                if brittle {
+                    "state-setters"
+                } else {
+                    "polluters"
+                }
+            ),
+            &reproducer.command,
+            first,
+        ),
+        (
+            2,
+            "the victim alone".to_string(),
+            &result.isolation_command,
+            second,
+        ),
+    ] {
+        let _ = writeln!(
+            script,
+            "\necho {}",
+            quote(&format!(
+                "== {step}/2 {label}: expect the victim to {expect}"
+            ))
+        );
+        let _ = writeln!(script, "{command}");
+        let condition = if expect == "PASS" { "-eq" } else { "-ne" };
+        let _ = writeln!(
+            script,
+            "if [ $? {condition} 0 ]; then echo 'PASS: as expected'; else echo 'FAIL: expected the victim to {}'; status=1; fi",
+            expect.to_lowercase()
+        );
+    }
+    script.push_str("exit $status\n");
+    let script_path = dir.join("repro.sh");
+    fs::write(&script_path, script).map_err(fail)?;
+    fs::set_permissions(&script_path, fs::Permissions::from_mode(0o755)).map_err(fail)?;
+    fs::write(dir.join("REPORT.md"), report_markdown(result)).map_err(fail)
+}
+
+fn report_markdown(result: &Bisection) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "### Order-dependent test: `{}`\n", result.victim);
+    let _ = writeln!(md, "**Verdict:** {}\n", verdict_line(result));
+    let (label, tests) = if result.verdict == Verdict::Brittle {
+        (
+            "State-setters (must run first for the test to pass)",
+            &result.state_setters,
+        )
+    } else {
+        (
+            "Polluters (make it fail when run before it)",
+            &result.polluters,
+        )
+    };
+    let _ = writeln!(md, "{label}:\n");
+    for test in tests {
+        let _ = writeln!(md, "- `{}`{}", test.id, location(test));
+    }
+    if !result.cleaners.is_empty() {
+        let _ = writeln!(md, "\nCleaners (hide the failure when run in between):\n");
+        for test in &result.cleaners {
+            let _ = writeln!(md, "- `{}`{}", test.id, location(test));
+        }
+    }
+    if let Some(message) = &result.failure_message {
+        let _ = writeln!(md, "\nFailure:\n\n```\n{message}\n```");
+    }
+    if let Some(reproducer) = &result.reproducer {
+        let _ = writeln!(md, "\nReproduce:\n\n```sh\n{}\n```", reproducer.command);
+        let _ = writeln!(
+            md,
+            "\nThe test alone:\n\n```sh\n{}\n```",
+            result.isolation_command
+        );
+    }
+    let _ = writeln!(md, "\n| | |\n|---|---|");
+    if let Some(seed) = result.seed {
+        let _ = writeln!(md, "| seed | {seed} |");
+    }
+    let _ = writeln!(
+        md,
+        "| failing order from | {} |",
+        result.origin.replace('|', "\\|")
+    );
+    let _ = writeln!(
+        md,
+        "| runner | {} |",
+        result
+            .runner_version
+            .as_deref()
+            .unwrap_or(&result.runner)
+            .replace('|', "\\|")
+    );
+    let _ = writeln!(
+        md,
+        "| found by | bleed {}, {} probes |",
+        env!("CARGO_PKG_VERSION"),
+        result.probes
+    );
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn victim_directories_are_one_safe_name() {
+        let dir = default_dir(Path::new(".bleed"), "tests/a.py::test_x[it's $(x)]");
+        assert_eq!(dir, Path::new(".bleed/repro/tests_a.py__test_x_it_s___x__"));
+    }
+}

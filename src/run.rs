@@ -1,0 +1,156 @@
+//! One run of the suite: render the command, execute it, read its report, make the record.
+
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use crate::error::{Error, Result};
+use crate::exec::{self, Job};
+use crate::runner::Adapter;
+use crate::store::{RunRecord, RunStatus, SCHEMA, Store};
+use crate::template::{Template, Values};
+
+/// Between SIGTERM and SIGKILL: long enough for a runner to write its report on the way out.
+pub const GRACE: Duration = Duration::from_secs(5);
+
+/// One run to perform: a run of a hunt, a one-off run of a seed, or a bisection's probe.
+pub struct Planned<'a> {
+    pub id: String,
+    pub adapter: &'a dyn Adapter,
+    /// The template the user gave, which with the master seed names the hunt.
+    pub user_template: &'a str,
+    /// The command to run, completed by the adapter.
+    pub command: &'a Template,
+    pub master_seed: Option<u64>,
+    pub index: Option<u64>,
+    pub seed: Option<u64>,
+    /// An explicit order, for `<tests>` and `<tests-file>`.
+    pub tests: Option<&'a [String]>,
+    pub worker: usize,
+    pub timeout: Option<Duration>,
+}
+
+pub enum Ended {
+    Recorded(Box<RunRecord>),
+    /// Stopped by Ctrl-C before it finished: nothing about it is worth keeping.
+    Interrupted,
+}
+
+/// A stable, short name for a hunt (or a bisection), used in run ids and log names.
+pub fn hunt_tag(user_template: &str, master_seed: u64) -> String {
+    // FNV-1a: tiny, and stable across Rust versions, unlike `DefaultHasher`.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in user_template.bytes().chain(master_seed.to_le_bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:08x}", hash >> 32)
+}
+
+pub fn perform(planned: &Planned, store: &Store) -> Result<Ended> {
+    let id = planned.id.clone();
+    let report = store.report_path(&id);
+    let log = store.log_path(&id);
+    remove_report(&report);
+    let tests_file = match planned.tests {
+        Some(tests) => Some(store.write_order(&id, tests)?),
+        None => None,
+    };
+    let values = Values {
+        seed: planned.seed,
+        tests: planned.tests,
+        tests_file: tests_file.as_deref(),
+        report: Some(&report),
+        worker: Some(planned.worker),
+    };
+    let command = planned.command.render(&values)?;
+    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let job = Job {
+        command: command.clone(),
+        env: values.env(),
+        cwd: None,
+        log: log.clone(),
+        timeout: planned.timeout,
+        grace: GRACE,
+    };
+    let finished = exec::run(&job)
+        .map_err(|e| Error::suite(format!("cannot start `sh -c {command}`: {e}")))?;
+    if finished.interrupted {
+        remove_report(&report);
+        return Ok(Ended::Interrupted);
+    }
+    let read = planned.adapter.read_results(&report);
+    let (status, problem) = if finished.timed_out {
+        let limit = planned
+            .timeout
+            .map(|t| humantime::format_duration(t).to_string())
+            .unwrap_or_default();
+        (
+            RunStatus::Timeout,
+            Some(format!("killed after the {limit} timeout")),
+        )
+    } else if finished.command_not_found() {
+        (
+            RunStatus::Broken,
+            Some("the shell could not find the command (exit 127)".to_string()),
+        )
+    } else if let Some(problem) = read.problem {
+        (RunStatus::Broken, Some(problem))
+    } else if read.results.is_empty() {
+        (
+            RunStatus::Broken,
+            Some("the report lists no tests".to_string()),
+        )
+    } else {
+        (RunStatus::Ok, None)
+    };
+    // A readable report is fully in the record; a broken one is kept for the user to look at.
+    if status == RunStatus::Ok {
+        remove_report(&report);
+        if let Some(file) = &tests_file {
+            let _ = fs::remove_file(file);
+        }
+    }
+    Ok(Ended::Recorded(Box::new(RunRecord {
+        schema: SCHEMA,
+        id,
+        template: planned.user_template.to_string(),
+        runner: planned.adapter.name().to_string(),
+        master_seed: planned.master_seed,
+        index: planned.index,
+        seed: planned.seed,
+        command,
+        worker: planned.worker,
+        started_at,
+        wall_seconds: finished.wall.as_secs_f64(),
+        exit_code: finished.exit_code,
+        status,
+        problem,
+        log: store.relative(&log),
+        results: read.results,
+    })))
+}
+
+/// Reports may be a file or (cucumber, Surefire) a directory; stale ones would be read as new.
+fn remove_report(path: &Path) {
+    if path.is_dir() {
+        let _ = fs::remove_dir_all(path);
+    } else {
+        let _ = fs::remove_file(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hunt_tags_are_pinned_and_depend_on_both_parts() {
+        assert_eq!(hunt_tag("pytest <seed>", 1), hunt_tag("pytest <seed>", 1));
+        assert_ne!(hunt_tag("pytest <seed>", 1), hunt_tag("pytest <seed>", 2));
+        assert_ne!(hunt_tag("pytest <seed>", 1), hunt_tag("pytest  <seed>", 1));
+        assert_eq!(hunt_tag("", 0), GOLDEN_EMPTY_TAG);
+    }
+
+    const GOLDEN_EMPTY_TAG: &str = "a8c7f832";
+}

@@ -1,0 +1,13 @@
+//! bleed's integration tests: the real binary, run on real suites in throwaway directories.
+//!
+//! One test binary with modules, as ripgrep does, so the tests share one harness and one link.
+
+mod hostile;
+mod hunt_errors;
+mod hunt_pytest;
+mod runner_cucumber;
+mod runner_gotest;
+mod runner_jest;
+mod runner_mocha;
+mod runner_rspec;
+mod util;

@@ -1,0 +1,1 @@
+//! Integration tests of the cucumber adapter against the real runner.

@@ -1,0 +1,1 @@
+//! Integration tests of the gotest adapter against the real runner.

@@ -1,0 +1,1 @@
+//! Integration tests of the jest adapter against the real runner.

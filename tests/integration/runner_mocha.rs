@@ -1,0 +1,1 @@
+//! Integration tests of the mocha adapter against the real runner.

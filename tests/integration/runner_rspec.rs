@@ -1,0 +1,1 @@
+//! Integration tests of the rspec adapter against the real runner.

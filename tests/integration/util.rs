@@ -1,0 +1,175 @@
+//! The harness: sandboxes that hold a copy of a testdata suite, the `bleed` binary run inside
+//! them, and the check that a real test runner is installed.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Output, Stdio};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// Longer than any hunt here should take: a hang fails the test instead of stalling the suite.
+const BLEED_TIME_LIMIT: Duration = Duration::from_secs(300);
+
+/// Whether `runner` is installed, judged by `probes` (program and arguments), which must all
+/// succeed. Missing, the calling test should return at once: it is skipped loudly, or, under
+/// `CI=true`, failed, because a runner CI forgot to install must not turn into a green build
+/// that tested nothing.
+pub fn require_runner(runner: &str, probes: &[&[&str]]) -> bool {
+    for probe in probes {
+        let (program, args) = probe.split_first().expect("a probe names a program");
+        let installed = StdCommand::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if !installed {
+            let why = format!("`{}` failed", probe.join(" "));
+            if on_ci() {
+                panic!(
+                    "{runner} is not installed ({why}); CI must run every test: install it in .ci/run"
+                );
+            }
+            // Written to the stderr handle, not with eprintln!, which the test harness
+            // captures and hides for a test that passes.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: {runner} is not installed ({why})"
+            );
+            return false;
+        }
+    }
+    true
+}
+
+fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| value == "true" || value == "1")
+}
+
+/// A fresh temporary directory where bleed runs, so no run leaves anything in the repository
+/// and tests running in parallel never share a `.bleed/` store.
+pub struct Sandbox {
+    dir: TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().expect("create a temporary directory"),
+        }
+    }
+
+    /// A sandbox holding a copy of `testdata/<suite>`.
+    pub fn with_suite(suite: &str) -> Sandbox {
+        let sandbox = Sandbox::new();
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata")
+            .join(suite);
+        copy_tree(&source, sandbox.path());
+        sandbox
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, relative: &str, contents: &str) {
+        let path = self.path().join(relative);
+        fs::create_dir_all(path.parent().expect("a file has a parent directory"))
+            .expect("create the file's directory");
+        fs::write(&path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    }
+
+    /// The `bleed` binary, to run with this sandbox as its working directory.
+    pub fn bleed(&self) -> Command {
+        let mut command = Command::cargo_bin("bleed").expect("the bleed binary is built");
+        command.current_dir(self.path()).timeout(BLEED_TIME_LIMIT);
+        command
+    }
+
+    /// The runs recorded in `.bleed/runs.jsonl`, oldest first; none if there is no store.
+    pub fn runs(&self) -> Vec<Value> {
+        let path = self.path().join(".bleed").join("runs.jsonl");
+        let Ok(text) = fs::read_to_string(&path) else {
+            return Vec::new();
+        };
+        text.lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("a line of runs.jsonl is not JSON ({e}): {line}"))
+            })
+            .collect()
+    }
+
+    /// Every file or directory called `name` anywhere in the sandbox.
+    pub fn find(&self, name: &str) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        let mut pending = vec![self.path().to_path_buf()];
+        while let Some(dir) = pending.pop() {
+            for entry in fs::read_dir(&dir).expect("read a sandbox directory") {
+                let entry = entry.expect("read a directory entry");
+                if entry.file_name() == name {
+                    found.push(entry.path());
+                }
+                if entry.file_type().expect("stat a directory entry").is_dir() {
+                    pending.push(entry.path());
+                }
+            }
+        }
+        found
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
+        let entry = entry.expect("read a directory entry");
+        let name = entry.file_name();
+        // Left behind by running the suite by hand; a stale cache must not leak into a test.
+        if name == "__pycache__" || name == ".pytest_cache" || name == ".bleed" {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type().expect("stat a directory entry").is_dir() {
+            fs::create_dir_all(&target).expect("create a directory in the sandbox");
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy a file into the sandbox");
+        }
+    }
+}
+
+/// The exit code, with bleed's stderr in the panic message when there is none (killed).
+pub fn exit_code(output: &Output) -> i32 {
+    output.status.code().unwrap_or_else(|| {
+        panic!(
+            "bleed was killed ({}); stderr:\n{}",
+            output.status,
+            stderr(output)
+        )
+    })
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The one JSON document `--json` prints on stdout.
+pub fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            stderr(output)
+        )
+    })
+}
+
+pub fn is_failure(outcome: &str) -> bool {
+    matches!(outcome, "failed" | "errored" | "flaky")
+}
