@@ -6,7 +6,7 @@
 //! and with four, and checks that the answer is the planted one.
 
 use bleed::ddmin::{Options, Prober, Verdict, bisect};
-use bleed::rank::{PastRun, rank};
+use bleed::rank::{PastRun, Ranking, rank};
 use bleed::seed::{run_seed, shuffle};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -115,7 +115,7 @@ impl Case {
 
 /// The ranking a hunt of `HUNT_RUNS` shuffled runs of all n tests plus the victim would give,
 /// the failing order itself among them.
-fn ranking_from_hunt(n: usize, cause: &Cause, placement: usize) -> Vec<usize> {
+fn ranking_from_hunt(n: usize, cause: &Cause, placement: usize) -> Ranking {
     let name = |test: usize| {
         if test == n {
             "victim".to_owned()

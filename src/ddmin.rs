@@ -7,8 +7,10 @@
 //!
 //! 1. Reproduce the full order, then run the victim alone. With `jobs` > 1 both share the first
 //!    round, and its spare slots start step 2 or 3 on the bet that the order reproduces.
-//! 2. With a ranking, try the most suspicious candidates singly: history usually names the
-//!    polluter, and a lone polluter that reproduces is already a verified 1-minimal answer.
+//! 2. With a ranking, probe first the group of candidates that history could not clear (a
+//!    lone polluter preceded the victim in every failing run): its prefix of the search order
+//!    reproducing bounds the search to it, so a tied module costs log2 of its size, and a lone
+//!    suspect that reproduces is already a verified 1-minimal answer.
 //! 3. Find the needed tests one at a time: the shortest prefix of the candidates (in search
 //!    order) that still reproduces together with the tests already known to be needed ends in a
 //!    needed test. A (jobs + 1)-ary search finds that prefix; once a few tests are left they are
@@ -28,6 +30,8 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+
+use crate::rank::Ranking;
 
 /// Runs probes for the search.
 pub trait Prober {
@@ -50,9 +54,9 @@ pub struct Options {
     pub jobs: usize,
     /// How many more times a probe that did NOT reproduce is repeated before it is believed.
     pub retries: usize,
-    /// Candidate indices, most suspicious first (see `rank`). It only reorders the search:
-    /// out-of-range and repeated indices are ignored, missing ones are searched last.
-    pub ranking: Option<Vec<usize>>,
+    /// Candidates by suspicion (see `rank`). It only reorders the search: out-of-range and
+    /// repeated indices are ignored, missing ones are searched last.
+    pub ranking: Option<Ranking>,
 }
 
 /// What the search concluded.
@@ -86,7 +90,7 @@ pub struct Bisection {
 /// reproduce the full order, run the victim alone, minimize, verify.
 pub fn bisect(n: usize, options: &Options, prober: &mut dyn Prober) -> Bisection {
     let mut session = Session::new(prober, options.jobs, options.retries);
-    let verdict = match search(n, options.ranking.as_deref(), &mut session) {
+    let verdict = match search(n, options.ranking.as_ref(), &mut session) {
         Ok(verdict) => verdict,
         Err(Interrupted) => Verdict::Interrupted {
             smallest_failing: session.smallest_reproducing.clone(),
@@ -348,7 +352,7 @@ impl<'p> Session<'p> {
 
 fn search(
     n: usize,
-    ranking: Option<&[usize]>,
+    ranking: Option<&Ranking>,
     session: &mut Session,
 ) -> Result<Verdict, Interrupted> {
     let alone: Vec<usize> = Vec::new();
@@ -362,40 +366,41 @@ fn search(
         });
     }
     let full: Vec<usize> = (0..n).collect();
-    let ranked = sanitize(n, ranking);
-    // With one candidate the full order is already the answer: no suspect needs trying.
-    let suspect_count = if n == 1 {
-        0
-    } else if session.jobs > 2 {
-        session.jobs - 2
-    } else {
-        session.jobs
-    };
-    let suspect_count = suspect_count.min(ranked.len());
-    let suspects: Vec<Vec<usize>> = ranked[..suspect_count].iter().map(|&i| vec![i]).collect();
-
+    let ranked = sanitize(n, ranking.map(|r| r.order.as_slice()));
+    let suspects = ranking.map_or(0, |r| r.suspects).min(ranked.len());
     let order = search_order(n, ranked);
 
-    // Spare slots of the first round go to the victim alone and then to the top suspects, or
-    // without a ranking to the first cuts of the search: all are needed whenever the full order
-    // reproduces, which is the usual case. With fewer than three slots the suspects wait for a
-    // round of their own.
+    // History can narrow the polluter down to the first `suspects` tests of `order`. A group
+    // that fits a round or two is tried test by test: a lone suspect that reproduces is its own
+    // confirmation. A larger group (a whole module that always moved with the victim) has its
+    // prefix probed, with spare slots cutting inside it, so it costs log2 of its size. Without
+    // a group, the first cuts halve the whole order.
+    let singly = if n > 1 && 0 < suspects && suspects <= session.jobs + 1 {
+        suspects
+    } else {
+        0
+    };
+    let singles: Vec<Vec<usize>> = order[..singly].iter().map(|&t| vec![t]).collect();
+    let spare = session.jobs.saturating_sub(2);
+    let opening_cuts = if singly == 0 && 0 < suspects && suspects < n {
+        let mut cuts = cut_points(0..suspects, spare.saturating_sub(1));
+        cuts.push(suspects);
+        cuts
+    } else if singly == 0 {
+        cut_points(0..n, spare)
+    } else {
+        Vec::new()
+    };
+    let opening_prefixes: Vec<Vec<usize>> =
+        opening_cuts.iter().map(|&cut| union(&[], &order[..cut])).collect();
+    // Spare slots of the first round go to the victim alone and then to the first suspects or
+    // prefixes: all are needed whenever the full order reproduces, which is the usual case.
     let mut opening = vec![full.clone()];
     if session.jobs > 1 {
         opening.push(alone.clone());
     }
-    let spare = session.jobs.saturating_sub(2);
-    let opening_cuts = if suspects.is_empty() {
-        cut_points(0..n, spare)
-    } else {
-        opening.extend(suspects.iter().take(spare).cloned());
-        Vec::new()
-    };
-    let opening_prefixes: Vec<Vec<usize>> = opening_cuts
-        .iter()
-        .map(|&cut| union(&[], &order[..cut]))
-        .collect();
-    opening.extend(opening_prefixes.iter().cloned());
+    let room = session.jobs.saturating_sub(opening.len());
+    opening.extend(singles.iter().chain(&opening_prefixes).take(room).cloned());
     session.glance(&opening)?;
     if session.settle(std::slice::from_ref(&full))?.is_none() {
         return Ok(Verdict::NotReproduced {
@@ -405,14 +410,15 @@ fn search(
     if session.settle(std::slice::from_ref(&alone))?.is_some() {
         return Ok(Verdict::Alone);
     }
-    let hits = session.glance(&suspects)?;
-    let (mut failing, mut head_start) = match hits.iter().position(|&hit| hit) {
-        Some(index) => (suspects[index].clone(), 0..1),
-        None => {
-            let hits = session.glance(&opening_prefixes)?;
-            (full, narrow(0..n, &opening_cuts, &hits))
-        }
-    };
+    let mut failing = full;
+    let mut head_start = 0..n;
+    if let Some(hit) = first_hit(session, &singles)? {
+        failing = singles[hit].clone();
+        head_start = 0..1;
+    } else {
+        let hits = session.glance(&opening_prefixes)?;
+        head_start = narrow(head_start, &opening_cuts, &hits);
+    }
 
     loop {
         let mut in_failing = vec![false; n];
@@ -436,6 +442,17 @@ fn search(
             None => return Ok(Verdict::Minimal { set: found }),
         }
     }
+}
+
+/// The first of `subsets` that reproduces, running them a round at a time and stopping at the
+/// round that finds one.
+fn first_hit(session: &mut Session, subsets: &[Vec<usize>]) -> Result<Option<usize>, Interrupted> {
+    for (round, chunk) in subsets.chunks(session.jobs).enumerate() {
+        if let Some(hit) = session.glance(chunk)?.iter().position(|&hit| hit) {
+            return Ok(Some(round * session.jobs + hit));
+        }
+    }
+    Ok(None)
 }
 
 /// The ranking's valid indices, each once, in its order.
@@ -643,11 +660,12 @@ mod tests {
         }
     }
 
-    fn ranked(jobs: usize, ranking: Vec<usize>) -> Options {
+    /// A ranking whose top test alone is suspect, as history gives when it points at one test.
+    fn ranked(jobs: usize, order: Vec<usize>) -> Options {
         Options {
             jobs,
             retries: 0,
-            ranking: Some(ranking),
+            ranking: Some(Ranking { order, suspects: 1 }),
         }
     }
 
@@ -1088,7 +1106,7 @@ mod tests {
     }
 
     fn monotone_case()
-    -> impl Strategy<Value = (usize, Vec<Vec<usize>>, usize, usize, Option<Vec<usize>>)> {
+    -> impl Strategy<Value = (usize, Vec<Vec<usize>>, usize, usize, Option<Ranking>)> {
         (1..=200usize).prop_flat_map(|n| {
             let clause = prop::collection::vec(0..n, 1..=3);
             (
@@ -1096,7 +1114,10 @@ mod tests {
                 prop::collection::vec(clause, 1..=3),
                 1..=5usize,
                 0..=2usize,
-                prop::option::of(Just((0..n).collect::<Vec<_>>()).prop_shuffle()),
+                prop::option::of(
+                    (Just((0..n).collect::<Vec<_>>()).prop_shuffle(), 0..=n)
+                        .prop_map(|(order, suspects)| Ranking { order, suspects }),
+                ),
             )
         })
     }

@@ -27,7 +27,7 @@ pub struct PastRun<'a> {
 /// test that sets the same thing up, so the fewer tests ran in between, the likelier it survived
 /// to reach the victim; and with no history at all, "the test just before it" is the classic
 /// culprit.
-pub fn rank(candidates: &[String], victim: &str, history: &[PastRun]) -> Vec<usize> {
+pub fn rank(candidates: &[String], victim: &str, history: &[PastRun]) -> Ranking {
     let mut against = vec![Against::default(); candidates.len()];
     for run in history {
         let Some(victim_at) = run.order.iter().position(|id| id == victim) else {
@@ -46,9 +46,28 @@ pub fn rank(candidates: &[String], victim: &str, history: &[PastRun]) -> Vec<usi
             }
         }
     }
-    let mut ranking: Vec<usize> = (0..candidates.len()).collect();
-    ranking.sort_by_key(|&i| (against[i].strong, against[i].weak, Reverse(i)));
-    ranking
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by_key(|&i| (against[i].strong, against[i].weak, Reverse(i)));
+    let evidence = |i: usize| (against[i].strong, against[i].weak);
+    let suspects = match order.first() {
+        Some(&top) if against[top].strong == 0 => {
+            order.iter().take_while(|&&i| evidence(i) == evidence(top)).count()
+        }
+        _ => 0,
+    };
+    Ranking { order, suspects }
+}
+
+/// Candidates by suspicion, and how many lead with nothing strong against them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ranking {
+    /// Indices into the candidates, most suspicious first.
+    pub order: Vec<usize>,
+    /// How many leading entries of `order` the history cannot tell apart from the first, when
+    /// no run clears the first: a whole module that always moved with the polluter ties here
+    /// (pytest-randomly shuffles modules as blocks), so the search bisects this group rather
+    /// than trying its members one by one. Zero when even the first is cleared.
+    pub suspects: usize,
 }
 
 /// How many runs speak against a candidate being a lone polluter.
@@ -152,7 +171,8 @@ mod tests {
         // b and c preceded v in both failures and never in a pass: tied, the nearer c first.
         // a missed a failure and preceded a pass; d missed a failure and ran right before v
         // in a pass.
-        assert_eq!(named(&candidates, &ranking), ids("c b a d"));
+        assert_eq!(named(&candidates, &ranking.order), ids("c b a d"));
+        assert_eq!(ranking.suspects, 2, "b and c are the only tests no run clears");
     }
 
     #[test]
@@ -171,7 +191,7 @@ mod tests {
             },
         ];
         // Both preceded v in the pass, but only a had a test (a possible cleaner) in between.
-        assert_eq!(rank(&candidates, "v", &history), vec![0, 1]);
+        assert_eq!(rank(&candidates, "v", &history).order, vec![0, 1]);
     }
 
     #[test]
@@ -188,13 +208,13 @@ mod tests {
             victim_failed: false,
         }));
         // x failed to precede one failure; y preceded three passes, each with room for a cleaner.
-        assert_eq!(rank(&candidates, "v", &history), vec![1, 0]);
+        assert_eq!(rank(&candidates, "v", &history).order, vec![1, 0]);
     }
 
     #[test]
     fn rank_without_history_puts_the_nearest_test_first() {
         let candidates = ids("a b c");
-        assert_eq!(rank(&candidates, "v", &[]), vec![2, 1, 0]);
+        assert_eq!(rank(&candidates, "v", &[]).order, vec![2, 1, 0]);
     }
 
     #[test]
@@ -205,12 +225,12 @@ mod tests {
             order: &unrelated,
             victim_failed: true,
         }];
-        assert_eq!(rank(&candidates, "v", &history), vec![1, 0]);
+        assert_eq!(rank(&candidates, "v", &history).order, vec![1, 0]);
     }
 
     #[test]
     fn rank_of_no_candidates_is_empty() {
-        assert!(rank(&[], "v", &[]).is_empty());
+        assert!(rank(&[], "v", &[]).order.is_empty());
     }
 
     #[test]
