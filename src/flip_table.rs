@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use crate::hunt::Hunt;
+use crate::template::quote;
 
 pub fn render(hunt: &Hunt) -> String {
     let mut out = String::new();
@@ -85,6 +86,13 @@ pub fn render(hunt: &Hunt) -> String {
             if let Some(message) = &flip.message {
                 let _ = writeln!(out, "{}└ {message}", " ".repeat(indent));
             }
+        }
+        if let Some(seed) = flips[0].failed_seeds.first() {
+            let _ = writeln!(
+                out,
+                "\nFind what bleeds into the first: bleed bisect --seed {seed} --victim {}",
+                quote(&flips[0].test)
+            );
         }
     }
     if !hunt.analysis.always_failing.is_empty() {

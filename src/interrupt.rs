@@ -117,6 +117,9 @@ fn on_signal() {
 /// the other tests.
 #[cfg(test)]
 pub(crate) mod isolated {
+    use std::fs::File;
+    use std::io::{Read, Seek, SeekFrom};
+    use std::os::unix::process::CommandExt;
     use std::path::Path;
     use std::process::{Command, Output};
     use std::time::{Duration, Instant};
@@ -134,7 +137,12 @@ pub(crate) mod isolated {
         } else {
             std::env::current_exe().expect("the test binary knows its path")
         };
-        Command::new(exe)
+        // Files, not pipes: a sleeper leaked by a failing test would hold a pipe open, and the
+        // wait for its end would outlast the failure by 1000 s.
+        let stdout = tempfile::tempfile().expect("temporary file");
+        let stderr = tempfile::tempfile().expect("temporary file");
+        let mut command = Command::new(exe);
+        command
             .args([
                 name,
                 "--exact",
@@ -143,8 +151,30 @@ pub(crate) mod isolated {
                 "--test-threads=1",
             ])
             .env(MARK, name)
-            .output()
-            .expect("the test binary starts again")
+            .stdout(stdout.try_clone().expect("dup"))
+            .stderr(stderr.try_clone().expect("dup"));
+        // Tests started from a background job (`cargo test &`, nohup) inherit SIGINT ignored,
+        // and so would every suite they expect a forwarded SIGINT to stop.
+        // SAFETY: the hook only calls signal(), which is async-signal-safe.
+        unsafe {
+            command.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let status = command.status().expect("the test binary starts again");
+        Output {
+            status,
+            stdout: contents(stdout),
+            stderr: contents(stderr),
+        }
+    }
+
+    fn contents(mut file: File) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        file.seek(SeekFrom::Start(0)).expect("seek");
+        file.read_to_end(&mut bytes).expect("read");
+        bytes
     }
 
     /// `run`, for a test expected to pass.

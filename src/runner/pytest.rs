@@ -220,6 +220,10 @@ impl Adapter for Pytest {
     fn read_results(&self, report: &Path) -> RunResults {
         let mut read = results_from_junit(report, Pytest::node_id);
         read.results = merge_teardown_errors(read.results);
+        // pytest writes the 0-based line of the `def`; editors and tracebacks count from 1.
+        for result in &mut read.results {
+            result.line = result.line.map(|line| line + 1);
+        }
         read
     }
 
