@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
 use crate::ddmin::{self, Prober, Verdict as Search};
-use crate::error::{Error, Result};
+use crate::error::{Error, ExitCode, Result};
 use crate::exec;
 use crate::interrupt;
 use crate::outcome::TestResult;
@@ -211,7 +211,14 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
         retries: settings.retries,
         ranking: (!past.is_empty()).then(|| rank::rank(&candidates, &victim, &past)),
     };
-    let mut prober = OrderProber::new(&context, &candidates, &[], &victim, Target::VictimFails, failing.seed);
+    let mut prober = OrderProber::new(
+        &context,
+        &candidates,
+        &[],
+        &victim,
+        Target::VictimFails,
+        failing.seed,
+    );
     let search = ddmin::bisect(candidates.len(), &options, &mut prober);
     prober.finish()?;
     let located = |ids: &[String]| -> Vec<Located> {
@@ -233,7 +240,11 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
         candidates: candidates.len(),
         wall_seconds: 0.0,
         reproducer: None,
-        isolation_command: adapter.reproducer(&replay, std::slice::from_ref(&victim), failing.seed)?,
+        isolation_command: adapter.reproducer(
+            &replay,
+            std::slice::from_ref(&victim),
+            failing.seed,
+        )?,
         runner: adapter.name().to_string(),
         seed: failing.seed,
         origin: failing.origin.clone(),
@@ -258,10 +269,24 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
             }));
         }
         Search::NotReproduced { tries } => {
+            let tries = if tries == 1 {
+                "when replayed".to_string()
+            } else {
+                format!("on all {tries} tries")
+            };
             result.evidence = Some(format!(
-                "the failing order of {} tests passed on all {tries} tries: the failure looks \
+                "the failing order of {} tests passed {tries}: the failure looks \
                  non-deterministic (timing, randomness, network) rather than order-dependent",
                 candidates.len() + 1
+            ));
+        }
+        Search::Unconfirmed { set } => {
+            let names: Vec<&str> = set.iter().map(|&i| candidates[i].as_str()).collect();
+            result.evidence = Some(format!(
+                "the search ended on {} before the victim, but that order passed when run again: \
+                 the same order gives different results, so the failure looks non-deterministic \
+                 rather than order-dependent",
+                names.join(" + ")
             ));
         }
         Search::Minimal { set } => {
@@ -276,21 +301,45 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
             result.polluters = located(&polluters);
             if settings.cleaners {
                 let candidates: Vec<String> = rank::cleaner_candidates(&polluters, &victim, &past);
-                let mut prober = OrderProber::new(
-                    &context,
-                    &candidates,
-                    &polluters,
-                    &victim,
-                    Target::VictimFails,
-                    failing.seed,
-                );
-                let (cleaners, probes) =
-                    ddmin::find_cleaners(candidates.len(), settings.jobs, &mut prober);
-                prober.finish()?;
-                let cleaners: Vec<String> =
-                    cleaners.iter().map(|&i| candidates[i].clone()).collect();
-                result.cleaners = located(&cleaners);
-                result.cleaner_probes = probes;
+                let search = if replay.has(Placeholder::Seed) {
+                    cleaners_under_recorded_seeds(&context, &candidates, &polluters, &victim, &runs)
+                } else {
+                    let mut prober = OrderProber::new(
+                        &context,
+                        &candidates,
+                        &polluters,
+                        &victim,
+                        Target::VictimFails,
+                        failing.seed,
+                    );
+                    let (found, probes) = ddmin::find_cleaners(
+                        candidates.len(),
+                        settings.jobs,
+                        settings.retries,
+                        &mut prober,
+                    );
+                    prober.finish().map(|()| {
+                        (
+                            found
+                                .iter()
+                                .map(|&i| candidates[i].clone())
+                                .collect::<Vec<_>>(),
+                            probes,
+                        )
+                    })
+                };
+                // The polluters stand on their own: a cleaner search that cannot go on only
+                // leaves the cleaners unknown.
+                match search {
+                    Ok((cleaners, probes)) => {
+                        result.cleaners = located(&cleaners);
+                        result.cleaner_probes = probes;
+                    }
+                    Err(error) if error.code != ExitCode::Interrupted => {
+                        eprintln!("bleed: warning: the search for cleaners stopped: {error}");
+                    }
+                    Err(error) => return Err(error),
+                }
             }
         }
         Search::Alone => {
@@ -376,6 +425,56 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
     Ok(Outcome::Done(Box::new(result)))
 }
 
+/// Cleaners for runners that replay only sub-orders of a seeded order (go test, Jest): each
+/// candidate is probed alone between the polluters and the victim, under the seed of a recorded
+/// passing run where it sat there, since the failing run's seed put it elsewhere.
+fn cleaners_under_recorded_seeds(
+    context: &ProbeContext,
+    candidates: &[String],
+    polluters: &[String],
+    victim: &str,
+    runs: &[RunRecord],
+) -> Result<(Vec<String>, usize)> {
+    let mut cleaners = Vec::new();
+    let mut probes = 0;
+    for candidate in candidates.iter().take(MAX_SEEDED_CLEANER_PROBES) {
+        let seed = runs
+            .iter()
+            .rev()
+            .filter(|r| r.status == RunStatus::Ok && r.seed.is_some())
+            .find_map(|r| {
+                let at = |id: &str| r.results.iter().position(|t| t.id == id);
+                let victim_at = at(victim)?;
+                let candidate_at = at(candidate)?;
+                let polluters_before = polluters
+                    .iter()
+                    .all(|p| at(p).is_some_and(|p_at| p_at < candidate_at));
+                (polluters_before && candidate_at < victim_at).then_some(r.seed)?
+            });
+        let Some(seed) = seed else { continue };
+        let single = std::slice::from_ref(candidate);
+        let mut prober = OrderProber::new(
+            context,
+            single,
+            polluters,
+            victim,
+            Target::VictimFails,
+            Some(seed),
+        );
+        let still_fails = prober.probe(&[vec![0]]);
+        prober.finish()?;
+        probes += 1;
+        if still_fails == [false] {
+            cleaners.push(candidate.clone());
+        }
+    }
+    Ok((cleaners, probes))
+}
+
+/// Each candidate costs a probe of its own under a seeded replay; the most frequent few are
+/// where cleaners are found.
+const MAX_SEEDED_CLEANER_PROBES: usize = 8;
+
 /// Where the failing order comes from, read or run.
 fn failing_order(settings: &Settings, runs: &[RunRecord]) -> Result<Failing> {
     let from_record = |record: &RunRecord, origin: String| Failing {
@@ -401,14 +500,26 @@ fn failing_order(settings: &Settings, runs: &[RunRecord]) -> Result<Failing> {
                     "no recorded run has the id {id}: see .bleed/runs.jsonl"
                 ))
             }),
-        Source::Latest => runs
-            .iter()
+        Source::Latest => {
+            // A victim named by the end of its id, or misspelt, is resolved (or gets its
+            // suggestions) against the tests of the latest recorded run.
+            let known = runs
+                .iter()
+                .any(|r| r.results.iter().any(|t| t.id == settings.victim));
+            let victim = match runs.iter().rev().find(same_command) {
+                Some(latest) if !known => {
+                    let ids: Vec<String> = latest.results.iter().map(|t| t.id.clone()).collect();
+                    ids[find_victim(&settings.victim, &ids)?].clone()
+                }
+                _ => settings.victim.clone(),
+            };
+            runs.iter()
             .rev()
             .filter(same_command)
             .find(|r| {
                 r.results
                     .iter()
-                    .any(|t| t.id == settings.victim && t.outcome.is_failure())
+                    .any(|t| t.id == victim && t.outcome.is_failure())
             })
             .map(|r| {
                 from_record(
@@ -418,11 +529,11 @@ fn failing_order(settings: &Settings, runs: &[RunRecord]) -> Result<Failing> {
             })
             .ok_or_else(|| {
                 Error::usage(format!(
-                    "no recorded run shows {} failing: give the failing order with --seed, --run, \
-                     --order-file or --junit",
-                    settings.victim
+                    "no recorded run shows {victim} failing: give the failing order with --seed, --run, \
+                     --order-file or --junit"
                 ))
-            }),
+            })
+        }
         Source::Seed(seed) => {
             if let Some(record) = runs
                 .iter()
@@ -644,7 +755,15 @@ impl<'a> OrderProber<'a> {
         target: Target,
         seed: Option<u64>,
     ) -> Self {
-        OrderProber { context, candidates, prefix, victim, target, seed, error: None }
+        OrderProber {
+            context,
+            candidates,
+            prefix,
+            victim,
+            target,
+            seed,
+            error: None,
+        }
     }
 
     fn finish(&mut self) -> Result<()> {
@@ -672,9 +791,9 @@ impl<'a> OrderProber<'a> {
             adapter: context.adapter,
             user_template: context.user_template,
             command: context.replay,
-            master_seed: self.seed,
+            master_seed: None,
             index: None,
-            seed: None,
+            seed: self.seed,
             tests: Some(order),
             worker,
             timeout: context.timeout,

@@ -1,13 +1,17 @@
 //! Command-line parsing (raw flags) and dispatch to the jobs, with errors turned into exit codes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::bisect::{self, Source, Verdict};
 use crate::error::{Error, ExitCode, Result};
-use crate::template::Template;
+use crate::template::{Template, quote};
+
+const DEFAULT_STORE: &str = ".bleed";
+/// The `--timeout` default ("30m" in the flags).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 use crate::{demo, flip_table, hunt, interrupt, repro, runner};
 
 #[derive(Parser)]
@@ -23,7 +27,7 @@ use crate::{demo, flip_table, hunt, interrupt, repro, runner};
 )]
 struct Cli {
     /// Where runs are recorded
-    #[arg(long, global = true, default_value = ".bleed", value_name = "DIR")]
+    #[arg(long, global = true, default_value = DEFAULT_STORE, value_name = "DIR")]
     store: PathBuf,
 
     #[command(subcommand)]
@@ -105,7 +109,8 @@ struct BisectArgs {
     #[arg(long, value_name = "FILE")]
     order_file: Option<PathBuf>,
 
-    /// The failing order is the testcase order of this JUnit report (from CI, say)
+    /// The failing order is the test order of this report from CI: JUnit XML, or the runner's
+    /// own format where bleed reads that (cucumber JSON, RSpec JSON, go test -json, ...)
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
 
@@ -207,7 +212,7 @@ fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
         return Err(Error::interrupted(format!(
             "interrupted after {} new runs; what was recorded is kept. Resume with:\n    {}",
             result.new_runs,
-            result.resume_command(settings.runs)
+            resume_command(&settings, result.master_seed)
         )));
     }
     Ok(if result.analysis.flips.is_empty() {
@@ -215,6 +220,40 @@ fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
     } else {
         ExitCode::NeedsAttention
     })
+}
+
+/// The command that carries on where an interrupted hunt stopped: the same store, command,
+/// master seed and total, with the options that shaped the runs.
+fn resume_command(settings: &hunt::Settings, master_seed: u64) -> String {
+    let mut words = vec!["bleed".to_string()];
+    if settings.store != Path::new(DEFAULT_STORE) {
+        words.extend([
+            "--store".to_string(),
+            quote(&settings.store.display().to_string()),
+        ]);
+    }
+    words.extend([
+        "hunt".to_string(),
+        "--cmd".to_string(),
+        quote(settings.template.as_str()),
+        "--seed".to_string(),
+        master_seed.to_string(),
+        "--runs".to_string(),
+        settings.runs.to_string(),
+    ]);
+    if settings.jobs != 1 {
+        words.extend(["--jobs".to_string(), settings.jobs.to_string()]);
+    }
+    if let Some(timeout) = settings.timeout.filter(|&t| t != DEFAULT_TIMEOUT) {
+        words.extend([
+            "--timeout".to_string(),
+            humantime::format_duration(timeout).to_string(),
+        ]);
+    }
+    if let Some(runner) = &settings.runner {
+        words.extend(["--runner".to_string(), runner.clone()]);
+    }
+    words.join(" ")
 }
 
 fn run_bisect(args: BisectArgs, store: PathBuf) -> Result<ExitCode> {

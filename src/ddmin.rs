@@ -69,6 +69,9 @@ pub enum Verdict {
     NotReproduced { tries: usize },
     /// The victim shows the target outcome with no candidates before it.
     Alone,
+    /// The search ended on `set`, but with `retries` asked for, the set did not reproduce again
+    /// on any fresh try: the outcome does not follow from the order (NOD).
+    Unconfirmed { set: Vec<usize> },
     /// The prober reported an interruption. `smallest_failing` is the smallest set seen to
     /// reproduce so far (a reproducer to show the user), if any did.
     Interrupted {
@@ -125,9 +128,10 @@ pub fn bisect(n: usize, options: &Options, prober: &mut dyn Prober) -> Bisection
 pub fn find_cleaners(
     candidates: usize,
     jobs: usize,
+    retries: usize,
     prober: &mut dyn Prober,
 ) -> (Vec<usize>, usize) {
-    let mut session = Session::new(prober, jobs, 0);
+    let mut session = Session::new(prober, jobs, retries);
     let mut cleaners = Vec::new();
     let mut pool: Vec<usize> = (0..candidates).collect();
     // Groups believed to hold a cleaner. A single test here was inferred, never probed alone.
@@ -185,8 +189,18 @@ pub fn find_cleaners(
         }
         suspects = waiting;
     }
-    cleaners.sort_unstable();
-    (cleaners, session.probes)
+    // A vanished failure is believed, as everywhere, only after `retries` more tries: in a
+    // noisy suite failures vanish now and then whatever ran before the victim.
+    let mut believed = Vec::new();
+    for cleaner in cleaners {
+        match session.settle(&[vec![cleaner]]) {
+            Ok(None) => believed.push(cleaner),
+            Ok(Some(_)) => {}
+            Err(Interrupted) => break,
+        }
+    }
+    believed.sort_unstable();
+    (believed, session.probes)
 }
 
 /// One group's share of a round in `find_cleaners`.
@@ -248,13 +262,13 @@ impl<'p> Session<'p> {
         }
     }
 
-    /// One call to the prober; copies of a subset are extra tries.
-    fn round(&mut self, subsets: Vec<Vec<usize>>) -> Result<(), Interrupted> {
+    /// One call to the prober, counted; copies of a subset are extra tries.
+    fn call(&mut self, subsets: &[Vec<usize>]) -> Result<Vec<bool>, Interrupted> {
         debug_assert!(!subsets.is_empty() && subsets.len() <= self.jobs);
         if self.prober.interrupted() {
             return Err(Interrupted);
         }
-        let outcomes = self.prober.probe(&subsets);
+        let outcomes = self.prober.probe(subsets);
         self.probes += subsets.len();
         self.rounds += 1;
         if self.prober.interrupted() {
@@ -265,10 +279,35 @@ impl<'p> Session<'p> {
             subsets.len(),
             "a prober answers every subset of its round"
         );
+        Ok(outcomes)
+    }
+
+    /// One round whose outcomes join what is known of each subset.
+    fn round(&mut self, subsets: Vec<Vec<usize>>) -> Result<(), Interrupted> {
+        let outcomes = self.call(&subsets)?;
         for (subset, reproduced) in subsets.into_iter().zip(outcomes) {
             self.record(subset, reproduced);
         }
         Ok(())
+    }
+
+    /// Runs `subset` afresh, up to `times` times, until it reproduces again. The answer rests
+    /// on one reproduction seen during the search; when the suite is noisy that is not enough,
+    /// since a failure that comes at random also comes, now and then, after whatever ran before
+    /// it. Seen twice, it is believed; true with no tries asked for.
+    fn confirm(&mut self, subset: &[usize], times: usize) -> Result<bool, Interrupted> {
+        let mut left = times;
+        if left == 0 {
+            return Ok(true);
+        }
+        while left > 0 {
+            let batch = left.min(self.jobs);
+            if self.call(&vec![subset.to_vec(); batch])?.contains(&true) {
+                return Ok(true);
+            }
+            left -= batch;
+        }
+        Ok(false)
     }
 
     fn record(&mut self, subset: Vec<usize>, reproduced: bool) {
@@ -391,8 +430,10 @@ fn search(
     } else {
         Vec::new()
     };
-    let opening_prefixes: Vec<Vec<usize>> =
-        opening_cuts.iter().map(|&cut| union(&[], &order[..cut])).collect();
+    let opening_prefixes: Vec<Vec<usize>> = opening_cuts
+        .iter()
+        .map(|&cut| union(&[], &order[..cut]))
+        .collect();
     // Spare slots of the first round go to the victim alone and then to the first suspects or
     // prefixes: all are needed whenever the full order reproduces, which is the usual case.
     let mut opening = vec![full.clone()];
@@ -439,7 +480,20 @@ fn search(
                 failing = one_smaller[index].clone();
                 head_start = 0..failing.len();
             }
-            None => return Ok(Verdict::Minimal { set: found }),
+            None => {
+                // With retries asked for, the suite is noisy: the answer must reproduce again,
+                // judged by the same standard as every other non-reproduction.
+                let fresh_tries = if session.tries_to_believe > 1 {
+                    session.tries_to_believe
+                } else {
+                    0
+                };
+                return Ok(if session.confirm(&found, fresh_tries)? {
+                    Verdict::Minimal { set: found }
+                } else {
+                    Verdict::Unconfirmed { set: found }
+                });
+            }
         }
     }
 }
@@ -862,14 +916,16 @@ mod tests {
 
     #[test]
     fn ddmin_stays_correct_when_noise_loses_reproductions() {
+        // A wrong belief needs every one of retries + 1 tries to lose the failure: 0.2^6 here.
+        // Fewer retries for this much noise make a wrong answer a matter of time.
         let mut rng = ChaCha8Rng::seed_from_u64(19497);
-        let loss_percent = 30;
+        let loss_percent = 20;
         for n in [1, 2, 10, 100, 1_000] {
             for polluter in positions(n) {
                 let truth = all_of(std::slice::from_ref(&polluter));
                 let noisy =
                     |subset: &[usize]| truth(subset) && rng.next_u64() % 100 >= loss_percent;
-                let bisection = run(n, &options(1, 3), noisy);
+                let bisection = run(n, &options(1, 5), noisy);
                 assert_eq!(bisection.verdict, minimal(&[polluter]), "n={n}");
             }
             let pair = [n / 4, n - 1];
@@ -877,7 +933,7 @@ mod tests {
                 let truth = all_of(&pair);
                 let noisy =
                     |subset: &[usize]| truth(subset) && rng.next_u64() % 100 >= loss_percent;
-                let bisection = run(n, &options(2, 3), noisy);
+                let bisection = run(n, &options(2, 5), noisy);
                 assert_eq!(bisection.verdict, minimal(&pair), "n={n}");
             }
         }
@@ -899,8 +955,12 @@ mod tests {
             tries > 1 && subset.contains(&5)
         });
         assert_eq!(bisection.verdict, minimal(&[5]));
-        // Two tries of the full order, three of the victim alone, four to find and confirm 5.
-        assert_eq!(bisection.probes, 2 + 3 + 4);
+        // Two tries of the full order, three of the victim alone, four to find 5.
+        assert_eq!(
+            bisection.probes,
+            2 + 3 + 4 + 1,
+            "and one fresh try confirms 5"
+        );
     }
 
     #[test]
@@ -909,6 +969,23 @@ mod tests {
         assert_eq!(nod.verdict, Verdict::NotReproduced { tries: 4 });
         // Full order, alone and two cuts of the search, then the three retries of the full order.
         assert_eq!((nod.probes, nod.rounds), (7, 2));
+    }
+
+    #[test]
+    fn ddmin_with_retries_confirms_the_answer_afresh() {
+        // Every non-empty order fails the first time it runs and never again: a random failure
+        // that a search can mistake for pollution, unless its answer must fail a second time.
+        let mut seen = std::collections::HashSet::new();
+        let mut lucky_once = |subset: &[usize]| !subset.is_empty() && seen.insert(subset.to_vec());
+        let bisection = run(8, &options(1, 1), &mut lucky_once);
+        assert!(
+            matches!(bisection.verdict, Verdict::Unconfirmed { .. }),
+            "{:?}",
+            bisection.verdict
+        );
+
+        let steady = run(8, &options(1, 2), all_of(&[5]));
+        assert_eq!(steady.verdict, minimal(&[5]));
     }
 
     #[test]
@@ -1044,9 +1121,18 @@ mod tests {
         let mut suite = simulated(jobs, |subset: &[usize]| {
             !subset.iter().any(|t| cleaners.contains(t))
         });
-        let (found, probes) = find_cleaners(n, jobs, &mut suite);
+        let (found, probes) = find_cleaners(n, jobs, 0, &mut suite);
         assert_eq!(probes, suite.probes);
         (found, probes)
+    }
+
+    #[test]
+    fn ddmin_find_cleaners_in_a_noisy_suite_reports_no_impostor_with_retries() {
+        // No cleaner at all, but a third of the runs lose the failure anyway.
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut noisy = simulated(1, |_: &[usize]| rng.next_u64() % 100 >= 33);
+        let (found, _) = find_cleaners(40, 1, 5, &mut noisy);
+        assert_eq!(found, Vec::<usize>::new());
     }
 
     #[test]
@@ -1098,11 +1184,11 @@ mod tests {
                 != Some(Effect::Cleans)
         };
         let mut suite = simulated(1, still_fails);
-        assert_eq!(find_cleaners(4, 1, &mut suite).0, vec![3]);
+        assert_eq!(find_cleaners(4, 1, 0, &mut suite).0, vec![3]);
 
         // Two tests that clean only together: no single cleaner, and none is reported.
         let mut together = simulated(1, |subset: &[usize]| subset != [0, 1]);
-        assert_eq!(find_cleaners(2, 1, &mut together).0, Vec::<usize>::new());
+        assert_eq!(find_cleaners(2, 1, 0, &mut together).0, Vec::<usize>::new());
     }
 
     fn monotone_case()

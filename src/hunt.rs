@@ -13,8 +13,8 @@ use crate::error::{Error, Result};
 use crate::exec;
 use crate::flips::{self, Analysis};
 use crate::interrupt;
-use crate::run::{self, Ended, Planned};
 use crate::outcome::TestResult;
+use crate::run::{self, Ended, Planned};
 use crate::runner::{self, Adapter};
 use crate::seed;
 use crate::store::{RunRecord, RunStatus, Store};
@@ -54,17 +54,6 @@ pub struct Hunt {
     pub store: PathBuf,
 }
 
-impl Hunt {
-    /// The command that carries on where this one stopped.
-    pub fn resume_command(&self, runs: u64) -> String {
-        format!(
-            "bleed hunt --cmd {} --seed {} --runs {runs}",
-            crate::template::quote(&self.command),
-            self.master_seed
-        )
-    }
-}
-
 pub fn hunt(settings: &Settings) -> Result<Hunt> {
     let user_template = settings.template.as_str();
     let adapter = runner::select(user_template, settings.runner.as_deref())?;
@@ -93,13 +82,24 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
     let tag = run::hunt_tag(user_template, master_seed);
     // A runner with no seeded order of its own gets its orders from bleed: groups of its tests
     // shuffled under each run's seed, replayed as explicit orders.
-    let shuffled_by_bleed = !command.has(Placeholder::Seed) && !command.as_str().contains("BLEED_SEED");
+    let shuffled_by_bleed =
+        !command.has(Placeholder::Seed) && !command.as_str().contains("BLEED_SEED");
     let (replay, groups) = if shuffled_by_bleed && !todo.is_empty() {
         let natural = match recorded.iter().rev().find(|r| r.status == RunStatus::Ok) {
             Some(record) => record.results.clone(),
-            None => natural_run(adapter.as_ref(), &command, master_seed, &tag, settings, &store)?,
+            None => natural_run(
+                adapter.as_ref(),
+                &command,
+                master_seed,
+                &tag,
+                settings,
+                &store,
+            )?,
         };
-        (Some(adapter.replay_command(&command)?), shuffle_groups(adapter.as_ref(), &natural))
+        (
+            Some(adapter.replay_command(&command)?),
+            shuffle_groups(adapter.as_ref(), &natural),
+        )
     } else {
         (None, Vec::new())
     };
@@ -131,7 +131,9 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
     let mut remaining = todo.as_slice();
 
     // A typo in the command breaks every run the same way: find out from the first, alone.
-    if !recorded.iter().any(|r| r.status == RunStatus::Ok && r.index.is_some())
+    if !recorded
+        .iter()
+        .any(|r| r.status == RunStatus::Ok && r.index.is_some())
         && let Some((&first, rest)) = remaining.split_first()
     {
         match plan(first, 1)? {
@@ -193,8 +195,7 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
     // replay, so it is neither counted nor analysed.
     recorded.retain(|r| r.index.is_some());
     let ok_runs = recorded.iter().filter(|r| r.status == RunStatus::Ok);
-    let analysis =
-        flips::analyse(ok_runs.filter_map(|r| Some((r.seed?, r.results.as_slice()))));
+    let analysis = flips::analyse(ok_runs.filter_map(|r| Some((r.seed?, r.results.as_slice()))));
     Ok(Hunt {
         master_seed,
         command: user_template.to_string(),
@@ -229,7 +230,9 @@ fn natural_run(
         timeout: settings.timeout,
     };
     match run::perform(&planned, store)? {
-        Ended::Interrupted => Err(Error::interrupted("interrupted while listing the suite's tests; nothing else was run")),
+        Ended::Interrupted => Err(Error::interrupted(
+            "interrupted while listing the suite's tests; nothing else was run",
+        )),
         Ended::Recorded(record) => {
             store.append_run(&record)?;
             if record.status != RunStatus::Ok {
@@ -243,9 +246,12 @@ fn natural_run(
 /// The groups bleed shuffles, in a canonical order (sorted by first test) so that the same
 /// seed gives the same order whichever recorded run the groups were read from.
 fn shuffle_groups(adapter: &dyn Adapter, natural: &[TestResult]) -> Vec<Vec<String>> {
-    let mut groups = adapter
-        .shuffle_units(natural)
-        .unwrap_or_else(|| natural.iter().map(|result| vec![result.id.clone()]).collect());
+    let mut groups = adapter.shuffle_units(natural).unwrap_or_else(|| {
+        natural
+            .iter()
+            .map(|result| vec![result.id.clone()])
+            .collect()
+    });
     groups.sort();
     groups.dedup();
     groups

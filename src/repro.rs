@@ -27,10 +27,23 @@ pub fn default_dir(store: &Path, victim: &str) -> PathBuf {
 }
 
 fn location(test: &Located) -> String {
-    match (&test.file, test.line) {
-        (Some(file), Some(line)) => format!("  ({file}:{line})"),
-        (Some(file), None) if !test.id.starts_with(file.as_str()) => format!("  ({file})"),
-        _ => String::new(),
+    let shown = match (&test.file, test.line) {
+        (Some(file), Some(line)) => format!("{file}:{line}"),
+        (Some(file), None) => file.clone(),
+        _ => return String::new(),
+    };
+    // Ids that already say where the test is (cucumber's file:line, pytest's path::name) need
+    // no second mention.
+    if test.id.starts_with(&shown)
+        || test
+            .file
+            .as_ref()
+            .is_some_and(|f| test.id.starts_with(f.as_str()))
+            && test.line.is_none()
+    {
+        String::new()
+    } else {
+        format!("  ({shown})")
     }
 }
 

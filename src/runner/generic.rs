@@ -44,7 +44,7 @@ impl Adapter for Generic {
         if !user.has(Placeholder::Seed) && !text.contains("BLEED_SEED") {
             return Err(Error::usage(format!(
                 "the command has no <seed>, so every run would test the same order: put <seed> where \
-                 your runner takes its seed, e.g. --cmd \"rspec --seed <seed> --format RspecJunitFormatter --out <report>\" \
+                 your runner takes its seed, e.g. --cmd \"./run-tests --shuffle-seed <seed> --junit-out <report>\" \
                  (command given: {text})"
             )));
         }

@@ -59,8 +59,14 @@ pub struct Invocation {
 }
 
 impl Invocation {
-    /// None for commands that are not one simple command (pipes, `&&`) or cannot be split.
+    /// None for commands that are not one simple command (pipes, `&&`) or cannot be split. A
+    /// final `> <report>`, where a runner prints its report on stdout, is allowed.
     pub fn parse(command: &str) -> Option<Invocation> {
+        let command = command.trim_end();
+        let command = command
+            .strip_suffix(Placeholder::Report.token())
+            .and_then(|rest| rest.trim_end().strip_suffix('>'))
+            .unwrap_or(command);
         if !accepts_appended_args(command) {
             return None;
         }
@@ -82,11 +88,19 @@ impl Invocation {
                 "yarn" | "pnpm" => at += 1,
                 _ if base.starts_with("python") && next == Some("-m") => {
                     let module = words.get(at + 2)?.clone();
-                    return Some(Invocation { words, program: module, args: at + 3 });
+                    return Some(Invocation {
+                        words,
+                        program: module,
+                        args: at + 3,
+                    });
                 }
                 _ => {
                     let program = base.to_string();
-                    return Some(Invocation { words, program, args: at + 1 });
+                    return Some(Invocation {
+                        words,
+                        program,
+                        args: at + 1,
+                    });
                 }
             }
         }
@@ -135,7 +149,11 @@ pub trait Adapter: Send + Sync {
             return Ok(command);
         }
         let lines: Vec<String> = order.iter().map(|test| quote(test)).collect();
-        Ok(format!("printf '%s\\n' {} > {} && {command}", lines.join(" "), scratch.display()))
+        Ok(format!(
+            "printf '%s\\n' {} > {} && {command}",
+            lines.join(" "),
+            scratch.display()
+        ))
     }
 
     /// The command that prints the runner's version, for bug reports.
@@ -264,6 +282,31 @@ mod tests {
         ] {
             assert!(!accepts_appended_args(compound), "{compound}");
         }
+    }
+
+    #[test]
+    fn wrappers_are_seen_through() {
+        for (command, program, first_argument) in [
+            ("pytest -q", "pytest", Some("-q")),
+            ("python3 -m pytest tests", "pytest", Some("tests")),
+            ("bundle exec rspec --seed <seed>", "rspec", Some("--seed")),
+            ("npx jest --ci", "jest", Some("--ci")),
+            ("RAILS_ENV=test bundle exec cucumber", "cucumber", None),
+            ("env A=1 B=2 /usr/bin/go test ./...", "go", Some("test")),
+            ("yarn mocha spec", "mocha", Some("spec")),
+            ("poetry run pytest", "pytest", None),
+            ("go test ./... -json > <report>", "go", Some("test")),
+        ] {
+            let invocation = Invocation::parse(command).unwrap();
+            assert_eq!(invocation.program, program, "{command}");
+            assert_eq!(
+                invocation.arguments().first().map(String::as_str),
+                first_argument,
+                "{command}"
+            );
+        }
+        assert_eq!(Invocation::parse("cd x && pytest"), None);
+        assert_eq!(Invocation::parse("pytest > out.txt"), None);
     }
 
     #[test]

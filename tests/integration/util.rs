@@ -47,6 +47,17 @@ pub fn require_runner(runner: &str, probes: &[&[&str]]) -> bool {
     true
 }
 
+/// pytest and the pytest-randomly plugin that shuffles its runs, as `require_runner` wants them.
+pub fn require_pytest() -> bool {
+    require_runner(
+        "pytest with pytest-randomly",
+        &[
+            &["python3", "-m", "pytest", "--version"],
+            &["python3", "-c", "import pytest_randomly"],
+        ],
+    )
+}
+
 fn on_ci() -> bool {
     std::env::var("CI").is_ok_and(|value| value == "true" || value == "1")
 }
@@ -94,7 +105,16 @@ impl Sandbox {
 
     /// The runs recorded in `.bleed/runs.jsonl`, oldest first; none if there is no store.
     pub fn runs(&self) -> Vec<Value> {
-        let path = self.path().join(".bleed").join("runs.jsonl");
+        self.records("runs.jsonl")
+    }
+
+    /// The probes bisections ran, from `.bleed/probes.jsonl`, oldest first.
+    pub fn probes(&self) -> Vec<Value> {
+        self.records("probes.jsonl")
+    }
+
+    fn records(&self, file: &str) -> Vec<Value> {
+        let path = self.path().join(".bleed").join(file);
         let Ok(text) = fs::read_to_string(&path) else {
             return Vec::new();
         };
@@ -102,9 +122,19 @@ impl Sandbox {
             .filter(|line| !line.trim().is_empty())
             .map(|line| {
                 serde_json::from_str(line)
-                    .unwrap_or_else(|e| panic!("a line of runs.jsonl is not JSON ({e}): {line}"))
+                    .unwrap_or_else(|e| panic!("a line of {file} is not JSON ({e}): {line}"))
             })
             .collect()
+    }
+
+    /// Runs `script` with `sh -c` in the sandbox, as a user pasting a printed command would.
+    pub fn sh(&self, script: &str) -> Output {
+        StdCommand::new("sh")
+            .args(["-c", script])
+            .current_dir(self.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("run sh -c {script}: {e}"))
     }
 
     /// Every file or directory called `name` anywhere in the sandbox.

@@ -1,0 +1,59 @@
+//! `bleed demo`: the built-in suite with planted order dependencies, hunted and bisected
+//! without any runner installed.
+
+use crate::util::{self, Sandbox};
+
+/// The demo's victims whose cases do not depend on chance.
+const ORDER_DEPENDENT: [&str; 4] = [
+    "checkout::total_in_dollars",
+    "invoice::renders_fresh_totals",
+    "permissions::guest_cannot_delete",
+    "orders::list_orders",
+];
+
+/// Fails at random whatever the order: the hunt must see it flip, and the demo must not
+/// pretend to find a culprit for it.
+const NOISY: &str = "clock::timer_resolution";
+
+/// The demo's verdict word for `victim`: the first word of its summary line.
+fn marked(stdout: &str, victim: &str) -> Option<String> {
+    stdout.lines().find_map(
+        |line| match line.split_whitespace().collect::<Vec<_>>()[..] {
+            [mark, name] if name == victim => Some(mark.to_string()),
+            _ => None,
+        },
+    )
+}
+
+#[test]
+fn the_demo_finds_every_planted_case_and_bisects_the_order_dependent_ones() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.bleed().arg("demo").output().expect("run bleed");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(
+        util::exit_code(&output),
+        0,
+        "stdout:\n{stdout}\nstderr:\n{}",
+        util::stderr(&output)
+    );
+    assert!(
+        !stdout.contains("MISSED") && !stdout.contains("WRONG"),
+        "stdout:\n{stdout}"
+    );
+    for victim in ORDER_DEPENDENT {
+        assert_eq!(
+            marked(&stdout, victim).as_deref(),
+            Some("found"),
+            "{victim}; stdout:\n{stdout}"
+        );
+    }
+    assert_eq!(
+        marked(&stdout, NOISY).as_deref(),
+        Some("seen"),
+        "stdout:\n{stdout}"
+    );
+    assert!(
+        sandbox.find(".bleed").is_empty(),
+        "the demo works in a directory of its own, not the user's"
+    );
+}
