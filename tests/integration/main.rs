@@ -2,9 +2,12 @@
 //!
 //! One test binary with modules, as ripgrep does, so the tests share one harness and one link.
 
+mod bisect_pytest;
+mod demo;
 mod hostile;
 mod hunt_errors;
 mod hunt_pytest;
+mod interrupt;
 mod runner_cucumber;
 mod runner_gotest;
 mod runner_jest;

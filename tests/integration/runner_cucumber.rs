@@ -1,1 +1,398 @@
-//! Integration tests of the cucumber adapter against the real runner.
+//! `bleed hunt` and `bleed bisect` on a real cucumber-ruby suite with planted order
+//! dependencies (testdata/cucumber, described in its PLANTED.md).
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::util::{self, Sandbox};
+
+const SUITE: &str = "cucumber";
+
+/// Pinned: in its first 8 runs every planted victim both fails and passes, and V3 passes in a
+/// run where C3 sat between P3 and V3, the only evidence bleed has to look for C3 as a cleaner.
+const MASTER_SEED: &str = "19497";
+const RUNS: usize = 8;
+
+/// The card example's cucumber seed (not a master seed): its order puts P1 before V1.
+const CARD_SEED: &str = "19497";
+
+const P1: &str = "features/settings.feature:3";
+const V1: &str = "features/checkout.feature:12";
+const PA: &str = "features/inventory.feature:3";
+const PB: &str = "features/pricing.feature:3";
+const V2: &str = "features/checkout.feature:15";
+/// The apple row of the outline "Warm the price cache".
+const P3: &str = "features/pricing.feature:13";
+const C3: &str = "features/plugins.feature:3";
+const V3: &str = "features/pricing.feature:16";
+const S4: &str = "features/plugins.feature:7";
+const B4: &str = "features/inventory.feature:7";
+const P5: &str = "features/it's \"quoted\" $(touch bleed-pwned).feature:3";
+const V5: &str = "features/settings.feature:7";
+
+const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
+const SCENARIOS: usize = 19;
+
+/// The file P5's path would create if a shell ever ran it as code.
+const PWNED: &str = "bleed-pwned";
+
+fn require_cucumber() -> bool {
+    util::require_runner("cucumber", &[&["cucumber", "--version"]])
+}
+
+fn bisect(sandbox: &Sandbox, victim: &str, args: &[&str]) -> Value {
+    let output = sandbox
+        .bleed()
+        .args(["bisect", "--victim", victim, "--json"])
+        .args(args)
+        .output()
+        .expect("run bleed");
+    assert_eq!(
+        util::exit_code(&output),
+        0,
+        "bisecting {victim} named no culprits; stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        util::stderr(&output)
+    );
+    util::json(&output)
+}
+
+fn sorted_ids(tests: &Value) -> Vec<&str> {
+    let mut ids: Vec<&str> = tests
+        .as_array()
+        .expect("a list of tests")
+        .iter()
+        .map(|test| test["id"].as_str().expect("a test has an id"))
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// Exactly this verdict and these sets: the minimal set, nothing more.
+fn assert_verdict(result: &Value, verdict: &str, culprits: &[&str], cleaners: &[&str]) {
+    let named = if verdict == "brittle" {
+        "state_setters"
+    } else {
+        "polluters"
+    };
+    let mut culprits = culprits.to_vec();
+    culprits.sort_unstable();
+    let context = format!("{result:#}");
+    assert_eq!(result["verdict"], verdict, "{context}");
+    assert_eq!(sorted_ids(&result[named]), culprits, "{named}: {context}");
+    assert_eq!(sorted_ids(&result["cleaners"]), cleaners, "{context}");
+}
+
+fn ids_of(run: &Value) -> Vec<&str> {
+    run["results"]
+        .as_array()
+        .expect("a run records its results")
+        .iter()
+        .map(|result| result["id"].as_str().expect("a result has an id"))
+        .collect()
+}
+
+fn failed(run: &Value, test: &str) -> bool {
+    run["results"]
+        .as_array()
+        .expect("a run records its results")
+        .iter()
+        .any(|r| r["id"] == test && util::is_failure(r["outcome"].as_str().unwrap_or("")))
+}
+
+/// Whether the plant says `test` fails after the tests in `before`, in the order they ran.
+fn planted_to_fail(test: &str, before: &[&str]) -> bool {
+    let ran = |id: &str| before.contains(&id);
+    match test {
+        V1 => ran(P1),
+        V2 => ran(PA) && ran(PB),
+        V3 => before
+            .iter()
+            .rposition(|id| *id == P3)
+            .is_some_and(|p3| !before[p3..].contains(&C3)),
+        B4 => !ran(S4),
+        V5 => ran(P5),
+        _ => false,
+    }
+}
+
+/// Every recorded outcome is the one the plant predicts from the recorded order, which holds
+/// only if results are stored in the order cucumber ran the scenarios.
+fn assert_recorded_orders_explain_the_outcomes(runs: &[Value]) {
+    for run in runs {
+        let results = run["results"].as_array().expect("a run has results");
+        let order = ids_of(run);
+        assert_eq!(
+            order.len(),
+            SCENARIOS,
+            "the whole suite ran: {}",
+            run["command"]
+        );
+        for (position, result) in results.iter().enumerate() {
+            let failed = util::is_failure(result["outcome"].as_str().unwrap_or(""));
+            assert_eq!(
+                failed,
+                planted_to_fail(order[position], &order[..position]),
+                "{} under seed {}, after {:?}",
+                order[position],
+                run["seed"],
+                &order[..position]
+            );
+        }
+    }
+}
+
+/// Every probe ran, in order, only tests that came before the victim in the failing order, and
+/// ended with the victim; none of them shuffled.
+fn assert_probes_replayed_the_prefix(probes: &[Value], failing: &[&str], victim: &str) {
+    assert!(!probes.is_empty(), "no probe was recorded");
+    let before = &failing[..failing
+        .iter()
+        .position(|id| *id == victim)
+        .expect("the victim is in the failing order")];
+    for probe in probes {
+        let command = probe["command"]
+            .as_str()
+            .expect("a probe records its command");
+        assert!(
+            command.contains("--order defined") && !command.contains("random"),
+            "{command}"
+        );
+        let ran = ids_of(probe);
+        let (last, earlier) = ran.split_last().expect("a probe ran something");
+        assert_eq!(*last, victim, "{command}");
+        let mut rest = before.iter();
+        assert!(
+            earlier.iter().all(|id| rest.any(|known| known == id)),
+            "the probe left the tests before the victim or their order: {ran:?}"
+        );
+    }
+}
+
+/// The printed reproducer and isolation command do what the verdict says, run as a person would
+/// paste them: cucumber exits 1 when the victim fails, 0 when it passes.
+fn assert_reproducer_pastes(sandbox: &Sandbox, result: &Value) {
+    let (together, alone) = if result["verdict"] == "brittle" {
+        (0, 1)
+    } else {
+        (1, 0)
+    };
+    for (key, expected) in [
+        ("/reproducer/command", together),
+        ("/isolation_command", alone),
+    ] {
+        let command = result
+            .pointer(key)
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no {key} in {result:#}"));
+        let output = sandbox.sh(command);
+        assert_eq!(
+            output.status.code(),
+            Some(expected),
+            "`{command}`:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            util::stderr(&output)
+        );
+    }
+}
+
+fn assert_nothing_ran_as_code(sandbox: &Sandbox) {
+    assert_eq!(
+        sandbox.find(PWNED),
+        Vec::<PathBuf>::new(),
+        "a test id ran as code"
+    );
+}
+
+#[test]
+fn the_card_example_works_as_written() {
+    if !require_cucumber() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(SUITE);
+    let result = bisect(
+        &sandbox,
+        V1,
+        &[
+            "--cmd",
+            "cucumber --order random:<seed>",
+            "--seed",
+            CARD_SEED,
+        ],
+    );
+    assert_verdict(&result, "polluted", &[P1], &[]);
+    assert_eq!(result["runner"], "cucumber");
+    assert_eq!(
+        result["failure_message"],
+        "expected $4.00, got €4.00 (RuntimeError)"
+    );
+    assert_eq!(
+        result["reproducer"]["command"],
+        format!("cucumber --order defined {P1} {V1}")
+    );
+    assert_reproducer_pastes(&sandbox, &result);
+
+    let runs = sandbox.runs();
+    let [seeded] = runs.as_slice() else {
+        panic!("the seed runs once: {runs:?}");
+    };
+    assert!(
+        failed(seeded, V1),
+        "cucumber no longer fails V1 under --order random:{CARD_SEED}"
+    );
+    assert_recorded_orders_explain_the_outcomes(&runs);
+    assert_probes_replayed_the_prefix(&sandbox.probes(), &ids_of(seeded), V1);
+}
+
+#[test]
+fn a_hunt_flips_exactly_the_planted_victims_and_each_case_bisects() {
+    if !require_cucumber() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(SUITE);
+    let hunt = sandbox
+        .bleed()
+        .args(["hunt", "--cmd", "cucumber", "--runs", &RUNS.to_string()])
+        .args(["--jobs", "2", "--seed", MASTER_SEED, "--json"])
+        .output()
+        .expect("run bleed");
+    assert_eq!(
+        util::exit_code(&hunt),
+        1,
+        "flips found means exit 1; stderr:\n{}",
+        util::stderr(&hunt)
+    );
+    let report = util::json(&hunt);
+    assert_eq!(report["runner"], "cucumber");
+    let mut flipping: Vec<&str> = report["flips"]
+        .as_array()
+        .expect("\"flips\" is an array")
+        .iter()
+        .map(|flip| flip["test"].as_str().expect("a flip names its test"))
+        .collect();
+    flipping.sort_unstable();
+    let mut victims = VICTIMS.to_vec();
+    victims.sort_unstable();
+    assert_eq!(flipping, victims);
+    assert_eq!(report["always_failing"], serde_json::json!([]));
+
+    let runs = sandbox.runs();
+    assert_eq!(runs.len(), RUNS);
+    assert!(runs.iter().all(|run| run["status"] == "ok"), "{runs:?}");
+    assert_recorded_orders_explain_the_outcomes(&runs);
+    let c3_cleaned = runs.iter().any(|run| {
+        let order = ids_of(run);
+        let at = |id: &str| order.iter().position(|ran| *ran == id);
+        matches!((at(P3), at(C3), at(V3)), (Some(p3), Some(c3), Some(v3)) if p3 < c3 && c3 < v3)
+    });
+    assert!(
+        c3_cleaned,
+        "master seed {MASTER_SEED} no longer yields a run with C3 between P3 and V3"
+    );
+
+    let cases: [(&str, &str, &[&str], &[&str]); 4] = [
+        (V2, "polluted", &[PA, PB], &[]),
+        (V3, "polluted", &[P3], &[C3]),
+        (B4, "brittle", &[S4], &[]),
+        (V5, "polluted", &[P5], &[]),
+    ];
+    for (victim, verdict, culprits, cleaners) in cases {
+        let failing = runs
+            .iter()
+            .find(|run| failed(run, victim))
+            .unwrap_or_else(|| panic!("master seed {MASTER_SEED} no longer fails {victim}"));
+        let run = failing["id"].as_str().expect("a run has an id");
+        let result = bisect(&sandbox, victim, &["--run", run, "--jobs", "2"]);
+        assert_verdict(&result, verdict, culprits, cleaners);
+        assert_reproducer_pastes(&sandbox, &result);
+    }
+    assert_nothing_ran_as_code(&sandbox);
+}
+
+#[test]
+fn a_json_report_from_ci_gives_the_failing_order() {
+    if !require_cucumber() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(SUITE);
+    // What CI would have left behind: its own seeded run, writing cucumber's JSON.
+    let ci = sandbox.sh(&format!(
+        "cucumber --order random:{CARD_SEED} --format progress --format json --out ci.json"
+    ));
+    let report = fs::read_to_string(sandbox.path().join("ci.json")).unwrap_or_else(|e| {
+        panic!(
+            "cucumber wrote no ci.json ({e}):\n{}",
+            String::from_utf8_lossy(&ci.stdout)
+        )
+    });
+    // The order straight from the report, to check bleed against.
+    let features: Value = serde_json::from_str(&report).expect("ci.json is JSON");
+    let order: Vec<String> = features
+        .as_array()
+        .expect("a list of features")
+        .iter()
+        .flat_map(|feature| {
+            let uri = feature["uri"].as_str().expect("a feature has a uri");
+            feature["elements"]
+                .as_array()
+                .expect("a feature has elements")
+                .iter()
+                .filter(|element| element["type"] == "scenario")
+                .map(move |element| format!("{uri}:{}", element["line"]))
+        })
+        .collect();
+    let order: Vec<&str> = order.iter().map(String::as_str).collect();
+    assert_eq!(order.len(), SCENARIOS);
+    let position = |id: &str| order.iter().position(|ran| *ran == id);
+    assert!(
+        position(P5) < position(V5),
+        "cucumber no longer runs P5 before V5 under --order random:{CARD_SEED}"
+    );
+
+    let result = bisect(
+        &sandbox,
+        V5,
+        &[
+            "--cmd",
+            "cucumber",
+            "--junit",
+            "ci.json",
+            "--jobs",
+            "2",
+            "--no-cleaners",
+        ],
+    );
+    assert_verdict(&result, "polluted", &[P5], &[]);
+    assert!(
+        sandbox.runs().is_empty(),
+        "the report gave the order: the whole suite need not run"
+    );
+    assert_probes_replayed_the_prefix(&sandbox.probes(), &order, V5);
+    assert_reproducer_pastes(&sandbox, &result);
+    assert_nothing_ran_as_code(&sandbox);
+}
+
+#[test]
+fn commands_bleed_cannot_use_are_refused_with_a_fix() {
+    for (command, fix) in [
+        ("cucumber --order random:42", "--order random:<seed>"),
+        (
+            "cucumber --format junit --out <report>",
+            "e.g. --cmd \"cucumber --order random:<seed>\"",
+        ),
+    ] {
+        let sandbox = Sandbox::new();
+        let output: Output = sandbox
+            .bleed()
+            .args(["hunt", "--cmd", command, "--runs", "1"])
+            .output()
+            .expect("run bleed");
+        let stderr = util::stderr(&output);
+        assert_eq!(util::exit_code(&output), 2, "{command}: {stderr}");
+        assert!(stderr.contains(fix), "{command}: {stderr}");
+        assert!(sandbox.runs().is_empty(), "{command} ran");
+    }
+}
