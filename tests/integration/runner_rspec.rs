@@ -1,1 +1,338 @@
-//! Integration tests of the rspec adapter against the real runner.
+//! Integration tests of the rspec adapter against the real runner, on the suite with planted
+//! order dependencies in testdata/rspec/suite (described in its PLANTED.md).
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::util::{self, Sandbox};
+
+const SUITE: &str = "rspec/suite";
+
+/// Pinned: in a hunt of 12 runs from it, every planted victim both fails and passes, and a
+/// passing run has the cleaner between its polluter and victim.
+const MASTER_SEED: &str = "19497";
+const RUNS: u64 = 12;
+
+/// Pinned: under it the pair victim fails with 13 tests before it, the hostile polluter among them.
+const FAILING_SEED: &str = "19497";
+
+const P1: &str = "./spec/settings_spec.rb[1:1]";
+const V1: &str = "./spec/cart_spec.rb[1:1]";
+const PA: &str = "./spec/inventory_spec.rb[1:1]";
+const PB: &str = "./spec/pricing_spec.rb[1:1]";
+const V2: &str = "./spec/cart_spec.rb[2:1:1]";
+const P3: &str = "./spec/settings_spec.rb[2:1]";
+const C3: &str = "./spec/plugins_spec.rb[1:1]";
+const V3: &str = "./spec/pricing_spec.rb[2:1]";
+const S4: &str = "./spec/plugins_spec.rb[2:1]";
+const B4: &str = "./spec/inventory_spec.rb[2:1]";
+const P5: &str = "./spec/labels/it's \"quoted\" $(touch bleed-pwned)_spec.rb[1:1]";
+const V5: &str = "./spec/settings_spec.rb[3:1:1]";
+
+const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
+
+/// The file P5's id would create if a shell ever ran it as code.
+const PWNED: &str = "bleed-pwned";
+
+fn require_rspec() -> bool {
+    util::require_runner(
+        "rspec (apt-get install ruby-rspec)",
+        &[&["rspec", "--version"]],
+    )
+}
+
+fn hunt(sandbox: &Sandbox) -> Value {
+    let output = sandbox
+        .bleed()
+        .args(["hunt", "--cmd", "rspec", "--runs", &RUNS.to_string()])
+        .args(["--jobs", "2", "--seed", MASTER_SEED, "--json"])
+        .output()
+        .expect("run bleed");
+    assert_eq!(
+        util::exit_code(&output),
+        1,
+        "flips found means exit 1; stderr:\n{}",
+        util::stderr(&output)
+    );
+    util::json(&output)
+}
+
+fn bisect(sandbox: &Sandbox, args: &[&str]) -> Value {
+    let output = bisect_output(sandbox, args);
+    assert_eq!(
+        util::exit_code(&output),
+        0,
+        "a bisection that names its culprits exits 0; stderr:\n{}",
+        util::stderr(&output)
+    );
+    util::json(&output)
+}
+
+fn bisect_output(sandbox: &Sandbox, args: &[&str]) -> Output {
+    sandbox
+        .bleed()
+        .arg("bisect")
+        .args(args)
+        .args(["--jobs", "2", "--json"])
+        .output()
+        .expect("run bleed")
+}
+
+fn ids(located: &Value) -> Vec<&str> {
+    located
+        .as_array()
+        .expect("a list of tests")
+        .iter()
+        .map(|test| test["id"].as_str().expect("a test has an id"))
+        .collect()
+}
+
+/// Whether the plant says `test` fails after the tests in `before`, in the order they ran.
+fn planted_to_fail(test: &str, before: &[&str]) -> bool {
+    let ran = |id: &str| before.contains(&id);
+    match test {
+        V1 => ran(P1),
+        V2 => ran(PA) && ran(PB),
+        V3 => before
+            .iter()
+            .rposition(|id| *id == P3)
+            .is_some_and(|p3| !before[p3..].contains(&C3)),
+        B4 => !ran(S4),
+        V5 => ran(P5),
+        _ => false,
+    }
+}
+
+/// Runs a command bleed printed, as a person would paste it, and says whether rspec passed.
+fn passes(sandbox: &Sandbox, command: &str) -> bool {
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(sandbox.path())
+        .output()
+        .expect("run sh");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        printed.contains("examples,") || printed.contains("example,"),
+        "`{command}` ran no examples:\n{printed}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.status.success()
+}
+
+fn assert_reproduces(sandbox: &Sandbox, result: &Value, victim_fails: bool) {
+    assert_reproduces_with(sandbox, result, victim_fails, "rspec --seed ");
+}
+
+fn assert_reproduces_with(sandbox: &Sandbox, result: &Value, victim_fails: bool, plain: &str) {
+    let reproducer = result["reproducer"]["command"]
+        .as_str()
+        .expect("a reproducer");
+    let isolation = result["isolation_command"]
+        .as_str()
+        .expect("an isolation command");
+    assert!(
+        reproducer.starts_with(plain),
+        "a plain rspec command: {reproducer}"
+    );
+    assert_eq!(passes(sandbox, reproducer), !victim_fails, "{reproducer}");
+    assert_eq!(passes(sandbox, isolation), victim_fails, "{isolation}");
+}
+
+#[test]
+fn a_bare_rspec_hunt_flips_exactly_the_planted_victims_and_bisects_find_their_causes() {
+    if !require_rspec() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(SUITE);
+    let report = hunt(&sandbox);
+    assert_eq!(report["runner"], "rspec");
+    assert_eq!(report["runs"]["ok"], RUNS, "{}", report["runs"]);
+    let flipped: BTreeSet<&str> = report["flips"]
+        .as_array()
+        .expect("flips")
+        .iter()
+        .map(|flip| flip["test"].as_str().expect("a flip names its test"))
+        .collect();
+    assert_eq!(flipped, VICTIMS.into_iter().collect());
+    assert_eq!(report["always_failing"], serde_json::json!([]));
+
+    let runs = sandbox.runs();
+    assert_eq!(runs.len() as u64, RUNS);
+    for run in &runs {
+        let command = run["command"].as_str().unwrap();
+        let completed = format!(
+            "rspec --seed {} --no-fail-fast --format progress --format json --out /",
+            run["seed"]
+        );
+        assert!(
+            command.starts_with(&completed),
+            "bleed completes a bare command with a seed and its report: {command}"
+        );
+        let results = run["results"].as_array().unwrap();
+        let order: Vec<&str> = results.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert_eq!(
+            order.len(),
+            19,
+            "the whole suite ran under seed {}",
+            run["seed"]
+        );
+        // Holds only if results are read in the order the examples ran.
+        for (position, result) in results.iter().enumerate() {
+            assert_eq!(
+                util::is_failure(result["outcome"].as_str().unwrap()),
+                planted_to_fail(order[position], &order[..position]),
+                "{} under seed {}, after {:?}",
+                order[position],
+                run["seed"],
+                &order[..position]
+            );
+        }
+    }
+
+    let single = bisect(&sandbox, &["--victim", V1]);
+    assert_eq!(single["verdict"], "polluted");
+    assert_eq!(ids(&single["polluters"]), [P1]);
+    assert_reproduces(&sandbox, &single, true);
+
+    let cleaned = bisect(&sandbox, &["--victim", V3]);
+    assert_eq!(cleaned["verdict"], "polluted");
+    assert_eq!(ids(&cleaned["polluters"]), [P3]);
+    assert_eq!(ids(&cleaned["cleaners"]), [C3]);
+    assert_reproduces(&sandbox, &cleaned, true);
+
+    let brittle = bisect(&sandbox, &["--victim", B4]);
+    assert_eq!(brittle["verdict"], "brittle");
+    assert_eq!(ids(&brittle["state_setters"]), [S4]);
+    assert_eq!(ids(&brittle["polluters"]), Vec::<&str>::new());
+    assert_reproduces(&sandbox, &brittle, false);
+
+    assert_eq!(
+        sandbox.find(PWNED),
+        Vec::<PathBuf>::new(),
+        "an id ran as code"
+    );
+}
+
+/// The card's command, `bleed bisect --cmd "rspec" --seed N --victim ID`, with nothing recorded:
+/// bleed runs the seed once, then bisects.
+#[test]
+fn the_card_bisection_works_as_written_and_hostile_ids_stay_data() {
+    if !require_rspec() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(SUITE);
+    let pair = bisect(
+        &sandbox,
+        &["--cmd", "rspec", "--seed", FAILING_SEED, "--victim", V2],
+    );
+    assert_eq!(pair["verdict"], "polluted");
+    let polluters: BTreeSet<&str> = ids(&pair["polluters"]).into_iter().collect();
+    assert_eq!(polluters, [PA, PB].into_iter().collect());
+    assert_eq!(pair["seed"], FAILING_SEED.parse::<u64>().unwrap());
+    assert_eq!(
+        pair["runner_version"]
+            .as_str()
+            .map(|v| v.starts_with("RSpec 3")),
+        Some(true)
+    );
+    assert_reproduces(&sandbox, &pair, true);
+
+    // Now from the run recorded above, and by the end of its id, as find_victim allows.
+    let hostile = bisect(
+        &sandbox,
+        &[
+            "--seed",
+            FAILING_SEED,
+            "--victim",
+            "settings_spec.rb[3:1:1]",
+        ],
+    );
+    assert_eq!(hostile["victim"], V5);
+    assert_eq!(hostile["verdict"], "polluted");
+    assert_eq!(ids(&hostile["polluters"]), [P5]);
+    assert_reproduces(&sandbox, &hostile, true);
+
+    assert_eq!(
+        sandbox.find(PWNED),
+        Vec::<PathBuf>::new(),
+        "an id ran as code"
+    );
+}
+
+/// Pinned: a run of the suite under it fails V1 with six examples before it.
+const CI_SEED: &str = "4242";
+
+/// A report CI kept comes without a seed bleed could replay under: the probes run the order
+/// through bleed's helper, and the reproducer is `--order defined` when that runs it.
+#[test]
+fn a_json_report_from_ci_is_bisected_without_its_seed() {
+    if !require_rspec() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(SUITE);
+    let ci = Command::new("rspec")
+        .args(["--seed", CI_SEED, "--format", "json", "--out", "ci.json"])
+        .current_dir(sandbox.path())
+        .output()
+        .expect("run rspec");
+    assert!(!ci.status.success(), "the CI run fails");
+    let result = bisect(
+        &sandbox,
+        &["--cmd", "rspec", "--junit", "ci.json", "--victim", V1],
+    );
+    assert_eq!(result["verdict"], "polluted");
+    assert_eq!(result["seed"], Value::Null);
+    assert_eq!(ids(&result["polluters"]), [P1]);
+    assert_reproduces_with(&sandbox, &result, true, "rspec --order defined ");
+}
+
+const GROUPED_SPEC: &str = r#"RSpec.describe "a group" do
+  it("runs first") { $first = true }
+  it("runs second") { expect($between).to be_nil }
+end
+"#;
+
+const OTHER_SPEC: &str = r#"RSpec.describe "another file" do
+  it("sets a global") { $between = true }
+end
+"#;
+
+/// RSpec runs a group's examples together, so an order with another file's example between two
+/// of them cannot be run: bleed must say so, not bisect another order.
+#[test]
+fn an_order_that_splits_a_group_is_refused_with_the_reason() {
+    if !require_rspec() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    sandbox.write("spec/grouped_spec.rb", GROUPED_SPEC);
+    sandbox.write("spec/other_spec.rb", OTHER_SPEC);
+    sandbox.write(
+        "order.txt",
+        "./spec/grouped_spec.rb[1:1]\n./spec/other_spec.rb[1:1]\n./spec/grouped_spec.rb[1:2]\n",
+    );
+    let output = bisect_output(
+        &sandbox,
+        &[
+            "--cmd",
+            "rspec",
+            "--order-file",
+            "order.txt",
+            "--victim",
+            "./spec/grouped_spec.rb[1:2]",
+        ],
+    );
+    let stderr = util::stderr(&output);
+    assert_eq!(util::exit_code(&output), 3, "stderr:\n{stderr}");
+    assert!(
+        stderr.contains(
+            "RSpec cannot run the examples in the order listed: ./spec/other_spec.rb[1:1] is listed \
+             before ./spec/grouped_spec.rb[1:2]"
+        ),
+        "stderr:\n{stderr}"
+    );
+}
