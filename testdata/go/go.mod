@@ -1,0 +1,3 @@
+module example.com/bleedsuite
+
+go 1.19
