@@ -50,9 +50,10 @@ pub fn rank(candidates: &[String], victim: &str, history: &[PastRun]) -> Ranking
     order.sort_by_key(|&i| (against[i].strong, against[i].weak, Reverse(i)));
     let evidence = |i: usize| (against[i].strong, against[i].weak);
     let suspects = match order.first() {
-        Some(&top) if against[top].strong == 0 => {
-            order.iter().take_while(|&&i| evidence(i) == evidence(top)).count()
-        }
+        Some(&top) if against[top].strong == 0 => order
+            .iter()
+            .take_while(|&&i| evidence(i) == evidence(top))
+            .count(),
         _ => 0,
     };
     Ranking { order, suspects }
@@ -172,7 +173,10 @@ mod tests {
         // a missed a failure and preceded a pass; d missed a failure and ran right before v
         // in a pass.
         assert_eq!(named(&candidates, &ranking.order), ids("c b a d"));
-        assert_eq!(ranking.suspects, 2, "b and c are the only tests no run clears");
+        assert_eq!(
+            ranking.suspects, 2,
+            "b and c are the only tests no run clears"
+        );
     }
 
     #[test]

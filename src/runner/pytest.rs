@@ -228,7 +228,12 @@ impl Adapter for Pytest {
     }
 
     /// The replay command without what only bleed needs (the report), with the order inline.
-    fn reproducer(&self, replay: &Template, order: &[String], _seed: Option<u64>) -> Result<String> {
+    fn reproducer(
+        &self,
+        replay: &Template,
+        order: &[String],
+        _seed: Option<u64>,
+    ) -> Result<String> {
         let words = shell_words::split(replay.as_str())
             .map_err(|e| Error::usage(format!("cannot read the replay command: {e}")))?;
         let mut kept = Vec::new();
@@ -296,8 +301,10 @@ mod tests {
             result("b", Outcome::Errored),
             result("c", Outcome::Passed),
         ]);
-        let summary: Vec<(&str, Outcome, Option<f64>)> =
-            merged.iter().map(|r| (r.id.as_str(), r.outcome, r.duration)).collect();
+        let summary: Vec<(&str, Outcome, Option<f64>)> = merged
+            .iter()
+            .map(|r| (r.id.as_str(), r.outcome, r.duration))
+            .collect();
         assert_eq!(
             summary,
             vec![
@@ -344,11 +351,24 @@ mod tests {
 
     #[test]
     fn recognises_pytest_in_its_usual_spellings() {
-        let recognised = |command: &str| Invocation::parse(command).is_some_and(|i| Pytest.recognises(&i));
-        for yes in ["pytest", "python3 -m pytest -q tests", "py.test x", ".venv/bin/pytest", "poetry run pytest", "uv run pytest"] {
+        let recognised =
+            |command: &str| Invocation::parse(command).is_some_and(|i| Pytest.recognises(&i));
+        for yes in [
+            "pytest",
+            "python3 -m pytest -q tests",
+            "py.test x",
+            ".venv/bin/pytest",
+            "poetry run pytest",
+            "uv run pytest",
+        ] {
             assert!(recognised(yes), "{yes}");
         }
-        for no in ["rspec --seed <seed>", "cargo test", "go test ./...", "mytool -k pytest"] {
+        for no in [
+            "rspec --seed <seed>",
+            "cargo test",
+            "go test ./...",
+            "mytool -k pytest",
+        ] {
             assert!(!recognised(no), "{no}");
         }
     }
