@@ -1,1 +1,291 @@
-//! Integration tests of the jest adapter against the real runner.
+//! Integration tests of the jest adapter against the real runner, on the planted suite in
+//! testdata/jest/suite (described in testdata/jest/PLANTED.md). Jest is installed once into
+//! testdata/jest/node_modules (`npm install --prefix testdata/jest`); each sandbox links to it.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::util::{self, Sandbox};
+
+const SUITE: &str = "jest/suite";
+
+const NODE_MODULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/jest/node_modules");
+
+/// Pinned: under its first 6 run seeds every planted victim both fails and passes.
+const MASTER_SEED: &str = "19497";
+const RUNS: u64 = 6;
+
+/// Run seeds of that hunt (runs 0, 1 and 2) under which V1, V2 and V3 fail.
+const CURRENCY_FAILS: &str = "1502836065";
+const POOL_FAILS: &str = "1874359078";
+const PRICES_FAIL: &str = "903379358";
+
+const P1: &str = "__tests__/currency.test.js › switches the display currency to EUR";
+const V1: &str = "__tests__/currency.test.js › formats a total in dollars";
+const PA: &str = "__tests__/connections.test.js › inventory › stock check opens a connection";
+const PB: &str = "__tests__/connections.test.js › pricing › price lookup opens a connection";
+const V2: &str = "__tests__/connections.test.js › checkout › gets a connection";
+const P3: &str = "__tests__/prices.test.js › remembers a sale price for apples";
+const C3: &str = "__tests__/prices.test.js › reloading empties the price cache";
+const V3: &str = "__tests__/prices.test.js › an apple costs three";
+const S4: &str = "__tests__/exporters.test.js › registers the csv exporter";
+const B4: &str = "__tests__/exporters.test.js › exports the inventory as csv";
+const P5: &str = "__tests__/labels.test.js › banner (v2.*) [beta] | labels › it's \"quoted\" $(touch bleed-pwned)";
+const V5: &str =
+    "__tests__/labels.test.js › banner (v2.*) [beta] | labels › defaults to \"Welcome\"";
+
+const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
+
+/// The file P5's name would create if a shell ever ran it as code.
+const PWNED: &str = "bleed-pwned";
+
+fn require_jest() -> bool {
+    let jest = format!("{NODE_MODULES}/.bin/jest");
+    util::require_runner(
+        "jest (npm install --prefix testdata/jest)",
+        &[&["node", &jest, "--version"]],
+    )
+}
+
+/// A copy of the suite that finds Jest where npm installed it, as a project's own would.
+fn sandbox() -> Sandbox {
+    let sandbox = Sandbox::with_suite(SUITE);
+    std::os::unix::fs::symlink(NODE_MODULES, sandbox.path().join("node_modules"))
+        .expect("link node_modules into the sandbox");
+    sandbox
+}
+
+fn hunt(sandbox: &Sandbox, command: &str) -> Output {
+    sandbox
+        .bleed()
+        .args(["hunt", "--cmd", command, "--runs", &RUNS.to_string()])
+        .args(["--jobs", "2", "--seed", MASTER_SEED, "--json"])
+        .output()
+        .expect("run bleed")
+}
+
+fn bisect(sandbox: &Sandbox, command: &str, victim: &str, source: &[&str]) -> Value {
+    let output = sandbox
+        .bleed()
+        .args([
+            "bisect", "--cmd", command, "--victim", victim, "--jobs", "2", "--json",
+        ])
+        .args(source)
+        .output()
+        .expect("run bleed");
+    assert_eq!(
+        util::exit_code(&output),
+        0,
+        "bisecting {victim}; stderr:\n{}",
+        util::stderr(&output)
+    );
+    let bisection = util::json(&output);
+    // The probe counts are part of what the adapter is judged by: keep them in the test log.
+    eprintln!(
+        "{victim}: {} probes, {} cleaner probes",
+        bisection["probes"], bisection["cleaner_probes"]
+    );
+    bisection
+}
+
+fn ids(bisection: &Value, field: &str) -> Vec<String> {
+    bisection[field]
+        .as_array()
+        .unwrap_or_else(|| panic!("\"{field}\" is an array: {bisection}"))
+        .iter()
+        .map(|located| located["id"].as_str().expect("an id").to_string())
+        .collect()
+}
+
+fn assert_no_name_ran_as_code(sandbox: &Sandbox) {
+    assert_eq!(
+        sandbox.find(PWNED),
+        Vec::<PathBuf>::new(),
+        "a test name ran as code"
+    );
+}
+
+/// Whether the plant says `test` fails after the tests in `before`, in the order they ran.
+fn planted_to_fail(test: &str, before: &[&str]) -> bool {
+    let ran = |id: &str| before.contains(&id);
+    match test {
+        V1 => ran(P1),
+        V2 => ran(PA) && ran(PB),
+        V3 => before
+            .iter()
+            .rposition(|id| *id == P3)
+            .is_some_and(|p3| !before[p3..].contains(&C3)),
+        B4 => !ran(S4),
+        V5 => ran(P5),
+        _ => false,
+    }
+}
+
+fn sh(sandbox: &Sandbox, command: &str) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(sandbox.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run sh")
+}
+
+#[test]
+fn a_hunt_finds_exactly_the_planted_victims_and_bisect_their_causes() {
+    if !require_jest() {
+        return;
+    }
+    let sandbox = sandbox();
+    let output = hunt(&sandbox, "node_modules/.bin/jest");
+    assert_eq!(
+        util::exit_code(&output),
+        1,
+        "flips found means exit 1; stderr:\n{}",
+        util::stderr(&output)
+    );
+    let report = util::json(&output);
+    assert_eq!(report["runner"], "jest");
+    assert_eq!(report["runs"]["ok"], RUNS, "{}", report["runs"]);
+    let flipping: BTreeSet<&str> = report["flips"]
+        .as_array()
+        .expect("\"flips\" is an array")
+        .iter()
+        .map(|flip| flip["test"].as_str().expect("a flip names its test"))
+        .collect();
+    assert_eq!(flipping, VICTIMS.into_iter().collect());
+    assert_eq!(report["always_failing"], serde_json::json!([]));
+
+    // Every recorded outcome is the one the plant predicts from the recorded order, which holds
+    // only if the results are stored in the order the tests ran.
+    for run in sandbox.runs() {
+        let results = run["results"]
+            .as_array()
+            .expect("a run records its results");
+        assert_eq!(
+            results.len(),
+            18,
+            "the whole suite ran under seed {}",
+            run["seed"]
+        );
+        let order: Vec<&str> = results.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        for (position, result) in results.iter().enumerate() {
+            let failed = util::is_failure(result["outcome"].as_str().unwrap());
+            assert_eq!(
+                failed,
+                planted_to_fail(order[position], &order[..position]),
+                "{} under seed {}, after {:?}",
+                order[position],
+                run["seed"],
+                &order[..position]
+            );
+        }
+    }
+
+    // Brittle: fails alone, so bisect searches a recorded passing order for what it needs.
+    let bisection = bisect(&sandbox, "node_modules/.bin/jest", B4, &[]);
+    assert_eq!(bisection["verdict"], "brittle");
+    assert_eq!(ids(&bisection, "state_setters"), [S4]);
+
+    let bisection = bisect(&sandbox, "node_modules/.bin/jest", V5, &[]);
+    assert_eq!(bisection["verdict"], "polluted");
+    assert_eq!(ids(&bisection, "polluters"), [P5]);
+    assert_no_name_ran_as_code(&sandbox);
+
+    // Cleaners are looked for among the tests that sat between polluter and victim in the
+    // hunt's passing runs, each under the seed of such a run.
+    let bisection = bisect(
+        &sandbox,
+        "node_modules/.bin/jest",
+        V3,
+        &["--seed", PRICES_FAIL],
+    );
+    assert_eq!(bisection["verdict"], "polluted");
+    assert_eq!(ids(&bisection, "polluters"), [P3]);
+    assert_eq!(ids(&bisection, "cleaners"), [C3]);
+}
+
+/// The one-line form a developer types after CI went red: no hunt, just the seed.
+#[test]
+fn bisect_from_a_seed_finds_the_polluter_and_a_reproducer_that_fails() {
+    if !require_jest() {
+        return;
+    }
+    let sandbox = sandbox();
+    let bisection = bisect(&sandbox, "npx jest", V1, &["--seed", CURRENCY_FAILS]);
+    assert_eq!(bisection["verdict"], "polluted");
+    assert_eq!(ids(&bisection, "polluters"), [P1]);
+    assert_eq!(bisection["runner"], "jest");
+
+    let reproducer = bisection["reproducer"]["command"]
+        .as_str()
+        .expect("a reproducer");
+    assert!(
+        reproducer.starts_with(&format!(
+            "npx jest --ci --randomize --seed={CURRENCY_FAILS} "
+        )),
+        "{reproducer}"
+    );
+    let output = sh(&sandbox, reproducer);
+    let printed = format!(
+        "{}{}",
+        util::stderr(&output),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert_eq!(output.status.code(), Some(1), "{reproducer}:\n{printed}");
+    assert!(
+        printed.contains("1 failed, 2 skipped, 1 passed"),
+        "{printed}"
+    );
+
+    let alone = bisection["isolation_command"]
+        .as_str()
+        .expect("an isolation command");
+    let output = sh(&sandbox, alone);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{alone}:\n{}",
+        util::stderr(&output)
+    );
+}
+
+#[test]
+fn bisect_finds_both_polluters_that_fail_only_together() {
+    if !require_jest() {
+        return;
+    }
+    let sandbox = sandbox();
+    let bisection = bisect(
+        &sandbox,
+        "node_modules/.bin/jest",
+        V2,
+        &["--seed", POOL_FAILS],
+    );
+    assert_eq!(bisection["verdict"], "polluted");
+    let polluters: BTreeSet<String> = ids(&bisection, "polluters").into_iter().collect();
+    assert_eq!(polluters, [PA, PB].map(String::from).into());
+}
+
+#[test]
+fn a_fixed_seed_is_refused_with_a_corrected_command() {
+    let sandbox = Sandbox::new();
+    let output = sandbox
+        .bleed()
+        .args([
+            "hunt",
+            "--runs",
+            "2",
+            "--cmd",
+            "npx jest --randomize --seed=3",
+        ])
+        .output()
+        .expect("run bleed");
+    let stderr = util::stderr(&output);
+    assert_eq!(util::exit_code(&output), 2, "stderr:\n{stderr}");
+    assert!(stderr.contains("--seed=<seed>"), "stderr:\n{stderr}");
+    assert!(!sandbox.path().join(".bleed").join("runs.jsonl").exists());
+}

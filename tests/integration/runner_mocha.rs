@@ -1,1 +1,300 @@
-//! Integration tests of the mocha adapter against the real runner.
+//! Integration tests of the mocha adapter against the real runner, on the planted suite in
+//! testdata/mocha/suite (described in testdata/mocha/PLANTED.md). mocha is installed once into
+//! testdata/mocha/node_modules (`npm ci --prefix testdata/mocha`); each sandbox links to it.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+use crate::util::{self, Sandbox};
+
+const SUITE: &str = "mocha/suite";
+
+const NODE_MODULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/mocha/node_modules");
+
+const MOCHA: &str = "node_modules/.bin/mocha";
+
+/// Pinned: under its first 4 run seeds every planted victim both fails and passes (bleed
+/// shuffles the files); 6 leave room.
+const MASTER_SEED: &str = "19497";
+const RUNS: u64 = 6;
+
+/// The run seed of that hunt's run 1, in which V1 fails.
+const CURRENCY_FAILS: &str = "1874359078";
+
+const P1: &str = "test/settings.spec.js › Settings switches the currency to EUR";
+const V1: &str = "test/cart.spec.js › Cart total is in dollars";
+const PA: &str = "test/inventory.spec.js › Inventory stock check opens a connection";
+const PB: &str = "test/pricing.spec.js › Pricing price lookup opens a connection";
+const V2: &str = "test/cart.spec.js › Cart checkout gets a connection";
+const P3: &str = "test/settings.spec.js › Settings warms the price cache";
+const C3: &str = "test/plugins.spec.js › Plugins reload clears the price cache";
+const V3: &str = "test/pricing.spec.js › Pricing an apple costs three";
+const S4: &str = "test/plugins.spec.js › Plugins register the csv exporter";
+const B4: &str = "test/inventory.spec.js › Inventory exports as csv";
+const P5: &str = "test/labels.spec.js › it's \"quoted\" $(touch bleed-pwned)";
+const V5: &str = "test/settings.spec.js › Settings banner defaults to \"Welcome\"";
+
+const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
+
+/// The file P5's name would create if a shell ever ran it as code.
+const PWNED: &str = "bleed-pwned";
+
+fn require_mocha() -> bool {
+    let mocha = format!("{NODE_MODULES}/.bin/mocha");
+    util::require_runner(
+        "mocha (npm ci --prefix testdata/mocha)",
+        &[&["node", &mocha, "--version"]],
+    )
+}
+
+/// A copy of the suite that finds mocha where `npm ci` put it, as a project's own would.
+fn sandbox() -> Sandbox {
+    let sandbox = Sandbox::with_suite(SUITE);
+    std::os::unix::fs::symlink(NODE_MODULES, sandbox.path().join("node_modules"))
+        .expect("link node_modules into the sandbox");
+    sandbox
+}
+
+fn hunt(sandbox: &Sandbox, command: &str, runs: u64) -> Output {
+    sandbox
+        .bleed()
+        .args(["hunt", "--cmd", command, "--runs", &runs.to_string()])
+        .args(["--jobs", "2", "--seed", MASTER_SEED, "--json"])
+        .output()
+        .expect("run bleed")
+}
+
+fn bisect(sandbox: &Sandbox, command: &str, victim: &str, source: &[&str]) -> Value {
+    let output = sandbox
+        .bleed()
+        .args([
+            "bisect", "--cmd", command, "--victim", victim, "--jobs", "2", "--json",
+        ])
+        .args(source)
+        .output()
+        .expect("run bleed");
+    assert_eq!(
+        util::exit_code(&output),
+        0,
+        "bisecting {victim}; stderr:\n{}",
+        util::stderr(&output)
+    );
+    let bisection = util::json(&output);
+    // The probe counts are part of what the adapter is judged by: keep them in the test log.
+    eprintln!(
+        "{victim}: {} probes, {} cleaner probes",
+        bisection["probes"], bisection["cleaner_probes"]
+    );
+    bisection
+}
+
+fn ids(bisection: &Value, field: &str) -> Vec<String> {
+    bisection[field]
+        .as_array()
+        .unwrap_or_else(|| panic!("\"{field}\" is an array: {bisection}"))
+        .iter()
+        .map(|located| located["id"].as_str().expect("an id").to_string())
+        .collect()
+}
+
+/// Whether the plant says `test` fails after the tests in `before`, in the order they ran.
+fn planted_to_fail(test: &str, before: &[&str]) -> bool {
+    let ran = |id: &str| before.contains(&id);
+    match test {
+        V1 => ran(P1),
+        V2 => ran(PA) && ran(PB),
+        V3 => before
+            .iter()
+            .rposition(|id| *id == P3)
+            .is_some_and(|p3| !before[p3..].contains(&C3)),
+        B4 => !ran(S4),
+        V5 => ran(P5),
+        _ => false,
+    }
+}
+
+fn sh(sandbox: &Sandbox, command: &str) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(sandbox.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run sh")
+}
+
+#[test]
+fn a_hunt_finds_exactly_the_planted_victims_and_bisect_their_causes() {
+    if !require_mocha() {
+        return;
+    }
+    let sandbox = sandbox();
+    let output = hunt(&sandbox, MOCHA, RUNS);
+    assert_eq!(
+        util::exit_code(&output),
+        1,
+        "flips found means exit 1; stderr:\n{}",
+        util::stderr(&output)
+    );
+    let report = util::json(&output);
+    assert_eq!(report["runner"], "mocha");
+    assert_eq!(report["runs"]["ok"], RUNS, "{}", report["runs"]);
+    let flipping: BTreeSet<&str> = report["flips"]
+        .as_array()
+        .expect("\"flips\" is an array")
+        .iter()
+        .map(|flip| flip["test"].as_str().expect("a flip names its test"))
+        .collect();
+    assert_eq!(flipping, VICTIMS.into_iter().collect());
+    assert_eq!(report["always_failing"], serde_json::json!([]));
+
+    // Every recorded outcome is the one the plant predicts from the recorded order, which holds
+    // only if each run ran the order bleed shuffled and the results are stored in run order.
+    let runs = sandbox.runs();
+    let shuffled: Vec<&Value> = runs.iter().filter(|run| !run["index"].is_null()).collect();
+    assert_eq!(shuffled.len() as u64, RUNS);
+    let mut orders = BTreeSet::new();
+    for run in shuffled {
+        let results = run["results"]
+            .as_array()
+            .expect("a run records its results");
+        assert_eq!(
+            results.len(),
+            15,
+            "the whole suite ran under seed {}",
+            run["seed"]
+        );
+        let order: Vec<&str> = results.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        for (position, result) in results.iter().enumerate() {
+            let failed = util::is_failure(result["outcome"].as_str().unwrap());
+            assert_eq!(
+                failed,
+                planted_to_fail(order[position], &order[..position]),
+                "{} under seed {}, after {:?}",
+                order[position],
+                run["seed"],
+                &order[..position]
+            );
+        }
+        orders.insert(order.join("\n"));
+    }
+    assert_eq!(
+        orders.len() as u64,
+        RUNS,
+        "every run had an order of its own"
+    );
+
+    let bisection = bisect(&sandbox, MOCHA, V1, &[]);
+    assert_eq!(bisection["verdict"], "polluted");
+    assert_eq!(ids(&bisection, "polluters"), [P1]);
+
+    let bisection = bisect(&sandbox, MOCHA, V2, &[]);
+    let polluters: BTreeSet<String> = ids(&bisection, "polluters").into_iter().collect();
+    assert_eq!(polluters, [PA, PB].map(String::from).into());
+
+    let bisection = bisect(&sandbox, MOCHA, V3, &[]);
+    assert_eq!(ids(&bisection, "polluters"), [P3]);
+    assert_eq!(ids(&bisection, "cleaners"), [C3]);
+
+    let bisection = bisect(&sandbox, MOCHA, B4, &[]);
+    assert_eq!(bisection["verdict"], "brittle");
+    assert_eq!(ids(&bisection, "state_setters"), [S4]);
+
+    // P5 is a top-level test, which mocha itself always runs first: replaying it after the
+    // Settings block takes bleed's rearranging of the suite.
+    let bisection = bisect(&sandbox, MOCHA, V5, &[]);
+    assert_eq!(ids(&bisection, "polluters"), [P5]);
+    assert_eq!(
+        sandbox.find(PWNED),
+        Vec::<PathBuf>::new(),
+        "a test name ran as code"
+    );
+}
+
+/// The form a developer types after a hunt flagged a test: the usual `npx mocha`, a seed.
+#[test]
+fn bisect_from_a_seed_finds_the_polluter_and_a_reproducer_that_fails() {
+    if !require_mocha() {
+        return;
+    }
+    let sandbox = sandbox();
+    assert_eq!(util::exit_code(&hunt(&sandbox, "npx mocha", 2)), 1);
+    let bisection = bisect(&sandbox, "npx mocha", V1, &["--seed", CURRENCY_FAILS]);
+    assert_eq!(bisection["verdict"], "polluted");
+    assert_eq!(ids(&bisection, "polluters"), [P1]);
+
+    let reproducer = bisection["reproducer"]["command"]
+        .as_str()
+        .expect("a reproducer");
+    let output = sh(&sandbox, reproducer);
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert_ne!(output.status.code(), Some(0), "{reproducer}:\n{printed}");
+    assert!(
+        printed.contains("1 passing") && printed.contains("1 failing"),
+        "{printed}"
+    );
+
+    let alone = bisection["isolation_command"]
+        .as_str()
+        .expect("an isolation command");
+    let output = sh(&sandbox, alone);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{alone}:\n{}",
+        util::stderr(&output)
+    );
+}
+
+const BRACKETED: &str = r#"let open = false;
+
+describe('Bracketed', () => {
+  before(() => {
+    open = true;
+  });
+  after(() => {
+    open = false;
+  });
+
+  it('first', () => {});
+  it('second', () => {});
+});
+
+describe('Elsewhere', () => {
+  it('between', () => {});
+});
+"#;
+
+/// mocha runs a describe block's `before` and `after` hooks once around all its tests, so an
+/// order that leaves such a block and comes back cannot be run: bleed says so, and stops.
+#[test]
+fn an_order_that_splits_a_block_with_before_hooks_is_refused_plainly() {
+    if !require_mocha() {
+        return;
+    }
+    let sandbox = sandbox();
+    sandbox.write("test/bracketed.spec.js", BRACKETED);
+    sandbox.write(
+        "order.txt",
+        "test/bracketed.spec.js › Bracketed first\n\
+         test/bracketed.spec.js › Elsewhere between\n\
+         test/bracketed.spec.js › Bracketed second\n",
+    );
+    let output = sandbox
+        .bleed()
+        .args(["bisect", "--cmd", MOCHA, "--order-file", "order.txt"])
+        .args(["--victim", "test/bracketed.spec.js › Bracketed second"])
+        .output()
+        .expect("run bleed");
+    let stderr = util::stderr(&output);
+    assert_eq!(util::exit_code(&output), 3, "stderr:\n{stderr}");
+    assert!(
+        stderr.contains(
+            "mocha runs the tests of \"Bracketed\" together, between its before and after hooks"
+        ),
+        "stderr:\n{stderr}"
+    );
+}
