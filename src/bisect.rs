@@ -274,11 +274,22 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
             } else {
                 format!("on all {tries} tries")
             };
-            result.evidence = Some(format!(
-                "the failing order of {} tests passed {tries}: the failure looks \
-                 non-deterministic (timing, randomness, network) rather than order-dependent",
-                candidates.len() + 1
-            ));
+            let isolated = position - candidates.len();
+            result.evidence = Some(if isolated == 0 {
+                format!(
+                    "the failing order of {} tests passed {tries}: the failure looks \
+                     non-deterministic (timing, randomness, network) rather than order-dependent",
+                    candidates.len() + 1
+                )
+            } else {
+                format!(
+                    "the failing order passed {tries} without the {isolated} tests the {} runner keeps \
+                     apart from the victim (other files or packages): either the failure is \
+                     non-deterministic, or state leaked where the runner does not isolate (a database, \
+                     files, shared native modules)",
+                    adapter.name()
+                )
+            });
         }
         Search::Unconfirmed { set } => {
             let names: Vec<&str> = set.iter().map(|&i| candidates[i].as_str()).collect();
@@ -438,7 +449,8 @@ fn cleaners_under_recorded_seeds(
     let mut cleaners = Vec::new();
     let mut probes = 0;
     for candidate in candidates.iter().take(MAX_SEEDED_CLEANER_PROBES) {
-        let seed = runs
+        // The polluters go in the order that run gave them, which is the order its seed keeps.
+        let found = runs
             .iter()
             .rev()
             .filter(|r| r.status == RunStatus::Ok && r.seed.is_some())
@@ -446,17 +458,19 @@ fn cleaners_under_recorded_seeds(
                 let at = |id: &str| r.results.iter().position(|t| t.id == id);
                 let victim_at = at(victim)?;
                 let candidate_at = at(candidate)?;
-                let polluters_before = polluters
-                    .iter()
-                    .all(|p| at(p).is_some_and(|p_at| p_at < candidate_at));
-                (polluters_before && candidate_at < victim_at).then_some(r.seed)?
+                let mut placed: Vec<(usize, &String)> =
+                    polluters.iter().map(|p| Some((at(p)?, p))).collect::<Option<_>>()?;
+                placed.sort();
+                let polluters_before = placed.last().is_none_or(|&(last, _)| last < candidate_at);
+                let ordered: Vec<String> = placed.into_iter().map(|(_, p)| p.clone()).collect();
+                (polluters_before && candidate_at < victim_at).then_some((r.seed?, ordered))
             });
-        let Some(seed) = seed else { continue };
+        let Some((seed, ordered_polluters)) = found else { continue };
         let single = std::slice::from_ref(candidate);
         let mut prober = OrderProber::new(
             context,
             single,
-            polluters,
+            &ordered_polluters,
             victim,
             Target::VictimFails,
             Some(seed),
@@ -603,6 +617,14 @@ fn failing_order(settings: &Settings, runs: &[RunRecord]) -> Result<Failing> {
 fn run_seed_once(settings: &Settings, template: &Template, seed: u64) -> Result<Failing> {
     let adapter = runner::select(template.as_str(), settings.runner.as_deref())?;
     let command = adapter.hunt_command(template)?;
+    if !command.has(Placeholder::Seed) {
+        return Err(Error::usage(format!(
+            "no recorded run has seed {seed}, and the {} runner has no seeded order of its own: its \
+             orders come from bleed's shuffles, so bisect a recorded run (--run ID, or no source for the \
+             latest where the victim failed) after bleed hunt",
+            adapter.name()
+        )));
+    }
     let store = Store::open(&settings.store)?;
     eprintln!("bleed: no recorded run has seed {seed}; running it once");
     let planned = Planned {
@@ -690,18 +712,20 @@ fn locate(id: &str, order: &[TestResult], runs: &[RunRecord]) -> Located {
     }
 }
 
+/// The first line the version command prints on stdout, else on stderr: wrappers such as npx
+/// print their own warnings on stderr first.
 fn runner_version(command: &str) -> Option<String> {
     let output = duct::cmd("sh", ["-c", command])
-        .stderr_to_stdout()
+        .stdout_capture()
+        .stderr_capture()
         .stdin_null()
         .unchecked()
-        .read()
+        .run()
         .ok()?;
-    output
-        .lines()
-        .map(str::trim)
-        .find(|line| !line.is_empty())
-        .map(String::from)
+    let first_line = |bytes: &[u8]| {
+        String::from_utf8_lossy(bytes).lines().map(str::trim).find(|line| !line.is_empty()).map(String::from)
+    };
+    first_line(&output.stdout).or_else(|| first_line(&output.stderr))
 }
 
 fn probe_progress() -> ProgressBar {

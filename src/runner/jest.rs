@@ -13,7 +13,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{Adapter, Capabilities, Invocation, RunResults, accepts_appended_args};
+use super::node::{node_script_prefix, option_name, split_node_script};
+use super::{Adapter, Capabilities, Invocation, RunResults, accepts_appended_args, inline_order};
 use crate::error::{Error, Result};
 use crate::outcome::{Outcome, TestResult};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders, quote};
@@ -186,14 +187,6 @@ fn jest_position(words: &[String]) -> Option<usize> {
     words.iter().position(|word| is_jest(word))
 }
 
-/// The option name of a word: `--seed=3` is `--seed`.
-pub(super) fn option_name(word: &str) -> &str {
-    match word.split_once('=') {
-        Some((name, _)) if name.starts_with('-') => name,
-        _ => word,
-    }
-}
-
 fn has_option(words: &[String], names: &[&str]) -> bool {
     words.iter().any(|word| names.contains(&option_name(word)))
 }
@@ -231,75 +224,6 @@ fn arguments(words: &[String]) -> Vec<Argument<'_>> {
         at = end;
     }
     out
-}
-
-// Shared with the mocha adapter: both replay through a node script put in front of the runner.
-
-/// `[VAR=value …] node -e <script> <tests-file> [wrappers …] <runner>`: the start of a replay
-/// command for the runner at `words[runner]`, to which its own arguments are added. Leading
-/// assignments stay in front of `node`, which passes its environment on; `exec` and `time`
-/// are shell words that mean nothing to the process the script starts.
-pub(super) fn node_script_prefix(words: &[String], runner: usize, script: &str) -> Vec<String> {
-    let assignments = words[..runner]
-        .iter()
-        .take_while(|w| is_assignment(w))
-        .count();
-    let wrappers = words[assignments..runner]
-        .iter()
-        .skip_while(|w| matches!(w.as_str(), "exec" | "time"));
-    let mut command = words[..assignments].to_vec();
-    command.extend(["node", "-e", script, "<tests-file>"].map(String::from));
-    command.extend(wrappers.cloned());
-    command.push(words[runner].clone());
-    command
-}
-
-/// Splits a replay command made with [`node_script_prefix`] into the words before its
-/// `node -e <script> <tests-file>` and the runner's command after it.
-pub(super) fn split_node_script(
-    replay: &Template,
-    script: &str,
-) -> Option<(Vec<String>, Vec<String>)> {
-    let words = shell_words::split(replay.as_str()).ok()?;
-    let at = words
-        .windows(4)
-        .position(|w| w[0] == "node" && w[1] == "-e" && w[2] == script && w[3] == "<tests-file>")?;
-    Some((words[..at].to_vec(), words[at + 4..].to_vec()))
-}
-
-fn is_assignment(word: &str) -> bool {
-    word.split_once('=').is_some_and(|(name, _)| {
-        !name.is_empty()
-            && !name.starts_with(|c: char| c.is_ascii_digit())
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    })
-}
-
-/// The replay rendered whole for a person, as the trait's default reproducer does: the order
-/// goes into a scratch file first when the command reads one, and the report to `report`.
-pub(super) fn render_with_order_file(
-    replay: &Template,
-    order: &[String],
-    seed: Option<u64>,
-    report: &Path,
-) -> Result<String> {
-    let scratch = Path::new("/tmp/bleed-order.txt");
-    let command = replay.render(&Values {
-        seed,
-        tests: Some(order),
-        tests_file: Some(scratch),
-        report: Some(report),
-        worker: Some(1),
-    })?;
-    if !replay.has(Placeholder::TestsFile) {
-        return Ok(command);
-    }
-    let lines: Vec<String> = order.iter().map(|test| quote(test)).collect();
-    Ok(format!(
-        "printf '%s\\n' {} > {} && {command}",
-        lines.join(" "),
-        scratch.display()
-    ))
 }
 
 impl Adapter for Jest {
@@ -452,12 +376,7 @@ impl Adapter for Jest {
     fn reproducer(&self, replay: &Template, order: &[String], seed: Option<u64>) -> Result<String> {
         let Some((assignments, jest)) = split_node_script(replay, REPLAY_SCRIPT) else {
             // A replay command the user gave: bleed cannot tell its report options from the rest.
-            return render_with_order_file(
-                replay,
-                order,
-                seed,
-                Path::new("/tmp/bleed-report.json"),
-            );
+            return inline_order(replay, order, seed, Path::new("/tmp/bleed-report.json"));
         };
         let Some(first) = order.first() else {
             return Err(Error::usage("a reproducer needs at least one test"));

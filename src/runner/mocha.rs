@@ -11,8 +11,8 @@
 
 use std::path::Path;
 
-use super::jest::{node_script_prefix, option_name, render_with_order_file, split_node_script};
-use super::{Adapter, Capabilities, Invocation, RunResults, accepts_appended_args};
+use super::node::{node_script_prefix, option_name, split_node_script};
+use super::{Adapter, Capabilities, Invocation, RunResults, accepts_appended_args, inline_order};
 use crate::error::{Error, Result};
 use crate::junit::{self, Case};
 use crate::outcome::{Outcome, TestResult};
@@ -369,7 +369,7 @@ impl Adapter for Mocha {
     fn reproducer(&self, replay: &Template, order: &[String], seed: Option<u64>) -> Result<String> {
         let report = Path::new("/tmp/bleed-report.xml");
         let Some((assignments, mocha)) = split_node_script(replay, REPLAY_SCRIPT) else {
-            return render_with_order_file(replay, order, seed, report);
+            return inline_order(replay, order, seed, report);
         };
         let mut words = assignments;
         words.extend(["node", "-e", REPLAY_SCRIPT, "<tests-file>"].map(String::from));
@@ -388,7 +388,7 @@ impl Adapter for Mocha {
                 words.extend(argument.iter().cloned());
             }
         }
-        render_with_order_file(
+        inline_order(
             &Template::parse(&join_keeping_placeholders(&words))?,
             order,
             seed,

@@ -9,6 +9,7 @@ mod generic;
 mod gotest;
 mod jest;
 mod mocha;
+mod node;
 mod pytest;
 mod rspec;
 
@@ -79,7 +80,16 @@ impl Invocation {
             let is_assignment = word.contains('=') && !word.starts_with(['-', '=']);
             match base {
                 _ if is_assignment => at += 1,
-                "env" | "time" | "nice" | "npx" | "bunx" | "exec" => at += 1,
+                "env" | "time" | "nice" | "bunx" | "exec" => at += 1,
+                // npx's own options come before the program: `npx --yes -p jest@30 jest`.
+                "npx" => {
+                    at += 1;
+                    while let Some(option) = words.get(at).filter(|w| w.starts_with('-')) {
+                        let takes_value =
+                            matches!(option.as_str(), "-p" | "--package" | "-c" | "--call");
+                        at += if takes_value { 2 } else { 1 };
+                    }
+                }
                 "bundle" | "pnpm" | "poetry" | "uv" | "pipenv" | "hatch" | "pdm" | "npm"
                     if matches!(next, Some("exec" | "run")) =>
                 {
@@ -136,24 +146,7 @@ pub trait Adapter: Send + Sync {
     /// A command a person can paste to run exactly `order`, without bleed. The default keeps
     /// the replay command whole, sending its report to a scratch file.
     fn reproducer(&self, replay: &Template, order: &[String], seed: Option<u64>) -> Result<String> {
-        let scratch = Path::new("/tmp/bleed-order.txt");
-        let values = Values {
-            seed,
-            tests: Some(order),
-            tests_file: Some(scratch),
-            report: Some(Path::new("/tmp/bleed-report.xml")),
-            worker: Some(1),
-        };
-        let command = replay.render(&values)?;
-        if !replay.has(Placeholder::TestsFile) {
-            return Ok(command);
-        }
-        let lines: Vec<String> = order.iter().map(|test| quote(test)).collect();
-        Ok(format!(
-            "printf '%s\\n' {} > {} && {command}",
-            lines.join(" "),
-            scratch.display()
-        ))
+        inline_order(replay, order, seed, Path::new("/tmp/bleed-report.xml"))
     }
 
     /// The command that prints the runner's version, for bug reports.
@@ -173,6 +166,33 @@ pub trait Adapter: Send + Sync {
     fn shuffle_units(&self, _natural: &[TestResult]) -> Option<Vec<Vec<String>>> {
         None
     }
+}
+
+/// The replay rendered whole for a person: the order goes into a scratch file first when the
+/// command reads one, and the report to `report`.
+fn inline_order(
+    replay: &Template,
+    order: &[String],
+    seed: Option<u64>,
+    report: &Path,
+) -> Result<String> {
+    let scratch = Path::new("/tmp/bleed-order.txt");
+    let command = replay.render(&Values {
+        seed,
+        tests: Some(order),
+        tests_file: Some(scratch),
+        report: Some(report),
+        worker: Some(1),
+    })?;
+    if !replay.has(Placeholder::TestsFile) {
+        return Ok(command);
+    }
+    let lines: Vec<String> = order.iter().map(|test| quote(test)).collect();
+    Ok(format!(
+        "printf '%s\\n' {} > {} && {command}",
+        lines.join(" "),
+        scratch.display()
+    ))
 }
 
 /// Every adapter, in the order they are tried on a command; the generic one last.
@@ -291,6 +311,7 @@ mod tests {
             ("python3 -m pytest tests", "pytest", Some("tests")),
             ("bundle exec rspec --seed <seed>", "rspec", Some("--seed")),
             ("npx jest --ci", "jest", Some("--ci")),
+            ("npx --yes -p jest@30 jest --ci", "jest", Some("--ci")),
             ("RAILS_ENV=test bundle exec cucumber", "cucumber", None),
             ("env A=1 B=2 /usr/bin/go test ./...", "go", Some("test")),
             ("yarn mocha spec", "mocha", Some("spec")),
