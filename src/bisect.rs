@@ -458,14 +458,18 @@ fn cleaners_under_recorded_seeds(
                 let at = |id: &str| r.results.iter().position(|t| t.id == id);
                 let victim_at = at(victim)?;
                 let candidate_at = at(candidate)?;
-                let mut placed: Vec<(usize, &String)> =
-                    polluters.iter().map(|p| Some((at(p)?, p))).collect::<Option<_>>()?;
+                let mut placed: Vec<(usize, &String)> = polluters
+                    .iter()
+                    .map(|p| Some((at(p)?, p)))
+                    .collect::<Option<_>>()?;
                 placed.sort();
                 let polluters_before = placed.last().is_none_or(|&(last, _)| last < candidate_at);
                 let ordered: Vec<String> = placed.into_iter().map(|(_, p)| p.clone()).collect();
                 (polluters_before && candidate_at < victim_at).then_some((r.seed?, ordered))
             });
-        let Some((seed, ordered_polluters)) = found else { continue };
+        let Some((seed, ordered_polluters)) = found else {
+            continue;
+        };
         let single = std::slice::from_ref(candidate);
         let mut prober = OrderProber::new(
             context,
@@ -723,7 +727,11 @@ fn runner_version(command: &str) -> Option<String> {
         .run()
         .ok()?;
     let first_line = |bytes: &[u8]| {
-        String::from_utf8_lossy(bytes).lines().map(str::trim).find(|line| !line.is_empty()).map(String::from)
+        String::from_utf8_lossy(bytes)
+            .lines()
+            .map(str::trim)
+            .find(|line| !line.is_empty())
+            .map(String::from)
     };
     first_line(&output.stdout).or_else(|| first_line(&output.stderr))
 }
