@@ -40,9 +40,6 @@ const B4: &str = "tests/test_inventory.py::test_export_inventory_as_csv";
 const P5: &str = "tests/test_labels.py::test_custom_banner[it's \"quoted\" $(touch bleed-pwned)]";
 const V5: &str = "tests/test_settings.py::test_banner_defaults_to_welcome";
 
-/// The file P5's node id would create if a shell ever ran it as code.
-const PWNED: &str = "bleed-pwned";
-
 /// The suite's 23 tests in pytest's collection order.
 const ALL_TESTS: [&str; 23] = [
     V1,
@@ -244,11 +241,7 @@ fn every_planted_victim_is_bisected_from_the_hunt_history() {
         );
         assert_repro_script_confirms(&sandbox, &sandbox.path().join(&out));
     }
-    assert_eq!(
-        sandbox.find(PWNED),
-        Vec::<std::path::PathBuf>::new(),
-        "a node id ran as code"
-    );
+    util::assert_nothing_ran_as_code(&sandbox);
 }
 
 #[test]

@@ -2,7 +2,6 @@
 //! (testdata/pytest/suite, described in its PLANTED.md).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
@@ -38,9 +37,6 @@ const P5: &str = "tests/test_labels.py::test_custom_banner[it's \"quoted\" $(tou
 const V5: &str = "tests/test_settings.py::test_banner_defaults_to_welcome";
 
 const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
-
-/// The file P5's node id would create if a shell ever ran it as code.
-const PWNED: &str = "bleed-pwned";
 
 fn require_pytest() -> bool {
     util::require_runner(
@@ -194,11 +190,7 @@ fn a_hunt_finds_exactly_the_planted_victims() {
     assert!(runs.iter().all(|run| run["status"] == "ok"));
     assert_seeds_match_the_store(&report, &runs);
     assert_recorded_orders_explain_the_outcomes(&runs);
-    assert_eq!(
-        sandbox.find(PWNED),
-        Vec::<PathBuf>::new(),
-        "a node id ran as code"
-    );
+    util::assert_nothing_ran_as_code(&sandbox);
 }
 
 #[test]
@@ -236,11 +228,7 @@ fn a_bare_pytest_command_is_completed() {
     let output = hunt(&sandbox, "python3 -m pytest -q tests", 12);
     let report = assert_planted_hunt(&output, 12);
     assert_seeds_match_the_store(&report, &sandbox.runs());
-    assert_eq!(
-        sandbox.find(PWNED),
-        Vec::<PathBuf>::new(),
-        "a node id ran as code"
-    );
+    util::assert_nothing_ran_as_code(&sandbox);
 }
 
 #[test]

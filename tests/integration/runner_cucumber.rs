@@ -2,7 +2,6 @@
 //! dependencies (testdata/cucumber, described in its PLANTED.md).
 
 use std::fs;
-use std::path::PathBuf;
 use std::process::Output;
 
 use serde_json::Value;
@@ -35,9 +34,6 @@ const V5: &str = "features/settings.feature:7";
 
 const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
 const SCENARIOS: usize = 19;
-
-/// The file P5's path would create if a shell ever ran it as code.
-const PWNED: &str = "bleed-pwned";
 
 fn require_cucumber() -> bool {
     util::require_runner("cucumber", &[&["cucumber", "--version"]])
@@ -199,14 +195,6 @@ fn assert_reproducer_pastes(sandbox: &Sandbox, result: &Value) {
     }
 }
 
-fn assert_nothing_ran_as_code(sandbox: &Sandbox) {
-    assert_eq!(
-        sandbox.find(PWNED),
-        Vec::<PathBuf>::new(),
-        "a test id ran as code"
-    );
-}
-
 #[test]
 fn the_card_example_works_as_written() {
     if !require_cucumber() {
@@ -309,7 +297,7 @@ fn a_hunt_flips_exactly_the_planted_victims_and_each_case_bisects() {
         assert_verdict(&result, verdict, culprits, cleaners);
         assert_reproducer_pastes(&sandbox, &result);
     }
-    assert_nothing_ran_as_code(&sandbox);
+    util::assert_nothing_ran_as_code(&sandbox);
 }
 
 #[test]
@@ -372,7 +360,7 @@ fn a_json_report_from_ci_gives_the_failing_order() {
     );
     assert_probes_replayed_the_prefix(&sandbox.probes(), &order, V5);
     assert_reproducer_pastes(&sandbox, &result);
-    assert_nothing_ran_as_code(&sandbox);
+    util::assert_nothing_ran_as_code(&sandbox);
 }
 
 #[test]

@@ -2,7 +2,6 @@
 //! PLANTED.md): hunts find exactly the planted victims, bisections find their causes.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::process::{Command as StdCommand, Output};
 
 use serde_json::Value;
@@ -35,9 +34,6 @@ const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
 
 /// The subtest name V5 fails in, as go writes it (spaces become underscores).
 const HOSTILE_SUBTEST: &str = "TestBannerDefaultsToWelcome/it's_\"quoted\"_$(touch_bleed-pwned)";
-
-/// The file the hostile subtest names would create if a shell ever ran them.
-const PWNED: &str = "bleed-pwned";
 
 fn require_go() -> bool {
     util::require_runner("go", &[&["go", "version"]])
@@ -73,13 +69,7 @@ fn bisect(sandbox: &Sandbox, victim: &str, extra: &[&str]) -> Value {
         .args(extra)
         .output()
         .expect("run bleed");
-    assert_eq!(
-        util::exit_code(&output),
-        0,
-        "bisecting {victim}; stderr:\n{}",
-        util::stderr(&output)
-    );
-    let result = util::json(&output);
+    let result = util::json_exiting(&output, 0, &format!("bisecting {victim}"));
     assert_eq!(result["runner"], "go");
     assert_eq!(result["victim"], victim);
     eprintln!(
@@ -114,14 +104,6 @@ fn planted_to_fail(test: &str, before: &[&str]) -> bool {
     }
 }
 
-fn assert_no_name_ran_as_code(sandbox: &Sandbox) {
-    assert_eq!(
-        sandbox.find(PWNED),
-        Vec::<PathBuf>::new(),
-        "a subtest name ran as code"
-    );
-}
-
 #[test]
 fn a_hunt_finds_exactly_the_planted_victims() {
     if !require_go() {
@@ -129,13 +111,7 @@ fn a_hunt_finds_exactly_the_planted_victims() {
     }
     let sandbox = Sandbox::with_suite(SUITE);
     let output = hunt(&sandbox, RUNS);
-    assert_eq!(
-        util::exit_code(&output),
-        1,
-        "flips found means exit 1; stderr:\n{}",
-        util::stderr(&output)
-    );
-    let report = util::json(&output);
+    let report = util::json_exiting(&output, 1, "flips found means exit 1");
     assert_eq!(report["runner"], "go");
     let counts = &report["runs"];
     assert_eq!(counts["total"], RUNS, "{counts}");
@@ -176,7 +152,7 @@ fn a_hunt_finds_exactly_the_planted_victims() {
             }
         }
     }
-    assert_no_name_ran_as_code(&sandbox);
+    util::assert_nothing_ran_as_code(&sandbox);
 }
 
 /// The card example, for go: a seed from CI and a victim, nothing recorded yet.
@@ -237,7 +213,7 @@ fn bisect_finds_a_polluter_named_only_through_hostile_subtests() {
     assert_eq!(ids(&result["polluters"]), [P5]);
     let message = result["failure_message"].as_str().unwrap();
     assert!(message.starts_with(HOSTILE_SUBTEST), "{message}");
-    assert_no_name_ran_as_code(&sandbox);
+    util::assert_nothing_ran_as_code(&sandbox);
 }
 
 /// After a hunt: the polluter of the cleaned victim, and the state-setter of the brittle test

@@ -3,7 +3,6 @@
 //! testdata/jest/node_modules (`npm install --prefix testdata/jest`); each sandbox links to it.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use serde_json::Value;
@@ -39,9 +38,6 @@ const V5: &str =
 
 const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
 
-/// The file P5's name would create if a shell ever ran it as code.
-const PWNED: &str = "bleed-pwned";
-
 fn require_jest() -> bool {
     let jest = format!("{NODE_MODULES}/.bin/jest");
     util::require_runner(
@@ -76,13 +72,7 @@ fn bisect(sandbox: &Sandbox, command: &str, victim: &str, source: &[&str]) -> Va
         .args(source)
         .output()
         .expect("run bleed");
-    assert_eq!(
-        util::exit_code(&output),
-        0,
-        "bisecting {victim}; stderr:\n{}",
-        util::stderr(&output)
-    );
-    let bisection = util::json(&output);
+    let bisection = util::json_exiting(&output, 0, &format!("bisecting {victim}"));
     // The probe counts are part of what the adapter is judged by: keep them in the test log.
     eprintln!(
         "{victim}: {} probes, {} cleaner probes",
@@ -98,14 +88,6 @@ fn ids(bisection: &Value, field: &str) -> Vec<String> {
         .iter()
         .map(|located| located["id"].as_str().expect("an id").to_string())
         .collect()
-}
-
-fn assert_no_name_ran_as_code(sandbox: &Sandbox) {
-    assert_eq!(
-        sandbox.find(PWNED),
-        Vec::<PathBuf>::new(),
-        "a test name ran as code"
-    );
 }
 
 /// Whether the plant says `test` fails after the tests in `before`, in the order they ran.
@@ -141,13 +123,7 @@ fn a_hunt_finds_exactly_the_planted_victims_and_bisect_their_causes() {
     }
     let sandbox = sandbox();
     let output = hunt(&sandbox, "node_modules/.bin/jest");
-    assert_eq!(
-        util::exit_code(&output),
-        1,
-        "flips found means exit 1; stderr:\n{}",
-        util::stderr(&output)
-    );
-    let report = util::json(&output);
+    let report = util::json_exiting(&output, 1, "flips found means exit 1");
     assert_eq!(report["runner"], "jest");
     assert_eq!(report["runs"]["ok"], RUNS, "{}", report["runs"]);
     let flipping: BTreeSet<&str> = report["flips"]
@@ -193,7 +169,7 @@ fn a_hunt_finds_exactly_the_planted_victims_and_bisect_their_causes() {
     let bisection = bisect(&sandbox, "node_modules/.bin/jest", V5, &[]);
     assert_eq!(bisection["verdict"], "polluted");
     assert_eq!(ids(&bisection, "polluters"), [P5]);
-    assert_no_name_ran_as_code(&sandbox);
+    util::assert_nothing_ran_as_code(&sandbox);
 
     // Cleaners are looked for among the tests that sat between polluter and victim in the
     // hunt's passing runs, each under the seed of such a run.

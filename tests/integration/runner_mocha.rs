@@ -3,7 +3,6 @@
 //! testdata/mocha/node_modules (`npm ci --prefix testdata/mocha`); each sandbox links to it.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
@@ -39,9 +38,6 @@ const V5: &str = "test/settings.spec.js › Settings banner defaults to \"Welcom
 
 const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
 
-/// The file P5's name would create if a shell ever ran it as code.
-const PWNED: &str = "bleed-pwned";
-
 fn require_mocha() -> bool {
     let mocha = format!("{NODE_MODULES}/.bin/mocha");
     util::require_runner(
@@ -76,13 +72,7 @@ fn bisect(sandbox: &Sandbox, command: &str, victim: &str, source: &[&str]) -> Va
         .args(source)
         .output()
         .expect("run bleed");
-    assert_eq!(
-        util::exit_code(&output),
-        0,
-        "bisecting {victim}; stderr:\n{}",
-        util::stderr(&output)
-    );
-    let bisection = util::json(&output);
+    let bisection = util::json_exiting(&output, 0, &format!("bisecting {victim}"));
     // The probe counts are part of what the adapter is judged by: keep them in the test log.
     eprintln!(
         "{victim}: {} probes, {} cleaner probes",
@@ -133,13 +123,7 @@ fn a_hunt_finds_exactly_the_planted_victims_and_bisect_their_causes() {
     }
     let sandbox = sandbox();
     let output = hunt(&sandbox, MOCHA, RUNS);
-    assert_eq!(
-        util::exit_code(&output),
-        1,
-        "flips found means exit 1; stderr:\n{}",
-        util::stderr(&output)
-    );
-    let report = util::json(&output);
+    let report = util::json_exiting(&output, 1, "flips found means exit 1");
     assert_eq!(report["runner"], "mocha");
     assert_eq!(report["runs"]["ok"], RUNS, "{}", report["runs"]);
     let flipping: BTreeSet<&str> = report["flips"]
@@ -207,11 +191,7 @@ fn a_hunt_finds_exactly_the_planted_victims_and_bisect_their_causes() {
     // Settings block takes bleed's rearranging of the suite.
     let bisection = bisect(&sandbox, MOCHA, V5, &[]);
     assert_eq!(ids(&bisection, "polluters"), [P5]);
-    assert_eq!(
-        sandbox.find(PWNED),
-        Vec::<PathBuf>::new(),
-        "a test name ran as code"
-    );
+    util::assert_nothing_ran_as_code(&sandbox);
 }
 
 /// The form a developer types after a hunt flagged a test: the usual `npx mocha`, a seed.

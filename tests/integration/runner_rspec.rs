@@ -2,7 +2,6 @@
 //! order dependencies in testdata/rspec/suite (described in its PLANTED.md).
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use serde_json::Value;
@@ -33,9 +32,6 @@ const P5: &str = "./spec/labels/it's \"quoted\" $(touch bleed-pwned)_spec.rb[1:1
 const V5: &str = "./spec/settings_spec.rb[3:1:1]";
 
 const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
-
-/// The file P5's id would create if a shell ever ran it as code.
-const PWNED: &str = "bleed-pwned";
 
 fn require_rspec() -> bool {
     util::require_runner(
@@ -210,11 +206,7 @@ fn a_bare_rspec_hunt_flips_exactly_the_planted_victims_and_bisects_find_their_ca
     assert_eq!(ids(&brittle["polluters"]), Vec::<&str>::new());
     assert_reproduces(&sandbox, &brittle, false);
 
-    assert_eq!(
-        sandbox.find(PWNED),
-        Vec::<PathBuf>::new(),
-        "an id ran as code"
-    );
+    util::assert_nothing_ran_as_code(&sandbox);
 }
 
 /// The card's command, `bleed bisect --cmd "rspec" --seed N --victim ID`, with nothing recorded:
@@ -256,11 +248,7 @@ fn the_card_bisection_works_as_written_and_hostile_ids_stay_data() {
     assert_eq!(ids(&hostile["polluters"]), [P5]);
     assert_reproduces(&sandbox, &hostile, true);
 
-    assert_eq!(
-        sandbox.find(PWNED),
-        Vec::<PathBuf>::new(),
-        "an id ran as code"
-    );
+    util::assert_nothing_ran_as_code(&sandbox);
 }
 
 /// Pinned: a run of the suite under it fails V1 with six examples before it.

@@ -203,3 +203,28 @@ pub fn json(output: &Output) -> Value {
 pub fn is_failure(outcome: &str) -> bool {
     matches!(outcome, "failed" | "errored" | "flaky")
 }
+
+/// The file the planted hostile names would create if a shell ever ran one as code: each
+/// suite has a test whose name or path holds `$(touch bleed-pwned)`.
+pub const PWNED: &str = "bleed-pwned";
+
+/// Test names are data: after all the runs, nothing in the sandbox was created by one.
+pub fn assert_nothing_ran_as_code(sandbox: &Sandbox) {
+    assert_eq!(
+        sandbox.find(PWNED),
+        Vec::<PathBuf>::new(),
+        "a test name ran as code"
+    );
+}
+
+/// bleed's JSON document, once it exited with `code`; otherwise a failure that shows what it
+/// was doing and its stderr.
+pub fn json_exiting(output: &Output, code: i32, doing: &str) -> Value {
+    assert_eq!(
+        exit_code(output),
+        code,
+        "{doing}; stderr:\n{}",
+        stderr(output)
+    );
+    json(output)
+}
