@@ -38,13 +38,16 @@ pub enum Ended {
 
 /// A stable, short name for a hunt (or a bisection), used in run ids and log names.
 pub fn hunt_tag(user_template: &str, master_seed: u64) -> String {
-    // FNV-1a: tiny, and stable across Rust versions, unlike `DefaultHasher`.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in user_template.bytes().chain(master_seed.to_le_bytes()) {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
+    let hash = fnv1a(user_template.bytes().chain(master_seed.to_le_bytes()));
     format!("{:08x}", hash >> 32)
+}
+
+/// FNV-1a: tiny, and stable across Rust versions, unlike `DefaultHasher`, for names that must
+/// mean the same thing in every run of bleed.
+pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 pub fn perform(planned: &Planned, store: &Store) -> Result<Ended> {

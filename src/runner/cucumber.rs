@@ -15,6 +15,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::ruby::{Arg, Grammar, split_args};
 use super::{Adapter, Capabilities, Generic, Invocation, RunResults};
 use crate::error::{Error, Result};
 use crate::outcome::{Outcome, TestResult};
@@ -56,6 +57,13 @@ const OPTIONS_WITH_VALUES: &[&str] = &[
 /// option.
 const OPTIONS_WITH_OPTIONAL_VALUES: &[&str] = &["-o", "--out"];
 
+const GRAMMAR: Grammar = Grammar {
+    with_values: OPTIONS_WITH_VALUES,
+    with_optional_values: OPTIONS_WITH_OPTIONAL_VALUES,
+    is_optional_value: |next| !next.starts_with('-'),
+    long_name,
+};
+
 /// Options a replay must not carry: the hunt's shuffle, `--fail-fast` (a candidate that fails
 /// would stop the probe before the victim), retries (a retried failure reads as a pass) and
 /// `--lines` (a selector of its own).
@@ -70,23 +78,6 @@ const NOT_REPLAYED: &[&str] = &[
 /// Formats whose output bleed reads.
 const READABLE_FORMATS: &[&str] = &["json", "message"];
 
-/// One argument of a cucumber command line: an option with its value, or a positional word
-/// (a feature path, `@rerun.txt`, or a `NAME=value` that cucumber sets in the environment).
-#[derive(Debug, PartialEq)]
-struct Arg {
-    /// The words as written: one, or an option and its value.
-    words: Vec<String>,
-    /// The option's long name (`-f` is `--format`); None for a positional word.
-    option: Option<String>,
-    value: Option<String>,
-}
-
-impl Arg {
-    fn is(&self, long: &str) -> bool {
-        self.option.as_deref() == Some(long)
-    }
-}
-
 fn long_name(option: &str) -> &str {
     match option {
         "-f" => "--format",
@@ -100,69 +91,6 @@ fn long_name(option: &str) -> &str {
         "-e" => "--exclude",
         other => other,
     }
-}
-
-fn split_args(words: &[String]) -> Vec<Arg> {
-    let mut args = Vec::new();
-    let mut rest = words.iter().peekable();
-    let mut options_ended = false;
-    while let Some(word) = rest.next() {
-        let positional = Arg {
-            words: vec![word.clone()],
-            option: None,
-            value: None,
-        };
-        if options_ended || !word.starts_with('-') || word == "-" {
-            args.push(positional);
-            continue;
-        }
-        if word == "--" {
-            options_ended = true;
-            args.push(positional);
-            continue;
-        }
-        if word.starts_with("--")
-            && let Some((name, value)) = word.split_once('=')
-        {
-            args.push(Arg {
-                words: vec![word.clone()],
-                option: Some(name.to_string()),
-                value: Some(value.to_string()),
-            });
-            continue;
-        }
-        let takes_value = |name: &str| {
-            OPTIONS_WITH_VALUES.contains(&name) || OPTIONS_WITH_OPTIONAL_VALUES.contains(&name)
-        };
-        // `-fjson`: a short option with its value attached.
-        let attached = word
-            .get(..2)
-            .filter(|short| !word.starts_with("--") && word.len() > 2 && takes_value(short));
-        if let Some(short) = attached {
-            args.push(Arg {
-                words: vec![word.clone()],
-                option: Some(long_name(short).to_string()),
-                value: Some(word[2..].to_string()),
-            });
-            continue;
-        }
-        let next_is_value = match rest.peek() {
-            Some(next) if OPTIONS_WITH_OPTIONAL_VALUES.contains(&word.as_str()) => {
-                !next.starts_with('-')
-            }
-            Some(_) => OPTIONS_WITH_VALUES.contains(&word.as_str()),
-            None => false,
-        };
-        let value = if next_is_value { rest.next() } else { None };
-        let mut words = vec![word.clone()];
-        words.extend(value.cloned());
-        args.push(Arg {
-            words,
-            option: Some(long_name(word).to_string()),
-            value: value.cloned(),
-        });
-    }
-    args
 }
 
 /// The format whose `--out` is `<report>`: the last `--format` before it, or cucumber's default
@@ -247,7 +175,7 @@ impl Adapter for Cucumber {
                 user.as_str()
             )));
         };
-        let args = split_args(invocation.arguments());
+        let args = split_args(invocation.arguments(), &GRAMMAR);
         let correction = || corrected(&invocation, &args);
         if args.iter().any(|arg| arg.is("--dry-run")) {
             return Err(Error::usage(format!(
@@ -320,7 +248,7 @@ impl Adapter for Cucumber {
             ));
         }
         let mut kept: Vec<String> = invocation.words[..invocation.args].to_vec();
-        for arg in split_args(invocation.arguments()) {
+        for arg in split_args(invocation.arguments(), &GRAMMAR) {
             let keep = match arg.option.as_deref() {
                 Some(option) => !NOT_REPLAYED.contains(&option),
                 // Feature paths give way to the locations; NAME=value words are environment.
@@ -348,7 +276,7 @@ impl Adapter for Cucumber {
             // adapter keeps the trait's way of doing that.
             return Generic.reproducer(replay, order, seed);
         };
-        let args = split_args(invocation.arguments());
+        let args = split_args(invocation.arguments(), &GRAMMAR);
         let mut kept = without_report(&args);
         // `--format pretty` alone is cucumber's default, spelled out by hunt_command.
         let outputs: Vec<&&Arg> = kept
@@ -919,7 +847,7 @@ mod tests {
         ]
         .map(String::from)
         .into();
-        let args = split_args(&words);
+        let args = split_args(&words, &GRAMMAR);
         let shape: Vec<(Option<&str>, Option<&str>)> = args
             .iter()
             .map(|a| (a.option.as_deref(), a.value.as_deref()))

@@ -12,6 +12,7 @@ mod mocha;
 mod node;
 mod pytest;
 mod rspec;
+mod ruby;
 
 use std::path::Path;
 

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::ruby::{Arg, Grammar, split_args};
 use super::{Adapter, Capabilities, Generic, Invocation, RunResults};
 use crate::error::{Error, Result};
 use crate::outcome::{Outcome, TestResult};
@@ -60,6 +61,13 @@ const OPTIONS_WITH_VALUES: &[&str] = &[
 /// `--profile [COUNT]`: OptionParser takes the next word as the count unless it is an option,
 /// and RSpec then warns about a count that is not a number; a number is the only sane value.
 const OPTIONS_WITH_OPTIONAL_COUNTS: &[&str] = &["-p", "--profile"];
+
+const GRAMMAR: Grammar = Grammar {
+    with_values: OPTIONS_WITH_VALUES,
+    with_optional_values: OPTIONS_WITH_OPTIONAL_COUNTS,
+    is_optional_value: |next| !next.is_empty() && next.chars().all(|c| c.is_ascii_digit()),
+    long_name,
+};
 
 /// Options a replay must not carry: the hunt's order, its formatters (bleed adds its own),
 /// `--fail-fast` (a candidate that fails would stop the probe before the victim), and the ones
@@ -197,23 +205,6 @@ RSpec.configure do |config|
 end
 "##;
 
-/// One argument of an rspec command line: an option with its value, or a positional word (a
-/// spec path, directory or id).
-#[derive(Debug, PartialEq)]
-struct Arg {
-    /// The words as written: one, or an option and its value.
-    words: Vec<String>,
-    /// The option's long name (`-f` is `--format`); None for a positional word.
-    option: Option<String>,
-    value: Option<String>,
-}
-
-impl Arg {
-    fn is(&self, long: &str) -> bool {
-        self.option.as_deref() == Some(long)
-    }
-}
-
 fn long_name(option: &str) -> &str {
     match option {
         "-r" => "--require",
@@ -229,67 +220,6 @@ fn long_name(option: &str) -> &str {
         "-X" => "--drb",
         other => other,
     }
-}
-
-fn split_args(words: &[String]) -> Vec<Arg> {
-    let mut args = Vec::new();
-    let mut rest = words.iter().peekable();
-    let mut options_ended = false;
-    while let Some(word) = rest.next() {
-        if options_ended || !word.starts_with('-') || word == "-" || word == "--" {
-            options_ended |= word == "--";
-            args.push(Arg {
-                words: vec![word.clone()],
-                option: None,
-                value: None,
-            });
-            continue;
-        }
-        if word.starts_with("--")
-            && let Some((name, value)) = word.split_once('=')
-        {
-            args.push(Arg {
-                words: vec![word.clone()],
-                option: Some(name.to_string()),
-                value: Some(value.to_string()),
-            });
-            continue;
-        }
-        let short = word
-            .get(..2)
-            .filter(|short| OPTIONS_WITH_VALUES.contains(short));
-        if let Some(short) = short
-            && !word.starts_with("--")
-            && word.len() > 2
-        {
-            args.push(Arg {
-                words: vec![word.clone()],
-                option: Some(long_name(short).to_string()),
-                value: Some(word[2..].to_string()),
-            });
-            continue;
-        }
-        let next_is_value = rest.peek().is_some_and(|next| {
-            if OPTIONS_WITH_OPTIONAL_COUNTS.contains(&word.as_str()) {
-                !next.is_empty() && next.chars().all(|c| c.is_ascii_digit())
-            } else {
-                OPTIONS_WITH_VALUES.contains(&word.as_str())
-            }
-        });
-        let value = if next_is_value {
-            rest.next().cloned()
-        } else {
-            None
-        };
-        let mut words = vec![word.clone()];
-        words.extend(value.clone());
-        args.push(Arg {
-            words,
-            option: Some(long_name(word).to_string()),
-            value,
-        });
-    }
-    args
 }
 
 /// `rand`, `random`, `rand:N`, `random:N`: RSpec takes any order type containing "rand" as random.
@@ -380,7 +310,7 @@ impl Adapter for Rspec {
         let invocation = Invocation::parse(user.as_str());
         let args = invocation
             .as_ref()
-            .map(|invocation| split_args(invocation.arguments()))
+            .map(|invocation| split_args(invocation.arguments(), &GRAMMAR))
             .unwrap_or_default();
         for (option, why) in REFUSED {
             if args.iter().any(|arg| arg.is(option)) {
@@ -453,7 +383,7 @@ impl Adapter for Rspec {
             Placeholder::TestsFile.token()
         )];
         words.extend_from_slice(&invocation.words[..invocation.args]);
-        for arg in split_args(invocation.arguments()) {
+        for arg in split_args(invocation.arguments(), &GRAMMAR) {
             let replayed = arg
                 .option
                 .as_deref()
@@ -589,7 +519,10 @@ fn defined_order(ids: &[String]) -> Option<Vec<String>> {
 /// so that every bleed of this version shares it, and an older or newer bleed has its own.
 fn install_helper() -> Result<PathBuf> {
     let dir = std::env::temp_dir();
-    let path = dir.join(format!("bleed-rspec-order-{:016x}.rb", fnv1a(ORDER_HELPER)));
+    let path = dir.join(format!(
+        "bleed-rspec-order-{:016x}.rb",
+        crate::run::fnv1a(ORDER_HELPER.bytes())
+    ));
     if is_ours(&path) {
         return Ok(path);
     }
@@ -635,13 +568,6 @@ fn is_ours(path: &Path) -> bool {
         && metadata.uid() == user
         && metadata.mode() & 0o022 == 0
         && fs::read(path).is_ok_and(|content| content == ORDER_HELPER.as_bytes())
-}
-
-/// FNV-1a: a stable content hash for the helper's file name, unlike `DefaultHasher`.
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// The parts of RSpec's JSON report (rspec-core ≥ 3.3, which added ids) that bleed reads.
@@ -900,7 +826,7 @@ mod tests {
         ]
         .map(String::from)
         .into();
-        let args = split_args(&words);
+        let args = split_args(&words, &GRAMMAR);
         let shape: Vec<(Option<&str>, Option<&str>, usize)> = args
             .iter()
             .map(|a| (a.option.as_deref(), a.value.as_deref(), a.words.len()))
