@@ -79,15 +79,6 @@ fn bisect(sandbox: &Sandbox, victim: &str, extra: &[&str]) -> Value {
     result
 }
 
-fn ids(located: &Value) -> Vec<&str> {
-    located
-        .as_array()
-        .expect("a list of tests")
-        .iter()
-        .map(|test| test["id"].as_str().expect("a test has an id"))
-        .collect()
-}
-
 /// Whether the plant says `test` fails after the tests in `before`, in the order they ran.
 fn planted_to_fail(test: &str, before: &[&str]) -> bool {
     let ran = |id: &str| before.contains(&id);
@@ -164,7 +155,7 @@ fn bisect_runs_the_failing_seed_once_and_finds_the_single_polluter() {
     let sandbox = Sandbox::with_suite(SUITE);
     let result = bisect(&sandbox, V1, &[]);
     assert_eq!(result["verdict"], "polluted");
-    assert_eq!(ids(&result["polluters"]), [P1]);
+    assert_eq!(util::ids(&result["polluters"]), [P1]);
     assert_eq!(result["seed"].as_u64(), ALL_FAIL_SEED.parse().ok());
     let reproducer = &result["reproducer"];
     assert_eq!(
@@ -198,7 +189,7 @@ fn bisect_finds_both_polluters_of_a_pair() {
     let sandbox = Sandbox::with_suite(SUITE);
     let result = bisect(&sandbox, V2, &[]);
     assert_eq!(result["verdict"], "polluted");
-    let polluters: BTreeSet<&str> = ids(&result["polluters"]).into_iter().collect();
+    let polluters: BTreeSet<&str> = util::ids(&result["polluters"]).into_iter().collect();
     assert_eq!(polluters, BTreeSet::from([PA, PB]));
 }
 
@@ -210,7 +201,7 @@ fn bisect_finds_a_polluter_named_only_through_hostile_subtests() {
     let sandbox = Sandbox::with_suite(SUITE);
     let result = bisect(&sandbox, V5, &[]);
     assert_eq!(result["verdict"], "polluted");
-    assert_eq!(ids(&result["polluters"]), [P5]);
+    assert_eq!(util::ids(&result["polluters"]), [P5]);
     let message = result["failure_message"].as_str().unwrap();
     assert!(message.starts_with(HOSTILE_SUBTEST), "{message}");
     util::assert_nothing_ran_as_code(&sandbox);
@@ -230,12 +221,12 @@ fn after_a_hunt_bisect_finds_the_polluter_behind_a_cleaner_and_a_state_setter() 
     // polluter and victim in it: the cleaner search cannot run (see docs/runners/go.md).
     let result = bisect(&sandbox, V3, &["--no-cleaners"]);
     assert_eq!(result["verdict"], "polluted");
-    assert_eq!(ids(&result["polluters"]), [P3]);
+    assert_eq!(util::ids(&result["polluters"]), [P3]);
 
     let result = bisect(&sandbox, B4, &[]);
     assert_eq!(result["verdict"], "brittle");
-    assert_eq!(ids(&result["state_setters"]), [S4]);
-    assert_eq!(ids(&result["polluters"]), Vec::<&str>::new());
+    assert_eq!(util::ids(&result["state_setters"]), [S4]);
+    assert_eq!(util::ids(&result["polluters"]), Vec::<&str>::new());
 }
 
 #[test]

@@ -3,9 +3,7 @@
 //! testdata/jest/node_modules (`npm install --prefix testdata/jest`); each sandbox links to it.
 
 use std::collections::BTreeSet;
-use std::process::{Command, Output};
-
-use serde_json::Value;
+use std::process::Output;
 
 use crate::util::{self, Sandbox};
 
@@ -46,14 +44,6 @@ fn require_jest() -> bool {
     )
 }
 
-/// A copy of the suite that finds Jest where npm installed it, as a project's own would.
-fn sandbox() -> Sandbox {
-    let sandbox = Sandbox::with_suite(SUITE);
-    std::os::unix::fs::symlink(NODE_MODULES, sandbox.path().join("node_modules"))
-        .expect("link node_modules into the sandbox");
-    sandbox
-}
-
 fn hunt(sandbox: &Sandbox, command: &str) -> Output {
     sandbox
         .bleed()
@@ -61,33 +51,6 @@ fn hunt(sandbox: &Sandbox, command: &str) -> Output {
         .args(["--jobs", "2", "--seed", MASTER_SEED, "--json"])
         .output()
         .expect("run bleed")
-}
-
-fn bisect(sandbox: &Sandbox, command: &str, victim: &str, source: &[&str]) -> Value {
-    let output = sandbox
-        .bleed()
-        .args([
-            "bisect", "--cmd", command, "--victim", victim, "--jobs", "2", "--json",
-        ])
-        .args(source)
-        .output()
-        .expect("run bleed");
-    let bisection = util::json_exiting(&output, 0, &format!("bisecting {victim}"));
-    // The probe counts are part of what the adapter is judged by: keep them in the test log.
-    eprintln!(
-        "{victim}: {} probes, {} cleaner probes",
-        bisection["probes"], bisection["cleaner_probes"]
-    );
-    bisection
-}
-
-fn ids(bisection: &Value, field: &str) -> Vec<String> {
-    bisection[field]
-        .as_array()
-        .unwrap_or_else(|| panic!("\"{field}\" is an array: {bisection}"))
-        .iter()
-        .map(|located| located["id"].as_str().expect("an id").to_string())
-        .collect()
 }
 
 /// Whether the plant says `test` fails after the tests in `before`, in the order they ran.
@@ -106,22 +69,12 @@ fn planted_to_fail(test: &str, before: &[&str]) -> bool {
     }
 }
 
-fn sh(sandbox: &Sandbox, command: &str) -> Output {
-    Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(sandbox.path())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run sh")
-}
-
 #[test]
 fn a_hunt_finds_exactly_the_planted_victims_and_bisect_their_causes() {
     if !require_jest() {
         return;
     }
-    let sandbox = sandbox();
+    let sandbox = Sandbox::with_node_suite(SUITE, NODE_MODULES);
     let output = hunt(&sandbox, "node_modules/.bin/jest");
     let report = util::json_exiting(&output, 1, "flips found means exit 1");
     assert_eq!(report["runner"], "jest");
@@ -162,26 +115,26 @@ fn a_hunt_finds_exactly_the_planted_victims_and_bisect_their_causes() {
     }
 
     // Brittle: fails alone, so bisect searches a recorded passing order for what it needs.
-    let bisection = bisect(&sandbox, "node_modules/.bin/jest", B4, &[]);
+    let bisection = util::bisect_json(&sandbox, "node_modules/.bin/jest", B4, &[]);
     assert_eq!(bisection["verdict"], "brittle");
-    assert_eq!(ids(&bisection, "state_setters"), [S4]);
+    assert_eq!(util::ids(&bisection["state_setters"]), [S4]);
 
-    let bisection = bisect(&sandbox, "node_modules/.bin/jest", V5, &[]);
+    let bisection = util::bisect_json(&sandbox, "node_modules/.bin/jest", V5, &[]);
     assert_eq!(bisection["verdict"], "polluted");
-    assert_eq!(ids(&bisection, "polluters"), [P5]);
+    assert_eq!(util::ids(&bisection["polluters"]), [P5]);
     util::assert_nothing_ran_as_code(&sandbox);
 
     // Cleaners are looked for among the tests that sat between polluter and victim in the
     // hunt's passing runs, each under the seed of such a run.
-    let bisection = bisect(
+    let bisection = util::bisect_json(
         &sandbox,
         "node_modules/.bin/jest",
         V3,
         &["--seed", PRICES_FAIL],
     );
     assert_eq!(bisection["verdict"], "polluted");
-    assert_eq!(ids(&bisection, "polluters"), [P3]);
-    assert_eq!(ids(&bisection, "cleaners"), [C3]);
+    assert_eq!(util::ids(&bisection["polluters"]), [P3]);
+    assert_eq!(util::ids(&bisection["cleaners"]), [C3]);
 }
 
 /// The one-line form a developer types after CI went red: no hunt, just the seed.
@@ -190,10 +143,10 @@ fn bisect_from_a_seed_finds_the_polluter_and_a_reproducer_that_fails() {
     if !require_jest() {
         return;
     }
-    let sandbox = sandbox();
-    let bisection = bisect(&sandbox, "npx jest", V1, &["--seed", CURRENCY_FAILS]);
+    let sandbox = Sandbox::with_node_suite(SUITE, NODE_MODULES);
+    let bisection = util::bisect_json(&sandbox, "npx jest", V1, &["--seed", CURRENCY_FAILS]);
     assert_eq!(bisection["verdict"], "polluted");
-    assert_eq!(ids(&bisection, "polluters"), [P1]);
+    assert_eq!(util::ids(&bisection["polluters"]), [P1]);
     assert_eq!(bisection["runner"], "jest");
 
     let reproducer = bisection["reproducer"]["command"]
@@ -205,7 +158,7 @@ fn bisect_from_a_seed_finds_the_polluter_and_a_reproducer_that_fails() {
         )),
         "{reproducer}"
     );
-    let output = sh(&sandbox, reproducer);
+    let output = sandbox.sh(reproducer);
     let printed = format!(
         "{}{}",
         util::stderr(&output),
@@ -220,7 +173,7 @@ fn bisect_from_a_seed_finds_the_polluter_and_a_reproducer_that_fails() {
     let alone = bisection["isolation_command"]
         .as_str()
         .expect("an isolation command");
-    let output = sh(&sandbox, alone);
+    let output = sandbox.sh(alone);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -234,16 +187,16 @@ fn bisect_finds_both_polluters_that_fail_only_together() {
     if !require_jest() {
         return;
     }
-    let sandbox = sandbox();
-    let bisection = bisect(
+    let sandbox = Sandbox::with_node_suite(SUITE, NODE_MODULES);
+    let bisection = util::bisect_json(
         &sandbox,
         "node_modules/.bin/jest",
         V2,
         &["--seed", POOL_FAILS],
     );
     assert_eq!(bisection["verdict"], "polluted");
-    let polluters: BTreeSet<String> = ids(&bisection, "polluters").into_iter().collect();
-    assert_eq!(polluters, [PA, PB].map(String::from).into());
+    let polluters: BTreeSet<&str> = util::ids(&bisection["polluters"]).into_iter().collect();
+    assert_eq!(polluters, [PA, PB].into());
 }
 
 #[test]

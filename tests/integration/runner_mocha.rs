@@ -3,7 +3,7 @@
 //! testdata/mocha/node_modules (`npm ci --prefix testdata/mocha`); each sandbox links to it.
 
 use std::collections::BTreeSet;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -46,14 +46,6 @@ fn require_mocha() -> bool {
     )
 }
 
-/// A copy of the suite that finds mocha where `npm ci` put it, as a project's own would.
-fn sandbox() -> Sandbox {
-    let sandbox = Sandbox::with_suite(SUITE);
-    std::os::unix::fs::symlink(NODE_MODULES, sandbox.path().join("node_modules"))
-        .expect("link node_modules into the sandbox");
-    sandbox
-}
-
 fn hunt(sandbox: &Sandbox, command: &str, runs: u64) -> Output {
     sandbox
         .bleed()
@@ -61,33 +53,6 @@ fn hunt(sandbox: &Sandbox, command: &str, runs: u64) -> Output {
         .args(["--jobs", "2", "--seed", MASTER_SEED, "--json"])
         .output()
         .expect("run bleed")
-}
-
-fn bisect(sandbox: &Sandbox, command: &str, victim: &str, source: &[&str]) -> Value {
-    let output = sandbox
-        .bleed()
-        .args([
-            "bisect", "--cmd", command, "--victim", victim, "--jobs", "2", "--json",
-        ])
-        .args(source)
-        .output()
-        .expect("run bleed");
-    let bisection = util::json_exiting(&output, 0, &format!("bisecting {victim}"));
-    // The probe counts are part of what the adapter is judged by: keep them in the test log.
-    eprintln!(
-        "{victim}: {} probes, {} cleaner probes",
-        bisection["probes"], bisection["cleaner_probes"]
-    );
-    bisection
-}
-
-fn ids(bisection: &Value, field: &str) -> Vec<String> {
-    bisection[field]
-        .as_array()
-        .unwrap_or_else(|| panic!("\"{field}\" is an array: {bisection}"))
-        .iter()
-        .map(|located| located["id"].as_str().expect("an id").to_string())
-        .collect()
 }
 
 /// Whether the plant says `test` fails after the tests in `before`, in the order they ran.
@@ -106,22 +71,12 @@ fn planted_to_fail(test: &str, before: &[&str]) -> bool {
     }
 }
 
-fn sh(sandbox: &Sandbox, command: &str) -> Output {
-    Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(sandbox.path())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run sh")
-}
-
 #[test]
 fn a_hunt_finds_exactly_the_planted_victims_and_bisect_their_causes() {
     if !require_mocha() {
         return;
     }
-    let sandbox = sandbox();
+    let sandbox = Sandbox::with_node_suite(SUITE, NODE_MODULES);
     let output = hunt(&sandbox, MOCHA, RUNS);
     let report = util::json_exiting(&output, 1, "flips found means exit 1");
     assert_eq!(report["runner"], "mocha");
@@ -171,26 +126,26 @@ fn a_hunt_finds_exactly_the_planted_victims_and_bisect_their_causes() {
         "every run had an order of its own"
     );
 
-    let bisection = bisect(&sandbox, MOCHA, V1, &[]);
+    let bisection = util::bisect_json(&sandbox, MOCHA, V1, &[]);
     assert_eq!(bisection["verdict"], "polluted");
-    assert_eq!(ids(&bisection, "polluters"), [P1]);
+    assert_eq!(util::ids(&bisection["polluters"]), [P1]);
 
-    let bisection = bisect(&sandbox, MOCHA, V2, &[]);
-    let polluters: BTreeSet<String> = ids(&bisection, "polluters").into_iter().collect();
-    assert_eq!(polluters, [PA, PB].map(String::from).into());
+    let bisection = util::bisect_json(&sandbox, MOCHA, V2, &[]);
+    let polluters: BTreeSet<&str> = util::ids(&bisection["polluters"]).into_iter().collect();
+    assert_eq!(polluters, [PA, PB].into());
 
-    let bisection = bisect(&sandbox, MOCHA, V3, &[]);
-    assert_eq!(ids(&bisection, "polluters"), [P3]);
-    assert_eq!(ids(&bisection, "cleaners"), [C3]);
+    let bisection = util::bisect_json(&sandbox, MOCHA, V3, &[]);
+    assert_eq!(util::ids(&bisection["polluters"]), [P3]);
+    assert_eq!(util::ids(&bisection["cleaners"]), [C3]);
 
-    let bisection = bisect(&sandbox, MOCHA, B4, &[]);
+    let bisection = util::bisect_json(&sandbox, MOCHA, B4, &[]);
     assert_eq!(bisection["verdict"], "brittle");
-    assert_eq!(ids(&bisection, "state_setters"), [S4]);
+    assert_eq!(util::ids(&bisection["state_setters"]), [S4]);
 
     // P5 is a top-level test, which mocha itself always runs first: replaying it after the
     // Settings block takes bleed's rearranging of the suite.
-    let bisection = bisect(&sandbox, MOCHA, V5, &[]);
-    assert_eq!(ids(&bisection, "polluters"), [P5]);
+    let bisection = util::bisect_json(&sandbox, MOCHA, V5, &[]);
+    assert_eq!(util::ids(&bisection["polluters"]), [P5]);
     util::assert_nothing_ran_as_code(&sandbox);
 }
 
@@ -200,16 +155,16 @@ fn bisect_from_a_seed_finds_the_polluter_and_a_reproducer_that_fails() {
     if !require_mocha() {
         return;
     }
-    let sandbox = sandbox();
+    let sandbox = Sandbox::with_node_suite(SUITE, NODE_MODULES);
     assert_eq!(util::exit_code(&hunt(&sandbox, "npx mocha", 2)), 1);
-    let bisection = bisect(&sandbox, "npx mocha", V1, &["--seed", CURRENCY_FAILS]);
+    let bisection = util::bisect_json(&sandbox, "npx mocha", V1, &["--seed", CURRENCY_FAILS]);
     assert_eq!(bisection["verdict"], "polluted");
-    assert_eq!(ids(&bisection, "polluters"), [P1]);
+    assert_eq!(util::ids(&bisection["polluters"]), [P1]);
 
     let reproducer = bisection["reproducer"]["command"]
         .as_str()
         .expect("a reproducer");
-    let output = sh(&sandbox, reproducer);
+    let output = sandbox.sh(reproducer);
     let printed = String::from_utf8_lossy(&output.stdout);
     assert_ne!(output.status.code(), Some(0), "{reproducer}:\n{printed}");
     assert!(
@@ -220,7 +175,7 @@ fn bisect_from_a_seed_finds_the_polluter_and_a_reproducer_that_fails() {
     let alone = bisection["isolation_command"]
         .as_str()
         .expect("an isolation command");
-    let output = sh(&sandbox, alone);
+    let output = sandbox.sh(alone);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -255,7 +210,7 @@ fn an_order_that_splits_a_block_with_before_hooks_is_refused_plainly() {
     if !require_mocha() {
         return;
     }
-    let sandbox = sandbox();
+    let sandbox = Sandbox::with_node_suite(SUITE, NODE_MODULES);
     sandbox.write("test/bracketed.spec.js", BRACKETED);
     sandbox.write(
         "order.txt",

@@ -127,6 +127,15 @@ impl Sandbox {
             .collect()
     }
 
+    /// A copy of a Node suite that finds its runner where CI's `npm` installed it, in
+    /// `node_modules` beside the suite, as a project's own would.
+    pub fn with_node_suite(suite: &str, node_modules: &str) -> Sandbox {
+        let sandbox = Sandbox::with_suite(suite);
+        std::os::unix::fs::symlink(node_modules, sandbox.path().join("node_modules"))
+            .expect("link node_modules into the sandbox");
+        sandbox
+    }
+
     /// Runs `script` with `sh -c` in the sandbox, as a user pasting a printed command would.
     pub fn sh(&self, script: &str) -> Output {
         StdCommand::new("sh")
@@ -227,4 +236,34 @@ pub fn json_exiting(output: &Output, code: i32, doing: &str) -> Value {
         stderr(output)
     );
     json(output)
+}
+
+/// The ids of a list of tests in bleed's JSON (polluters, cleaners, state_setters), in order.
+pub fn ids(tests: &Value) -> Vec<&str> {
+    tests
+        .as_array()
+        .unwrap_or_else(|| panic!("a list of tests: {tests}"))
+        .iter()
+        .map(|test| test["id"].as_str().expect("a test has an id"))
+        .collect()
+}
+
+/// `bleed bisect --cmd <command> --victim <victim> --jobs 2 --json <source…>`, which must
+/// name culprits (exit 0). The probe counts are part of what an adapter is judged by, so they
+/// go to the test log.
+pub fn bisect_json(sandbox: &Sandbox, command: &str, victim: &str, source: &[&str]) -> Value {
+    let output = sandbox
+        .bleed()
+        .args([
+            "bisect", "--cmd", command, "--victim", victim, "--jobs", "2", "--json",
+        ])
+        .args(source)
+        .output()
+        .expect("run bleed");
+    let bisection = json_exiting(&output, 0, &format!("bisecting {victim}"));
+    eprintln!(
+        "{victim}: {} probes, {} cleaner probes",
+        bisection["probes"], bisection["cleaner_probes"]
+    );
+    bisection
 }
