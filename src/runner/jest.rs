@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::node::{node_script_prefix, option_name, split_node_script};
+use super::node::{node_script_prefix, option_name, runs_under_node, split_node_script};
 use super::{Adapter, Capabilities, Invocation, RunResults, accepts_appended_args, inline_order};
 use crate::error::{Error, Result};
 use crate::outcome::{Outcome, TestResult};
@@ -232,13 +232,7 @@ impl Adapter for Jest {
     }
 
     fn recognises(&self, invocation: &Invocation) -> bool {
-        is_jest(&invocation.program)
-            || invocation.program == "node"
-                && invocation
-                    .arguments()
-                    .iter()
-                    .find(|word| !word.starts_with('-'))
-                    .is_some_and(|word| is_jest(word))
+        runs_under_node(invocation, is_jest)
     }
 
     fn capabilities(&self) -> Capabilities {

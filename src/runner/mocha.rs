@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use super::node::{node_script_prefix, option_name, split_node_script};
+use super::node::{node_script_prefix, option_name, runs_under_node, split_node_script};
 use super::{Adapter, Capabilities, Invocation, RunResults, accepts_appended_args, inline_order};
 use crate::error::{Error, Result};
 use crate::junit::{self, Case};
@@ -240,13 +240,7 @@ impl Adapter for Mocha {
     }
 
     fn recognises(&self, invocation: &Invocation) -> bool {
-        is_mocha(&invocation.program)
-            || invocation.program == "node"
-                && invocation
-                    .arguments()
-                    .iter()
-                    .find(|word| !word.starts_with('-'))
-                    .is_some_and(|word| is_mocha(word))
+        runs_under_node(invocation, is_mocha)
     }
 
     fn capabilities(&self) -> Capabilities {

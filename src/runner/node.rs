@@ -1,7 +1,20 @@
 //! What the Node runners (Jest, mocha) share: their replays start a small `node -e` script that
 //! reads the order from `<tests-file>`, so test names never pass through a shell.
 
+use super::Invocation;
 use crate::template::Template;
+
+/// Whether the command runs the runner `is_runner` recognises, directly or as
+/// `node path/to/runner …`.
+pub(super) fn runs_under_node(invocation: &Invocation, is_runner: fn(&str) -> bool) -> bool {
+    is_runner(&invocation.program)
+        || invocation.program == "node"
+            && invocation
+                .arguments()
+                .iter()
+                .find(|word| !word.starts_with('-'))
+                .is_some_and(|word| is_runner(word))
+}
 
 /// A `NAME=value` word, which the shell turns into an environment variable.
 fn is_assignment(word: &str) -> bool {
