@@ -6,7 +6,7 @@ use std::process::{Command as StdCommand, Output};
 
 use serde_json::Value;
 
-use crate::util::{self, Sandbox};
+use crate::util::{self, Plant, Sandbox};
 
 const SUITE: &str = "go";
 
@@ -79,21 +79,21 @@ fn bisect(sandbox: &Sandbox, victim: &str, extra: &[&str]) -> Value {
     result
 }
 
-/// Whether the plant says `test` fails after the tests in `before`, in the order they ran.
-fn planted_to_fail(test: &str, before: &[&str]) -> bool {
-    let ran = |id: &str| before.contains(&id);
-    match test {
-        V1 => ran(P1),
-        V2 => ran(PA) && ran(PB),
-        V3 => before
-            .iter()
-            .rposition(|id| *id == P3)
-            .is_some_and(|p3| !before[p3..].contains(&C3)),
-        B4 => !ran(S4),
-        V5 => ran(P5),
-        _ => false,
-    }
-}
+/// The planted cases, by this suite's ids.
+const PLANT: Plant = Plant {
+    p1: P1,
+    v1: V1,
+    pa: PA,
+    pb: PB,
+    v2: V2,
+    p3: P3,
+    c3: C3,
+    v3: V3,
+    s4: S4,
+    b4: B4,
+    p5: P5,
+    v5: V5,
+};
 
 #[test]
 fn a_hunt_finds_exactly_the_planted_victims() {
@@ -128,7 +128,7 @@ fn a_hunt_finds_exactly_the_planted_victims() {
             let failed = util::is_failure(result["outcome"].as_str().unwrap());
             assert_eq!(
                 failed,
-                planted_to_fail(order[position], &order[..position]),
+                PLANT.fails_after(order[position], &order[..position]),
                 "{} under seed {}, after {:?}",
                 order[position],
                 run["seed"],

@@ -267,3 +267,67 @@ pub fn bisect_json(sandbox: &Sandbox, command: &str, victim: &str, source: &[&st
     );
     bisection
 }
+
+/// The five cases every runner's suite plants (see each suite's PLANTED.md), by its ids: a
+/// single polluter, a pair that fails only together, a polluter with a cleaner, a brittle test
+/// with its state-setter, and a polluter with a hostile name.
+pub struct Plant {
+    pub p1: &'static str,
+    pub v1: &'static str,
+    pub pa: &'static str,
+    pub pb: &'static str,
+    pub v2: &'static str,
+    pub p3: &'static str,
+    pub c3: &'static str,
+    pub v3: &'static str,
+    pub s4: &'static str,
+    pub b4: &'static str,
+    pub p5: &'static str,
+    pub v5: &'static str,
+}
+
+impl Plant {
+    /// Whether the plant says `test` fails after the tests in `before`, in the order they ran.
+    pub fn fails_after(&self, test: &str, before: &[&str]) -> bool {
+        let ran = |id: &str| before.contains(&id);
+        if test == self.v1 {
+            ran(self.p1)
+        } else if test == self.v2 {
+            ran(self.pa) && ran(self.pb)
+        } else if test == self.v3 {
+            let cleaned = |p3: usize| before[p3..].contains(&self.c3);
+            before
+                .iter()
+                .rposition(|id| *id == self.p3)
+                .is_some_and(|p3| !cleaned(p3))
+        } else if test == self.b4 {
+            !ran(self.s4)
+        } else if test == self.v5 {
+            ran(self.p5)
+        } else {
+            false
+        }
+    }
+
+    /// Every outcome of a recorded run is the one the plant predicts from the recorded order,
+    /// which holds only if results are stored in the order the tests ran.
+    pub fn assert_outcomes_follow_the_order(&self, run: &Value) {
+        let results = run["results"]
+            .as_array()
+            .expect("a run records its results");
+        let order: Vec<&str> = results
+            .iter()
+            .map(|r| r["id"].as_str().expect("an id"))
+            .collect();
+        for (position, result) in results.iter().enumerate() {
+            assert_eq!(
+                is_failure(result["outcome"].as_str().expect("an outcome")),
+                self.fails_after(order[position], &order[..position]),
+                "{} under seed {}, after {:?}",
+                order[position],
+                run["seed"],
+                &order[..position]
+            );
+        }
+    }
+}
