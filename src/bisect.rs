@@ -153,6 +153,7 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
         Some(replay) => replay.clone(),
         None => adapter.replay_command(&adapter.hunt_command(&template)?)?,
     };
+    let runner_version = runner::checked_version(adapter.as_ref(), &template)?;
     let ids: Vec<String> = failing.order.iter().map(|r| r.id.clone()).collect();
     let position = find_victim(&settings.victim, &ids)?;
     let victim = ids[position].clone();
@@ -249,9 +250,7 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
         seed: failing.seed,
         origin: failing.origin.clone(),
         failure_message: failing.order[position].message.clone(),
-        runner_version: adapter
-            .version_command(&template)
-            .and_then(|command| runner_version(&command)),
+        runner_version,
         started_at,
         evidence: None,
     };
@@ -716,26 +715,6 @@ fn locate(id: &str, order: &[TestResult], runs: &[RunRecord]) -> Located {
     }
 }
 
-/// The first line the version command prints on stdout, else on stderr: wrappers such as npx
-/// print their own warnings on stderr first.
-fn runner_version(command: &str) -> Option<String> {
-    let output = duct::cmd("sh", ["-c", command])
-        .stdout_capture()
-        .stderr_capture()
-        .stdin_null()
-        .unchecked()
-        .run()
-        .ok()?;
-    let first_line = |bytes: &[u8]| {
-        String::from_utf8_lossy(bytes)
-            .lines()
-            .map(str::trim)
-            .find(|line| !line.is_empty())
-            .map(String::from)
-    };
-    first_line(&output.stdout).or_else(|| first_line(&output.stderr))
-}
-
 fn probe_progress() -> ProgressBar {
     let bar = ProgressBar::new_spinner();
     bar.set_style(
@@ -817,6 +796,12 @@ impl<'a> OrderProber<'a> {
 
     fn run_one(&self, order: &[String], worker: usize) -> Result<Option<bool>> {
         let context = self.context;
+        if let Some(reason) = context.adapter.unrunnable_order(order) {
+            return Err(Error::suite(format!(
+                "the {} runner cannot run the order bleed needs: {reason}",
+                context.adapter.name()
+            )));
+        }
         let number = context.counter.fetch_add(1, Ordering::SeqCst) + 1;
         let planned = Planned {
             id: format!("{}-p{number}", context.tag),

@@ -79,6 +79,9 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
         );
     }
 
+    if !todo.is_empty() {
+        runner::checked_version(adapter.as_ref(), &settings.template)?;
+    }
     let tag = run::hunt_tag(user_template, master_seed);
     // A runner with no seeded order of its own gets its orders from bleed: groups of its tests
     // shuffled under each run's seed, replayed as explicit orders.

@@ -52,7 +52,7 @@ pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
 
 pub fn perform(planned: &Planned, store: &Store) -> Result<Ended> {
     let id = planned.id.clone();
-    let report = store.report_path(&id);
+    let report = store.report_path(&id, planned.adapter.report_extension());
     let log = store.log_path(&id);
     remove_report(&report);
     let tests_file = match planned.tests {

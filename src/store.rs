@@ -98,8 +98,10 @@ impl Store {
         self.root.join("logs").join(format!("{run_id}.log"))
     }
 
-    pub fn report_path(&self, run_id: &str) -> PathBuf {
-        self.root.join("reports").join(format!("{run_id}.xml"))
+    pub fn report_path(&self, run_id: &str, extension: &str) -> PathBuf {
+        self.root
+            .join("reports")
+            .join(format!("{run_id}.{extension}"))
     }
 
     /// The store-relative form of a path inside it, for records that survive a moved checkout.

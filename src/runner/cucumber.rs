@@ -159,6 +159,7 @@ impl Adapter for Cucumber {
             explicit_order: "--order defined with path.feature:LINE locations, run in the order given across and within files",
             results: "--format json --out <report> (added when missing); --format message NDJSON (cucumber ≥ 4) is read too",
             selector: "path.feature:LINE: the scenario's line, or the example row's line in an outline",
+            versions: "any",
         }
     }
 

@@ -36,6 +36,7 @@ impl Adapter for Generic {
             explicit_order: "--replay-cmd with <tests> or <tests-file>",
             results: "JUnit XML written at <report> (or $BLEED_REPORT)",
             selector: "classname::name of the JUnit testcase",
+            versions: "any",
         }
     }
 

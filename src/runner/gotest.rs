@@ -318,6 +318,7 @@ impl Adapter for GoTest {
             explicit_order: "subsets of a seeded order only: -run '^(A|B)$' under the failing run's seed, one package at a time",
             results: "go test -json events, stdout sent to <report> (added when missing)",
             selector: "import/path.TestName (top-level tests; subtests count in their test)",
+            versions: "any",
         }
     }
 

@@ -241,6 +241,7 @@ impl Adapter for Jest {
             explicit_order: "one file's tests (each file has its own modules), under the failing run's seed, chosen with -t: sub-orders of that seed's order only",
             results: "--json --outputFile=<report> --testLocationInResults (added when missing), in run order",
             selector: "path/to/file.test.js › describe › test",
+            versions: "any",
         }
     }
 

@@ -249,6 +249,7 @@ impl Adapter for Mocha {
             explicit_order: "any order (a describe block with before/after hooks keeps its tests together), arranged by a --require'd root hook",
             results: "--reporter xunit --reporter-option output=<report> (added when missing), in run order",
             selector: "path/to/file.spec.js › full title",
+            versions: "any",
         }
     }
 

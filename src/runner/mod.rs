@@ -48,6 +48,8 @@ pub struct Capabilities {
     pub results: &'static str,
     /// What a test id looks like.
     pub selector: &'static str,
+    /// The runner versions bleed supports and the ones its tests run on.
+    pub versions: &'static str,
 }
 
 /// A command with its wrappers (`bundle exec`, `npx`, `python3 -m`, `env X=1`, …) seen through:
@@ -144,15 +146,33 @@ pub trait Adapter: Send + Sync {
     /// Reads the report a run left at `report`.
     fn read_results(&self, report: &Path) -> RunResults;
 
+    /// The file extension of the report the runner writes at `<report>`, so that a report kept
+    /// under `.bleed/reports/` opens as what it is.
+    fn report_extension(&self) -> &'static str {
+        "xml"
+    }
+
+    /// Why the runner cannot run exactly `order`, said before any probe runs it (an RSpec order
+    /// that splits an example group, a go subtest selected alone). None when it can.
+    fn unrunnable_order(&self, _order: &[String]) -> Option<String> {
+        None
+    }
+
     /// A command a person can paste to run exactly `order`, without bleed. The default keeps
     /// the replay command whole, sending its report to a scratch file.
     fn reproducer(&self, replay: &Template, order: &[String], seed: Option<u64>) -> Result<String> {
         inline_order(replay, order, seed, Path::new("/tmp/bleed-report.xml"))
     }
 
-    /// The command that prints the runner's version, for bug reports.
+    /// The command that prints the runner's version, for bug reports and `check_version`.
     fn version_command(&self, _hunt: &Template) -> Option<String> {
         None
+    }
+
+    /// Refuses, with the version found and what to do, a runner version outside the range
+    /// bleed supports. `reported` is the first line `version_command` printed.
+    fn check_version(&self, _reported: &str) -> std::result::Result<(), String> {
+        Ok(())
     }
 
     /// True when `candidate` cannot leave state behind for `victim` because the runner keeps
@@ -194,6 +214,51 @@ fn inline_order(
         lines.join(" "),
         scratch.display()
     ))
+}
+
+/// The first line the version command prints on stdout, else on stderr: wrappers such as npx
+/// print their own warnings on stderr first.
+pub fn runner_version(command: &str) -> Option<String> {
+    let output = duct::cmd("sh", ["-c", command])
+        .stdout_capture()
+        .stderr_capture()
+        .stdin_null()
+        .unchecked()
+        .run()
+        .ok()?;
+    let first_line = |bytes: &[u8]| {
+        String::from_utf8_lossy(bytes)
+            .lines()
+            .map(str::trim)
+            .find(|line| !line.is_empty())
+            .map(String::from)
+    };
+    first_line(&output.stdout).or_else(|| first_line(&output.stderr))
+}
+
+/// The runner's version line, checked against the range the adapter supports. None when the
+/// adapter cannot tell its version; a version outside the range is refused before anything runs.
+pub fn checked_version(adapter: &dyn Adapter, hunt: &Template) -> Result<Option<String>> {
+    let Some(reported) = adapter
+        .version_command(hunt)
+        .and_then(|command| runner_version(&command))
+    else {
+        return Ok(None);
+    };
+    adapter.check_version(&reported).map_err(Error::suite)?;
+    Ok(Some(reported))
+}
+
+/// The first `major.minor[.patch]` in a version line ("pytest 7.4.4", "v20.1.0", "3.12.0").
+pub fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
+    let start = text.find(|c: char| c.is_ascii_digit())?;
+    let mut parts = text[start..]
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|part| part.parse::<u32>().ok());
+    let major = parts.next()??;
+    let minor = parts.next().flatten()?;
+    let patch = parts.next().flatten().unwrap_or(0);
+    Some((major, minor, patch))
 }
 
 /// Every adapter, in the order they are tried on a command; the generic one last.
@@ -284,6 +349,19 @@ fn accepts_appended_args(command: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn versions_are_read_from_version_lines() {
+        assert_eq!(parse_version("pytest 7.4.4"), Some((7, 4, 4)));
+        assert_eq!(parse_version("v20.1.0"), Some((20, 1, 0)));
+        assert_eq!(parse_version("RSpec 3.12"), Some((3, 12, 0)));
+        assert_eq!(
+            parse_version("go version go1.19.8 linux/amd64"),
+            Some((1, 19, 8))
+        );
+        assert_eq!(parse_version("no digits"), None);
+        assert_eq!(parse_version("build 12"), None);
+    }
 
     #[test]
     fn appended_args_reach_simple_commands_only() {

@@ -130,6 +130,7 @@ impl Adapter for Pytest {
             explicit_order: "node ids in the order given, with -p no:randomly, from @<tests-file>",
             results: "JUnit XML with junit_family=xunit1 (added when missing)",
             selector: "node id: path::Class::test[param]",
+            versions: "any",
         }
     }
 

@@ -303,6 +303,7 @@ impl Adapter for Rspec {
                              an order that splits an example group is refused",
             results: "JSON formatter: --format json --out <report> (added when missing)",
             selector: "example id: ./spec/cart_spec.rb[1:2]",
+            versions: "any",
         }
     }
 
