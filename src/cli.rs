@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::bisect::{self, Source, Verdict};
+use crate::bisect::{self, Source};
 use crate::error::{Error, ExitCode, Result};
 use crate::template::{Template, quote};
 
@@ -82,7 +82,7 @@ struct HuntArgs {
 }
 
 #[derive(Args)]
-#[command(group(clap::ArgGroup::new("source").args(["seed", "run", "order_file", "junit"])))]
+#[command(group(clap::ArgGroup::new("source").args(["seed", "run", "order_file", "report"])))]
 struct BisectArgs {
     /// The test that fails, as the runner names it (pytest: its node id)
     #[arg(long, value_name = "ID")]
@@ -111,12 +111,13 @@ struct BisectArgs {
 
     /// The failing order is the test order of this report from CI: JUnit XML, or the runner's
     /// own format where bleed reads that (cucumber JSON, RSpec JSON, go test -json, ...)
-    #[arg(long, value_name = "FILE")]
-    junit: Option<PathBuf>,
+    #[arg(long, visible_alias = "junit", value_name = "FILE")]
+    report: Option<PathBuf>,
 
-    /// Repeat a probe that passes up to R more times before believing it
-    #[arg(long, default_value_t = 0, value_name = "R")]
-    retries: usize,
+    /// Repeat a probe that passes up to R more times before believing it [default: 0, or 1
+    /// when the recorded runs show failures that no single test before the victim explains]
+    #[arg(long, value_name = "R")]
+    retries: Option<usize>,
 
     /// Probes at once
     #[arg(long, short = 'j', default_value_t = 1, value_name = "J", value_parser = clap::value_parser!(u64).range(1..=256))]
@@ -258,11 +259,11 @@ fn resume_command(settings: &hunt::Settings, master_seed: u64) -> String {
 
 fn run_bisect(args: BisectArgs, store: PathBuf) -> Result<ExitCode> {
     interrupt::install();
-    let source = match (args.seed, args.run, args.order_file, args.junit) {
+    let source = match (args.seed, args.run, args.order_file, args.report) {
         (Some(seed), ..) => Source::Seed(seed),
         (_, Some(run), ..) => Source::Run(run),
         (_, _, Some(file), _) => Source::OrderFile(file),
-        (.., Some(report)) => Source::Junit(report),
+        (.., Some(report)) => Source::Report(report),
         _ => Source::Latest,
     };
     let settings = bisect::Settings {
@@ -314,10 +315,7 @@ fn run_bisect(args: BisectArgs, store: PathBuf) -> Result<ExitCode> {
     } else {
         print!("{}", repro::render(&result, written));
     }
-    Ok(match result.verdict {
-        Verdict::Polluted | Verdict::Brittle => ExitCode::Success,
-        Verdict::NotReproduced | Verdict::FailsAlone => ExitCode::NeedsAttention,
-    })
+    Ok(result.verdict.exit_code())
 }
 
 fn runners_table() -> String {

@@ -354,7 +354,7 @@ pub fn run(args: &DemoArgs, _store: &Path) -> Result<ExitCode> {
             runner: Some("generic".to_string()),
             victim: victim.to_string(),
             source: bisect::Source::Latest,
-            retries: 1,
+            retries: Some(1),
             jobs: 2,
             timeout: settings.timeout,
             cleaners: true,
@@ -398,6 +398,7 @@ fn describe(found: &bisect::Bisection) -> String {
         bisect::Verdict::Brittle => format!("brittle, needs {}", names(&found.state_setters)),
         bisect::Verdict::NotReproduced => "not reproduced (non-deterministic)".to_string(),
         bisect::Verdict::FailsAlone => "fails alone".to_string(),
+        bisect::Verdict::NonDeterministic => "non-deterministic".to_string(),
     };
     if !found.cleaners.is_empty() {
         line.push_str(&format!(", cleaned by {}", names(&found.cleaners)));

@@ -4,6 +4,7 @@
 //! `store` and the runner adapters are the edges that do.
 
 pub mod bisect;
+pub mod chance;
 pub mod cli;
 pub mod ddmin;
 pub mod demo;

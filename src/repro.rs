@@ -5,7 +5,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::bisect::{Bisection, Located, Verdict};
+use crate::bisect::{Bisection, Confirmation, Located, Verdict};
 use crate::error::{Error, Result};
 use crate::flip_table::seconds;
 use crate::template::quote;
@@ -73,6 +73,10 @@ fn verdict_line(result: &Bisection) -> String {
             "not reproduced: the failing order passed when replayed".to_string()
         }
         Verdict::FailsAlone => "fails alone: nothing to bisect".to_string(),
+        Verdict::NonDeterministic => {
+            "non-deterministic: the same order both failed and passed, so nobody is blamed"
+                .to_string()
+        }
     }
 }
 
@@ -94,6 +98,13 @@ pub fn render(result: &Bisection, written: Option<&Path>) -> String {
     }
     if let Some(evidence) = &result.evidence {
         let _ = writeln!(out, "evidence   {evidence}");
+    }
+    if let Some(confirmed) = result
+        .confirmation
+        .as_ref()
+        .filter(|_| result.evidence.is_none())
+    {
+        let _ = writeln!(out, "confirmed  {}", confirmation_line(confirmed));
     }
     if let Some(reproducer) = &result.reproducer {
         let expectation = if result.verdict == Verdict::Brittle {
@@ -131,6 +142,19 @@ pub fn render(result: &Bisection, written: Option<&Path>) -> String {
         let _ = writeln!(out, "wrote {0}/repro.sh and {0}/REPORT.md", dir.display());
     }
     out
+}
+
+/// How the culprits were confirmed, in a line: the runs, and what chance that leaves.
+fn confirmation_line(confirmed: &Confirmation) -> String {
+    let history = match confirmed.history_runs {
+        0 => String::new(),
+        n => format!(", and explains all {n} recorded runs of the victim"),
+    };
+    format!(
+        "{} runs of the culprits then the victim and {} of the victim alone all went as the verdict \
+         says{history} ({} confirmation probes): {}",
+        confirmed.with_culprits, confirmed.alone, confirmed.extra_probes, confirmed.basis
+    )
 }
 
 /// Writes `repro.sh` and `REPORT.md` into `dir` for a result with a reproducer.

@@ -19,7 +19,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::junit::{self, Case};
 use crate::outcome::TestResult;
-use crate::template::{Placeholder, Template, Values, quote};
+use crate::template::{Placeholder, Template, Values, edit_distance, quote};
 
 pub use cucumber::Cucumber;
 pub use generic::Generic;
@@ -80,9 +80,8 @@ impl Invocation {
             let word = words.get(at)?;
             let base = word.rsplit('/').next().unwrap_or(word);
             let next = words.get(at + 1).map(String::as_str);
-            let is_assignment = word.contains('=') && !word.starts_with(['-', '=']);
             match base {
-                _ if is_assignment => at += 1,
+                _ if is_assignment(word) => at += 1,
                 "env" | "time" | "nice" | "bunx" | "exec" => at += 1,
                 // npx's own options come before the program: `npx --yes -p jest@30 jest`.
                 "npx" => {
@@ -249,6 +248,67 @@ pub fn checked_version(adapter: &dyn Adapter, hunt: &Template) -> Result<Option<
     Ok(Some(reported))
 }
 
+/// Refuses a command whose program the shell would not find, before anything else is said about
+/// it: `pytets -q tests` is a typo to point at, not a template lacking placeholders.
+pub fn check_program(command: &str) -> Result<()> {
+    let Some(program) = first_program(command) else {
+        return Ok(());
+    };
+    if program_exists(&program) {
+        return Ok(());
+    }
+    let known = [
+        "pytest", "rspec", "cucumber", "jest", "mocha", "go", "npx", "bundle", "python3",
+    ];
+    let nearest = known
+        .iter()
+        .map(|name| (edit_distance(&program, name), *name))
+        .filter(|&(distance, _)| distance <= 2)
+        .min();
+    let hint = match nearest {
+        Some((_, name)) => format!("did you mean {name}?"),
+        None => "check the spelling, or install it (is it on PATH?)".to_string(),
+    };
+    Err(Error::suite(format!(
+        "command not found: {program} (the program --cmd runs); {hint}"
+    )))
+}
+
+/// The program the shell runs first, past `X=1`, `env`, `time`, `nice` and `exec`; None when
+/// the command cannot be read that way or starts with something the shell resolves itself.
+fn first_program(command: &str) -> Option<String> {
+    let words = shell_words::split(command).ok()?;
+    let word = words
+        .into_iter()
+        .find(|w| !is_assignment(w) && !matches!(w.as_str(), "env" | "time" | "nice" | "exec"))?;
+    let resolved_by_shell = [
+        "cd", ".", "source", "export", "set", "test", "[", "if", "for", "while", "until", "case",
+        "{", "(", "!", "true", "false", "command", "eval", "builtin", "unset", "ulimit", "umask",
+    ];
+    let opaque =
+        word.contains(['$', '`', '<', '(', '{']) || resolved_by_shell.contains(&word.as_str());
+    (!opaque).then_some(word)
+}
+
+fn program_exists(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |path: &Path| {
+        path.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        return executable(Path::new(program));
+    }
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| executable(&dir.join(program)))
+    })
+}
+
+/// `NAME=value` before a program: an environment assignment for it.
+pub fn is_assignment(word: &str) -> bool {
+    word.contains('=') && !word.starts_with(['-', '='])
+}
+
 /// The first `major.minor[.patch]` in a version line ("pytest 7.4.4", "v20.1.0", "3.12.0").
 pub fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
     let start = text.find(|c: char| c.is_ascii_digit())?;
@@ -349,6 +409,27 @@ fn accepts_appended_args(command: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mistyped_program_is_command_not_found_with_a_suggestion() {
+        let error = check_program("pytets -q tests").unwrap_err();
+        assert_eq!(error.code, crate::error::ExitCode::Suite);
+        assert!(
+            error.message.contains("command not found: pytets"),
+            "{}",
+            error.message
+        );
+        assert!(
+            error.message.contains("did you mean pytest?"),
+            "{}",
+            error.message
+        );
+        assert!(check_program("sh -c true").is_ok());
+        assert!(check_program("A=1 env B=2 sh -c true").is_ok());
+        assert!(check_program("cd tests && pytets").is_ok());
+        assert!(check_program("$RUNNER --seed <seed>").is_ok());
+        assert!(check_program("./no/such/runner").is_err());
+    }
 
     #[test]
     fn versions_are_read_from_version_lines() {

@@ -1,0 +1,261 @@
+//! How many confirmation probes a culprit verdict needs before it is a claim worth printing.
+//!
+//! The verdict "the victim fails after S and passes alone" (or, for a brittle victim, "passes
+//! after S and fails alone") is put to the question `chance` asks: would a test that fails at
+//! random, whatever the order, have produced this evidence? The evidence is the outcome of orders
+//! fixed before the search chose S (the full failing order, the victim alone), the confirmation
+//! probes run after it (S then the victim, the victim alone), and the hunt's history when the
+//! verdict explains every recorded run. Pure: the bisection runs the probes this asks for.
+
+use serde::{Deserialize, Serialize};
+
+use crate::chance::{self, Rate, Trials};
+
+/// One recorded run as the verdict sees it: whether all of the culprits ran before the victim,
+/// and whether the victim showed the outcome the verdict is about (failed, or for a brittle
+/// victim passed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub culprits_before: bool,
+    pub target_outcome: bool,
+}
+
+/// The trials the history adds to a verdict: None unless the verdict explains every recorded
+/// run (the victim showed the outcome exactly when all the culprits ran before it). A run it
+/// does not explain may hide a cleaner, or show chance at work: either way the history then
+/// says nothing sure, and only fresh probes count.
+pub fn history_trials(history: &[Recorded]) -> Option<Trials> {
+    let mut trials = Trials::default();
+    for run in history {
+        match (run.culprits_before, run.target_outcome) {
+            (true, true) => trials.hits += 1,
+            (false, false) => trials.misses += 1,
+            _ => return None,
+        }
+    }
+    Some(trials)
+}
+
+/// Everything that speaks for a culprit verdict.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Claim {
+    /// Probes of fixed orders: `hits` ran the culprits and showed the outcome, `misses` ran the
+    /// victim without them and did not.
+    pub fixed: Trials,
+    /// The history's trials, when it explains every run.
+    pub history: Option<Trials>,
+    /// The victim's rate of the outcome over the recorded runs, when there are any.
+    pub rate: Rate,
+    /// How many candidates the search chose the culprits among.
+    pub candidates: usize,
+    pub culprits: usize,
+}
+
+impl Claim {
+    /// The chance that a test showing the outcome at random would have produced this evidence.
+    ///
+    /// With a history the verdict explains, the history's runs count as trials, but the search
+    /// could have ended on any set of the same size, so the chance is multiplied by the number
+    /// of such sets; the rate is left free, since those runs pin it themselves. Without one,
+    /// only the probes count, under the rate the history shows (or any rate).
+    pub fn chance(&self) -> f64 {
+        let (trials, rate, choices) = self.terms();
+        (choices * chance::chance(trials, rate)).min(1.0)
+    }
+
+    /// The confirmation probes still needed: `hits` runs of the culprits then the victim,
+    /// `misses` runs of the victim alone. None when no reasonable number would do.
+    pub fn still_needed(&self) -> Option<Trials> {
+        let (trials, rate, choices) = self.terms();
+        chance::still_needed(trials, rate, choices)
+    }
+
+    fn terms(&self) -> (Trials, Rate, f64) {
+        match self.history {
+            Some(history) => (
+                Trials {
+                    hits: self.fixed.hits + history.hits,
+                    misses: self.fixed.misses + history.misses,
+                },
+                Rate::UNKNOWN,
+                chance::choices(self.candidates, self.culprits),
+            ),
+            None => (self.fixed, self.rate, 1.0),
+        }
+    }
+}
+
+/// What the confirmation showed, as printed with `--json` and kept with the bisection.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// Runs of the culprits then the victim (the full failing order included) that showed the
+    /// verdict's outcome.
+    pub with_culprits: usize,
+    /// Runs of the victim alone that showed the opposite outcome.
+    pub alone: usize,
+    /// Recorded runs the verdict explains, counted as evidence (0 when it does not explain all).
+    pub history_runs: usize,
+    /// Confirmation probes run after the search, within `probes`.
+    pub extra_probes: usize,
+    /// The chance that a test failing at random would have passed this check.
+    pub chance: f64,
+    /// Why this many, in a sentence.
+    pub basis: String,
+}
+
+impl Confirmation {
+    pub fn new(claim: &Claim, extra_probes: usize, outcome: &str) -> Confirmation {
+        let history_runs = claim.history.map_or(0, |h| h.hits + h.misses);
+        let basis = match claim.history {
+            Some(_) => format!(
+                "the verdict explains all {history_runs} recorded runs of the victim, so a random \
+                 {outcome} would fit them and the probes with a chance of {} (counting the {} sets \
+                 of {} the search could have ended on)",
+                percent(claim.chance()),
+                chance::choices(claim.candidates, claim.culprits),
+                claim.culprits
+            ),
+            None if claim.rate == Rate::UNKNOWN => format!(
+                "with no recorded rate for the victim, a test that {outcome} at random at the worst \
+                 rate would pass these probes with a chance of {}",
+                percent(claim.chance())
+            ),
+            None => format!(
+                "a test that {outcome} at random at the rate the recorded runs show ({}–{}) would \
+                 pass these probes with a chance of {}",
+                percent(claim.rate.low),
+                percent(claim.rate.high),
+                percent(claim.chance())
+            ),
+        };
+        Confirmation {
+            with_culprits: claim.fixed.hits,
+            alone: claim.fixed.misses,
+            history_runs,
+            extra_probes,
+            chance: claim.chance(),
+            basis,
+        }
+    }
+}
+
+/// A probability as a short percentage: "0.3 %", "12 %", "< 0.001 %".
+pub fn percent(probability: f64) -> String {
+    let value = probability * 100.0;
+    if value < 0.001 {
+        "< 0.001 %".to_string()
+    } else if value < 1.0 {
+        format!("{} %", format!("{value:.3}").trim_end_matches('0'))
+    } else {
+        format!("{value:.0} %")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_chacha::ChaCha8Rng;
+    use rand_chacha::rand_core::{Rng, SeedableRng};
+
+    fn recorded(culprits_before: bool, target_outcome: bool) -> Recorded {
+        Recorded {
+            culprits_before,
+            target_outcome,
+        }
+    }
+
+    #[test]
+    fn only_a_history_the_verdict_explains_counts() {
+        let explained = [
+            recorded(true, true),
+            recorded(false, false),
+            recorded(false, false),
+        ];
+        assert_eq!(
+            history_trials(&explained),
+            Some(Trials { hits: 1, misses: 2 })
+        );
+        let cleaned = [recorded(true, true), recorded(true, false)];
+        assert_eq!(history_trials(&cleaned), None);
+    }
+
+    #[test]
+    fn a_deterministic_polluter_after_a_hunt_needs_no_more_probes() {
+        // 20 runs: the polluter preceded the victim in the 7 where it failed, and in no other.
+        let history: Vec<Recorded> = (0..20).map(|i| recorded(i < 7, i < 7)).collect();
+        let claim = Claim {
+            fixed: Trials { hits: 1, misses: 1 },
+            history: history_trials(&history),
+            rate: Rate::observed(7, 20),
+            candidates: 30,
+            culprits: 1,
+        };
+        assert_eq!(claim.still_needed(), Some(Trials::default()));
+        assert!(claim.chance() < chance::DOUBT);
+    }
+
+    #[test]
+    fn a_cold_bisection_confirms_until_chance_is_ruled_out() {
+        let claim = Claim {
+            fixed: Trials { hits: 1, misses: 1 },
+            history: None,
+            rate: Rate::UNKNOWN,
+            candidates: 400,
+            culprits: 1,
+        };
+        let extra = claim.still_needed().unwrap();
+        assert_eq!(extra.hits + extra.misses, 5);
+    }
+
+    /// The check itself, simulated: a victim failing 30 % of the time whatever ran before it,
+    /// bisected after a 20-run hunt, with the culprits the search happened to end on. The
+    /// confirmation must pass it in fewer than 1 % of tries.
+    #[test]
+    fn a_random_failure_passes_the_confirmation_less_than_once_in_a_hundred() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut fails = || rng.next_u32() % 100 < 30;
+        let tries = 20_000;
+        let mut blamed = 0;
+        for _ in 0..tries {
+            let hunt_failures = (0..20).filter(|_| fails()).count();
+            // The search's fixed probes: the full order failed (else no search), alone passed.
+            if !fails() || fails() {
+                continue;
+            }
+            let mut claim = Claim {
+                fixed: Trials { hits: 1, misses: 1 },
+                // A history picked by noise is not explained by the set the search ended on.
+                history: None,
+                rate: Rate::observed(hunt_failures, 20),
+                candidates: 50,
+                culprits: 1,
+            };
+            let mut believed = false;
+            while let Some(extra) = claim.still_needed() {
+                if extra == Trials::default() {
+                    believed = true;
+                    break;
+                }
+                let with = (0..extra.hits).all(|_| fails());
+                let alone = (0..extra.misses).all(|_| !fails());
+                if !(with && alone) {
+                    break;
+                }
+                claim.fixed.hits += extra.hits;
+                claim.fixed.misses += extra.misses;
+            }
+            blamed += usize::from(believed);
+        }
+        assert!(
+            (blamed as f64) < 0.01 * tries as f64,
+            "blamed innocents in {blamed} of {tries} tries"
+        );
+    }
+
+    #[test]
+    fn percentages_are_short() {
+        assert_eq!(percent(0.003), "0.3 %");
+        assert_eq!(percent(0.12), "12 %");
+        assert_eq!(percent(1e-9), "< 0.001 %");
+    }
+}

@@ -1,0 +1,937 @@
+//! `bleed bisect`: from a failing order to the minimal set of tests that make the victim fail.
+//!
+//! The phases, in order: find the failing order and the victim in it; search it (`ddmin`, which
+//! first reproduces the order and runs the victim alone); confirm the set it ends on until
+//! chance cannot explain it (`confirm`); look for cleaners; build the reproducer; record. The
+//! search is pure; `probe` turns each subset it asks about into a run of the adapter's replay
+//! command and checks that the runner ran exactly that order.
+
+mod confirm;
+mod probe;
+mod source;
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicUsize;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::chance::{Rate, Trials};
+use crate::ddmin::{self, Counts, Prober, Verdict as Search};
+use crate::error::{Error, ExitCode, Result};
+use crate::rank::{self, PastRun};
+use crate::runner::{self, Adapter};
+use crate::store::{self, RunRecord, RunStatus, SCHEMA, Store};
+use crate::template::{Placeholder, Template};
+
+use confirm::{Claim, Recorded};
+pub use confirm::{Confirmation, percent};
+use probe::{OrderProber, ProbeContext, Progress, Target};
+pub use source::Source;
+use source::{Failing, failing_order, find_victim, locate};
+
+pub struct Settings {
+    pub template: Option<Template>,
+    pub replay: Option<Template>,
+    pub runner: Option<String>,
+    pub victim: String,
+    pub source: Source,
+    /// Extra tries of a probe that lost the failure; None decides from the history.
+    pub retries: Option<usize>,
+    pub jobs: usize,
+    pub timeout: Option<Duration>,
+    pub cleaners: bool,
+    pub out: Option<PathBuf>,
+    pub store: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Fails after its polluters, passes alone.
+    Polluted,
+    /// Fails alone, passes after its state-setters.
+    Brittle,
+    /// The failing order passed again: not order-dependent.
+    NotReproduced,
+    /// Fails alone, and no recorded order where it passed was there to search.
+    FailsAlone,
+    /// One and the same order both failed and passed, or the evidence could not rule chance out.
+    NonDeterministic,
+}
+
+impl Verdict {
+    /// Only a verdict that names culprits ends a bisection with nothing left to look at.
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            Verdict::Polluted | Verdict::Brittle => ExitCode::Success,
+            Verdict::NotReproduced | Verdict::FailsAlone | Verdict::NonDeterministic => {
+                ExitCode::NeedsAttention
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Located {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reproducer {
+    pub command: String,
+    pub order: Vec<String>,
+}
+
+/// An order that both failed and passed, for the `non-deterministic` verdict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SameOrder {
+    pub order: Vec<String>,
+    pub failed: usize,
+    pub passed: usize,
+}
+
+/// The result, as printed with `--json` and kept in `.bleed/bisections.jsonl`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bisection {
+    pub schema: u32,
+    pub victim: String,
+    pub verdict: Verdict,
+    pub polluters: Vec<Located>,
+    pub cleaners: Vec<Located>,
+    pub state_setters: Vec<Located>,
+    /// Probes of the search, reproduction, isolation and confirmations included.
+    pub probes: usize,
+    pub rounds: usize,
+    pub cleaner_probes: usize,
+    /// Tests that ran before the victim in the order searched.
+    pub candidates: usize,
+    /// Extra tries of a probe that lost the failure, as given or as chosen from the history.
+    #[serde(default)]
+    pub retries: usize,
+    pub wall_seconds: f64,
+    pub reproducer: Option<Reproducer>,
+    pub isolation_command: String,
+    pub runner: String,
+    pub seed: Option<u64>,
+    /// Where the failing order came from.
+    pub origin: String,
+    pub failure_message: Option<String>,
+    pub runner_version: Option<String>,
+    pub started_at: String,
+    /// How the culprits were confirmed, for `polluted` and `brittle`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<Confirmation>,
+    /// The order that gave both outcomes, for `non-deterministic`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_order: Option<SameOrder>,
+    /// Why the verdict is what it is, in a sentence, when it names no culprits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+}
+
+/// Ctrl-C during the search: the smallest order seen failing so far is still worth showing.
+pub struct Interrupted {
+    pub smallest_failing: Option<Vec<String>>,
+    pub victim: String,
+}
+
+pub enum Outcome {
+    Done(Box<Bisection>),
+    Interrupted(Interrupted),
+}
+
+/// Everything the phases share, settled before the first probe.
+struct Job {
+    store: Store,
+    runs: Vec<RunRecord>,
+    failing: Failing,
+    template: Template,
+    adapter: Box<dyn Adapter>,
+    replay: Template,
+    victim: String,
+    position: usize,
+    /// The tests before the victim that the runner does not keep apart from it.
+    candidates: Vec<String>,
+    /// Recorded runs of the same command that ran the victim: order and whether it failed.
+    history: Vec<(Vec<String>, bool)>,
+    retries: usize,
+    runner_version: Option<String>,
+    jobs: usize,
+    cleaners: bool,
+}
+
+pub fn bisect(settings: &Settings) -> Result<Outcome> {
+    let started = Instant::now();
+    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let job = prepare(settings)?;
+    let mut result = job.blank_result(started_at)?;
+    if let Some(evidence) = victim_passed_in_failing_order(&job, settings)? {
+        result.evidence = Some(evidence);
+    } else {
+        let context = job.probe_context(settings.timeout);
+        if let Some(stopped) = search_and_conclude(&job, &context, &mut result)? {
+            return Ok(Outcome::Interrupted(stopped));
+        }
+    }
+    result.wall_seconds = started.elapsed().as_secs_f64();
+    store::append_record(&job.store.root().join("bisections.jsonl"), &result)?;
+    Ok(Outcome::Done(Box::new(result)))
+}
+
+/// The store, the failing order, the adapter and its replay command, the victim and the tests
+/// before it, and what the history says.
+fn prepare(settings: &Settings) -> Result<Job> {
+    let store = Store::open(&settings.store)?;
+    let loaded = store.load_runs()?;
+    for warning in &loaded.warnings {
+        eprintln!("bleed: warning: {warning}");
+    }
+    let runs = loaded.records;
+    if let Some(template) = &settings.template {
+        runner::check_program(template.as_str())?;
+    }
+    let failing = failing_order(settings, &runs)?;
+    let template = match (&settings.template, &failing.template) {
+        (Some(given), _) => given.clone(),
+        (None, Some(recorded)) => Template::parse(recorded)?,
+        (None, None) if settings.replay.is_some() => settings.replay.clone().expect("checked"),
+        (None, None) => {
+            return Err(Error::usage(
+                "bleed needs the suite command to replay orders: give --cmd (or --replay-cmd)",
+            ));
+        }
+    };
+    let adapter = runner::select(template.as_str(), settings.runner.as_deref())?;
+    let replay = match &settings.replay {
+        Some(replay) => replay.clone(),
+        None => adapter.replay_command(&adapter.hunt_command(&template)?)?,
+    };
+    let runner_version = runner::checked_version(adapter.as_ref(), &template)?;
+    let position = find_victim(&settings.victim, &failing.order)?;
+    let victim = failing.order[position].id.clone();
+    // Tests the runner keeps apart from the victim (another go package, another Jest file)
+    // cannot have polluted it; leaving them out shortens every probe.
+    let candidates: Vec<String> = failing.order[..position]
+        .iter()
+        .map(|t| t.id.clone())
+        .filter(|id| !adapter.isolated(id, &victim))
+        .collect();
+    if replay.has(Placeholder::Seed) && failing.seed.is_none() {
+        return Err(Error::usage(format!(
+            "the {} runner replays orders under the seed of the failing run, and this order comes \
+             with none: give the failing run with --seed or --run",
+            adapter.name()
+        )));
+    }
+    let history = history_of(&runs, template.as_str(), &victim);
+    let retries = settings
+        .retries
+        .unwrap_or_else(|| automatic_retries(&candidates, &victim, &history));
+    Ok(Job {
+        store,
+        runs,
+        failing,
+        template,
+        adapter,
+        replay,
+        victim,
+        position,
+        candidates,
+        history,
+        retries,
+        runner_version,
+        jobs: settings.jobs,
+        cleaners: settings.cleaners,
+    })
+}
+
+fn history_of(runs: &[RunRecord], template: &str, victim: &str) -> Vec<(Vec<String>, bool)> {
+    runs.iter()
+        .filter(|r| r.status == RunStatus::Ok && r.template == template)
+        .filter_map(|r| {
+            let result = r.results.iter().find(|t| t.id == victim)?;
+            Some((
+                r.results.iter().map(|t| t.id.clone()).collect(),
+                result.outcome.is_failure(),
+            ))
+        })
+        .collect()
+}
+
+/// No retries, unless the history shows failures that no single test before the victim
+/// explains: a victim that may lose its failure at random, where one lost failure would send
+/// the search the wrong way.
+fn automatic_retries(
+    candidates: &[String],
+    victim: &str,
+    history: &[(Vec<String>, bool)],
+) -> usize {
+    let past = past_runs(history);
+    if !past.iter().any(|run| run.victim_failed) {
+        return 0;
+    }
+    let explained = rank::rank(candidates, victim, &past).suspects > 0;
+    if explained { 0 } else { 1 }
+}
+
+fn past_runs(history: &[(Vec<String>, bool)]) -> Vec<PastRun<'_>> {
+    history
+        .iter()
+        .map(|(order, victim_failed)| PastRun {
+            order,
+            victim_failed: *victim_failed,
+        })
+        .collect()
+}
+
+impl Job {
+    fn blank_result(&self, started_at: String) -> Result<Bisection> {
+        Ok(Bisection {
+            schema: SCHEMA,
+            victim: self.victim.clone(),
+            verdict: Verdict::NotReproduced,
+            polluters: Vec::new(),
+            cleaners: Vec::new(),
+            state_setters: Vec::new(),
+            probes: 0,
+            rounds: 0,
+            cleaner_probes: 0,
+            candidates: self.candidates.len(),
+            retries: self.retries,
+            wall_seconds: 0.0,
+            reproducer: None,
+            isolation_command: self.adapter.reproducer(
+                &self.replay,
+                std::slice::from_ref(&self.victim),
+                self.failing.seed,
+            )?,
+            runner: self.adapter.name().to_string(),
+            seed: self.failing.seed,
+            origin: self.failing.origin.clone(),
+            failure_message: self.failing.order[self.position].message.clone(),
+            runner_version: self.runner_version.clone(),
+            started_at,
+            confirmation: None,
+            same_order: None,
+            evidence: None,
+        })
+    }
+
+    fn probe_context(&self, timeout: Option<Duration>) -> ProbeContext<'_> {
+        ProbeContext {
+            adapter: self.adapter.as_ref(),
+            replay: &self.replay,
+            user_template: self.template.as_str(),
+            store: &self.store,
+            timeout,
+            tag: format!(
+                "b{}-{}",
+                SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or_default(),
+                std::process::id()
+            ),
+            counter: AtomicUsize::new(0),
+            progress: Progress::new(),
+        }
+    }
+
+    fn located(&self, ids: &[String]) -> Vec<Located> {
+        ids.iter()
+            .map(|id| locate(id, &self.failing.order, &self.runs))
+            .collect()
+    }
+
+    fn past(&self) -> Vec<PastRun<'_>> {
+        past_runs(&self.history)
+    }
+
+    /// Seeds of recorded runs of the same command where the victim failed.
+    fn failing_seeds(&self) -> Vec<u64> {
+        self.runs
+            .iter()
+            .filter(|r| r.status == RunStatus::Ok && r.template == self.template.as_str())
+            .filter(|r| {
+                r.results
+                    .iter()
+                    .any(|t| t.id == self.victim && t.outcome.is_failure())
+            })
+            .filter_map(|r| r.seed)
+            .collect()
+    }
+}
+
+/// A failing order in which the victim passed leaves nothing to search: say so, with the seeds
+/// where it did fail. A recorded order is the user's mistake; a fresh run of the seed is a
+/// finding (the failure did not come back), reported as `not-reproduced`.
+fn victim_passed_in_failing_order(job: &Job, settings: &Settings) -> Result<Option<String>> {
+    let outcome = job.failing.order[job.position].outcome;
+    if outcome.is_failure() {
+        return Ok(None);
+    }
+    let seeds = job.failing_seeds();
+    let elsewhere = match seeds.as_slice() {
+        [] => "no recorded run shows it failing".to_string(),
+        [only] => format!("it failed under seed {only}: bisect that with --seed {only}"),
+        [first, ..] => format!(
+            "it failed under seeds {}: bisect one of those, e.g. --seed {first}",
+            seeds
+                .iter()
+                .take(8)
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let what = format!(
+        "the victim {} {} in {}",
+        job.victim,
+        if outcome.is_pass() {
+            "passed"
+        } else {
+            "did not run"
+        },
+        job.failing.origin
+    );
+    if job.failing.fresh || matches!(settings.source, Source::Latest) {
+        return Ok(Some(format!(
+            "{what}: the failure did not come back; {elsewhere}"
+        )));
+    }
+    Err(Error::usage(format!(
+        "{what}, so there is no failure to bisect; {elsewhere}"
+    )))
+}
+
+/// The search for polluters and what follows from its verdict. Some(..) when Ctrl-C stopped it.
+fn search_and_conclude(
+    job: &Job,
+    context: &ProbeContext,
+    result: &mut Bisection,
+) -> Result<Option<Interrupted>> {
+    context.progress.phase("reproducing, then searching");
+    let past = job.past();
+    let options = ddmin::Options {
+        jobs: job.jobs,
+        retries: job.retries,
+        ranking: (!past.is_empty()).then(|| rank::rank(&job.candidates, &job.victim, &past)),
+    };
+    let mut prober = OrderProber::new(
+        context,
+        &job.candidates,
+        &[],
+        &job.victim,
+        Target::VictimFails,
+        job.failing.seed,
+    );
+    let search = ddmin::bisect(job.candidates.len(), &options, &mut prober);
+    prober.finish()?;
+    result.probes = search.probes;
+    result.rounds = search.rounds;
+    match search.verdict {
+        Search::Interrupted { smallest_failing } => {
+            return Ok(Some(Interrupted {
+                smallest_failing: smallest_failing.map(|set| {
+                    let mut order = pick(&job.candidates, &set);
+                    order.push(job.victim.clone());
+                    order
+                }),
+                victim: job.victim.clone(),
+            }));
+        }
+        Search::NotReproduced { tries } => conclude_not_reproduced(job, result, tries),
+        Search::NonDeterministic { set, seen } => {
+            conclude_non_deterministic(job, result, &job.candidates, &set, seen)
+        }
+        Search::Minimal { set } => {
+            let found = Found {
+                candidates: &job.candidates,
+                set,
+                fixed: Trials {
+                    hits: search.full.reproduced,
+                    misses: search.alone.vanished,
+                },
+                target: Target::VictimFails,
+                seed: job.failing.seed,
+            };
+            if confirm_culprits(job, context, result, &found)? {
+                conclude_polluted(job, context, result, &found.set)?;
+            }
+        }
+        Search::Alone => return search_state_setters(job, context, result),
+    }
+    Ok(None)
+}
+
+fn pick(candidates: &[String], set: &[usize]) -> Vec<String> {
+    set.iter().map(|&i| candidates[i].clone()).collect()
+}
+
+fn conclude_not_reproduced(job: &Job, result: &mut Bisection, tries: usize) {
+    let tries = if tries == 1 {
+        "when replayed".to_string()
+    } else {
+        format!("on all {tries} tries")
+    };
+    let isolated = job.position - job.candidates.len();
+    result.verdict = Verdict::NotReproduced;
+    result.evidence = Some(if isolated == 0 {
+        format!(
+            "the failing order of {} tests passed {tries}: the failure did not come back in that \
+             order, so it depends on something other than the tests before it (timing, randomness, \
+             the network, or another copy of the suite running at the same time)",
+            job.candidates.len() + 1
+        )
+    } else {
+        format!(
+            "the failing order passed {tries} without the {isolated} tests the {} runner keeps \
+             apart from the victim (other files or packages): either the failure is \
+             non-deterministic, or state leaked where the runner does not isolate (a database, \
+             files, shared native modules)",
+            job.adapter.name()
+        )
+    });
+}
+
+fn conclude_non_deterministic(
+    job: &Job,
+    result: &mut Bisection,
+    candidates: &[String],
+    set: &[usize],
+    seen: Counts,
+) {
+    let mut order = pick(candidates, set);
+    order.push(job.victim.clone());
+    result.verdict = Verdict::NonDeterministic;
+    result.evidence = Some(format!(
+        "one and the same order of {} tests ({}) failed {} and passed {}: the victim's result \
+         does not follow from the order, so no test before it can be blamed",
+        order.len(),
+        probe_summary(&order),
+        times(seen.reproduced),
+        times(seen.vanished)
+    ));
+    result.same_order = Some(SameOrder {
+        order,
+        failed: seen.reproduced,
+        passed: seen.vanished,
+    });
+}
+
+fn probe_summary(order: &[String]) -> String {
+    match order {
+        [victim] => format!("{victim} alone"),
+        [first, victim] => format!("{first} then {victim}"),
+        [first, .., victim] => format!("{first} … {victim}"),
+        [] => String::new(),
+    }
+}
+
+fn times(n: usize) -> String {
+    if n == 1 {
+        "once".to_string()
+    } else {
+        format!("{n} times")
+    }
+}
+
+/// A set the search ended on, with what the fixed orders showed about it.
+struct Found<'a> {
+    candidates: &'a [String],
+    set: Vec<usize>,
+    fixed: Trials,
+    target: Target,
+    seed: Option<u64>,
+}
+
+/// Runs the set then the victim, and the victim alone, until chance can no longer explain the
+/// verdict (see `confirm`). False when it cannot be confirmed: the verdict is then
+/// `non-deterministic`, with the counts.
+fn confirm_culprits(
+    job: &Job,
+    context: &ProbeContext,
+    result: &mut Bisection,
+    found: &Found,
+) -> Result<bool> {
+    context.progress.phase("confirming");
+    let culprits = pick(found.candidates, &found.set);
+    let target_failure = found.target == Target::VictimFails;
+    let recorded: Vec<Recorded> = job
+        .history
+        .iter()
+        .filter_map(|(order, failed)| {
+            let at = order.iter().position(|id| *id == job.victim)?;
+            Some(Recorded {
+                culprits_before: culprits.iter().all(|c| order[..at].contains(c)),
+                target_outcome: *failed == target_failure,
+            })
+        })
+        .collect();
+    let target_runs = recorded.iter().filter(|r| r.target_outcome).count();
+    let mut claim = Claim {
+        fixed: found.fixed,
+        history: confirm::history_trials(&recorded),
+        rate: Rate::observed(target_runs, recorded.len()),
+        candidates: found.candidates.len(),
+        culprits: culprits.len(),
+    };
+    let mut prober = OrderProber::new(
+        context,
+        found.candidates,
+        &[],
+        &job.victim,
+        found.target,
+        found.seed,
+    );
+    let mut extra = 0;
+    let mut against = Trials::default();
+    let believed = loop {
+        let Some(needed) = claim.still_needed() else {
+            break false;
+        };
+        if needed == Trials::default() {
+            break true;
+        }
+        let mut subsets = vec![found.set.clone(); needed.hits];
+        subsets.extend(std::iter::repeat_n(Vec::new(), needed.misses));
+        for round in subsets.chunks(job.jobs.max(1)) {
+            let answers = prober.probe(round);
+            prober.finish()?;
+            if prober.interrupted() {
+                return Err(Error::interrupted(
+                    "interrupted while confirming the culprits; run the same command again",
+                ));
+            }
+            extra += round.len();
+            for (subset, shown) in round.iter().zip(answers) {
+                match (subset.is_empty(), shown) {
+                    (false, true) => claim.fixed.hits += 1,
+                    (true, false) => claim.fixed.misses += 1,
+                    (false, false) => against.hits += 1,
+                    (true, true) => against.misses += 1,
+                }
+            }
+        }
+        if against != Trials::default() {
+            break false;
+        }
+    };
+    result.probes += extra;
+    let outcome_word = if target_failure { "fails" } else { "passes" };
+    result.confirmation = Some(Confirmation::new(&claim, extra, outcome_word));
+    if !believed {
+        conclude_unconfirmed(job, result, &culprits, &claim, against, outcome_word);
+    }
+    Ok(believed)
+}
+
+/// The confirmation went against the verdict, or could not rule chance out.
+fn conclude_unconfirmed(
+    job: &Job,
+    result: &mut Bisection,
+    culprits: &[String],
+    claim: &Claim,
+    against: Trials,
+    outcome: &str,
+) {
+    result.verdict = Verdict::NonDeterministic;
+    let mut order = culprits.to_vec();
+    order.push(job.victim.clone());
+    let (shown, opposite) = if outcome == "fails" {
+        ("failed", "passed")
+    } else {
+        ("passed", "failed")
+    };
+    result.evidence = Some(format!(
+        "the search ended on {} before the victim, but it cannot be blamed: that order {shown} {} \
+         and {opposite} {}, and the victim alone {opposite} {} and {shown} {}; a victim that {outcome} \
+         at random would show this with a chance of {}",
+        culprits.join(" + "),
+        times(claim.fixed.hits),
+        times(against.hits),
+        times(claim.fixed.misses),
+        times(against.misses),
+        percent(claim.chance())
+    ));
+    if against.hits > 0 {
+        result.same_order = Some(SameOrder {
+            order,
+            failed: if outcome == "fails" {
+                claim.fixed.hits
+            } else {
+                against.hits
+            },
+            passed: if outcome == "fails" {
+                against.hits
+            } else {
+                claim.fixed.hits
+            },
+        });
+    }
+}
+
+/// Cleaners and the reproducer for a confirmed set of polluters.
+fn conclude_polluted(
+    job: &Job,
+    context: &ProbeContext,
+    result: &mut Bisection,
+    set: &[usize],
+) -> Result<()> {
+    let polluters = pick(&job.candidates, set);
+    result.verdict = Verdict::Polluted;
+    let mut order = polluters.clone();
+    order.push(job.victim.clone());
+    result.reproducer = Some(Reproducer {
+        command: job
+            .adapter
+            .reproducer(&job.replay, &order, job.failing.seed)?,
+        order,
+    });
+    result.polluters = job.located(&polluters);
+    if !job.cleaners {
+        return Ok(());
+    }
+    context.progress.phase("looking for cleaners");
+    // The polluters stand on their own: a cleaner search that cannot go on only leaves the
+    // cleaners unknown.
+    match find_cleaners(job, context, &polluters) {
+        Ok((cleaners, probes)) => {
+            result.cleaners = job.located(&cleaners);
+            result.cleaner_probes = probes;
+        }
+        Err(error) if error.code != ExitCode::Interrupted => {
+            eprintln!("bleed: warning: the search for cleaners stopped: {error}");
+        }
+        Err(error) => return Err(error),
+    }
+    Ok(())
+}
+
+fn find_cleaners(
+    job: &Job,
+    context: &ProbeContext,
+    polluters: &[String],
+) -> Result<(Vec<String>, usize)> {
+    let past = job.past();
+    let candidates = rank::cleaner_candidates(polluters, &job.victim, &past);
+    if job.replay.has(Placeholder::Seed) {
+        return cleaners_under_recorded_seeds(context, &candidates, polluters, job);
+    }
+    let mut prober = OrderProber::new(
+        context,
+        &candidates,
+        polluters,
+        &job.victim,
+        Target::VictimFails,
+        job.failing.seed,
+    );
+    // A cleaner is believed only when it cleaned on a second try too: a failure that vanished
+    // once may have vanished by chance.
+    let (found, probes) =
+        ddmin::find_cleaners(candidates.len(), job.jobs, job.retries.max(1), &mut prober);
+    prober.finish()?;
+    Ok((pick(&candidates, &found), probes))
+}
+
+/// The victim fails alone: search a recorded order where it passed for its state-setters.
+fn search_state_setters(
+    job: &Job,
+    context: &ProbeContext,
+    result: &mut Bisection,
+) -> Result<Option<Interrupted>> {
+    let Some((before, passing_seed)) = latest_passing_order(job) else {
+        result.verdict = Verdict::FailsAlone;
+        result.evidence = Some(
+            "the victim fails when run alone, and no recorded run shows it passing after other \
+             tests: hunt more, or it is simply broken"
+                .to_string(),
+        );
+        return Ok(None);
+    };
+    context.progress.phase("searching for state-setters");
+    let mut prober = OrderProber::new(
+        context,
+        &before,
+        &[],
+        &job.victim,
+        Target::VictimPasses,
+        passing_seed,
+    );
+    let options = ddmin::Options {
+        jobs: job.jobs,
+        retries: job.retries,
+        ranking: None,
+    };
+    let setters = ddmin::bisect(before.len(), &options, &mut prober);
+    prober.finish()?;
+    result.probes += setters.probes;
+    result.rounds += setters.rounds;
+    result.candidates = before.len();
+    match setters.verdict {
+        Search::Minimal { set } => {
+            let found = Found {
+                candidates: &before,
+                set,
+                fixed: Trials {
+                    hits: setters.full.reproduced,
+                    misses: setters.alone.vanished,
+                },
+                target: Target::VictimPasses,
+                seed: passing_seed,
+            };
+            if confirm_culprits(job, context, result, &found)? {
+                let setters = pick(&before, &found.set);
+                result.verdict = Verdict::Brittle;
+                let mut order = setters.clone();
+                order.push(job.victim.clone());
+                let command = job.adapter.reproducer(&job.replay, &order, passing_seed)?;
+                result.reproducer = Some(Reproducer { command, order });
+                result.state_setters = job.located(&setters);
+            }
+        }
+        Search::Interrupted { .. } => {
+            return Ok(Some(Interrupted {
+                smallest_failing: None,
+                victim: job.victim.clone(),
+            }));
+        }
+        Search::NonDeterministic { set, seen } => {
+            conclude_non_deterministic(job, result, &before, &set, seen)
+        }
+        _ => {
+            result.verdict = Verdict::NonDeterministic;
+            result.evidence = Some(
+                "the victim failed alone, yet failed again in a recorded order where it had \
+                 passed: the same order gives different results, so its result does not follow \
+                 from the order"
+                    .to_string(),
+            );
+        }
+    }
+    Ok(None)
+}
+
+/// The tests before the victim in the latest recorded run where it passed, with that run's seed.
+fn latest_passing_order(job: &Job) -> Option<(Vec<String>, Option<u64>)> {
+    job.runs
+        .iter()
+        .rev()
+        .filter(|r| r.status == RunStatus::Ok)
+        .find_map(|r| {
+            let at = r
+                .results
+                .iter()
+                .position(|t| t.id == job.victim && t.outcome.is_pass())?;
+            let before: Vec<String> = r.results[..at]
+                .iter()
+                .map(|t| t.id.clone())
+                .filter(|id| !job.adapter.isolated(id, &job.victim))
+                .collect();
+            (!before.is_empty()).then_some((before, r.seed))
+        })
+}
+
+/// Cleaners for runners that replay only sub-orders of a seeded order (go test, Jest): each
+/// candidate is probed alone between the polluters and the victim, under the seed of a recorded
+/// passing run where it sat there, since the failing run's seed put it elsewhere. A candidate
+/// that cleaned is probed once more before it is believed.
+fn cleaners_under_recorded_seeds(
+    context: &ProbeContext,
+    candidates: &[String],
+    polluters: &[String],
+    job: &Job,
+) -> Result<(Vec<String>, usize)> {
+    let mut cleaners = Vec::new();
+    let mut probes = 0;
+    for candidate in candidates.iter().take(MAX_SEEDED_CLEANER_PROBES) {
+        let Some((seed, ordered_polluters)) =
+            seed_placing_between(&job.runs, candidate, polluters, &job.victim)
+        else {
+            continue;
+        };
+        let single = std::slice::from_ref(candidate);
+        let mut prober = OrderProber::new(
+            context,
+            single,
+            &ordered_polluters,
+            &job.victim,
+            Target::VictimFails,
+            Some(seed),
+        );
+        let mut cleaned = true;
+        for _ in 0..2 {
+            let still_fails = prober.probe(&[vec![0]]);
+            prober.finish()?;
+            probes += 1;
+            if still_fails == [true] {
+                cleaned = false;
+                break;
+            }
+        }
+        if cleaned {
+            cleaners.push(candidate.clone());
+        }
+    }
+    Ok((cleaners, probes))
+}
+
+/// A recorded passing run's seed under which `candidate` sat between all the polluters and the
+/// victim, with the polluters in the order that run gave them (the order its seed keeps).
+fn seed_placing_between(
+    runs: &[RunRecord],
+    candidate: &str,
+    polluters: &[String],
+    victim: &str,
+) -> Option<(u64, Vec<String>)> {
+    runs.iter()
+        .rev()
+        .filter(|r| r.status == RunStatus::Ok && r.seed.is_some())
+        .find_map(|r| {
+            let at = |id: &str| r.results.iter().position(|t| t.id == id);
+            let victim_at = at(victim)?;
+            let candidate_at = at(candidate)?;
+            let mut placed: Vec<(usize, &String)> = polluters
+                .iter()
+                .map(|p| Some((at(p)?, p)))
+                .collect::<Option<_>>()?;
+            placed.sort();
+            let polluters_before = placed.last().is_none_or(|&(last, _)| last < candidate_at);
+            let ordered: Vec<String> = placed.into_iter().map(|(_, p)| p.clone()).collect();
+            (polluters_before && candidate_at < victim_at).then_some((r.seed?, ordered))
+        })
+}
+
+/// Each candidate costs a probe of its own under a seeded replay; the most frequent few are
+/// where cleaners are found.
+const MAX_SEEDED_CLEANER_PROBES: usize = 8;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn history(runs: &[(&[&str], bool)]) -> Vec<(Vec<String>, bool)> {
+        runs.iter()
+            .map(|(order, failed)| (order.iter().map(|s| s.to_string()).collect(), *failed))
+            .collect()
+    }
+
+    #[test]
+    fn retries_are_automatic_only_when_no_single_test_explains_the_failures() {
+        let candidates: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let explained = history(&[(&["a", "v"], true), (&["b", "v"], false)]);
+        assert_eq!(automatic_retries(&candidates, "v", &explained), 0);
+        let random = history(&[
+            (&["a", "v"], true),
+            (&["b", "v"], true),
+            (&["a", "v"], false),
+        ]);
+        assert_eq!(automatic_retries(&candidates, "v", &random), 1);
+        assert_eq!(automatic_retries(&candidates, "v", &[]), 0);
+    }
+}

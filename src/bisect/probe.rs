@@ -1,0 +1,271 @@
+//! Probes: each subset the search asks about, run as an explicit order through the adapter's
+//! replay command, recorded, and checked against the order the runner reported.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::ddmin::Prober;
+use crate::error::{Error, Result};
+use crate::exec;
+use crate::interrupt;
+use crate::run::{self, Ended, Planned};
+use crate::runner::Adapter;
+use crate::store::{self, RunStatus, Store};
+use crate::template::Template;
+
+/// What every probe of one bisection shares.
+pub struct ProbeContext<'a> {
+    pub adapter: &'a dyn Adapter,
+    pub replay: &'a Template,
+    pub user_template: &'a str,
+    pub store: &'a Store,
+    pub timeout: Option<Duration>,
+    pub tag: String,
+    pub counter: AtomicUsize,
+    pub progress: Progress,
+}
+
+/// The spinner of a bisection, cleared however the bisection ends.
+pub struct Progress(ProgressBar);
+
+impl Progress {
+    pub fn new() -> Progress {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {pos} probes  {elapsed}  {msg}")
+                .expect("valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Progress(bar)
+    }
+
+    pub fn phase(&self, message: &'static str) {
+        self.0.set_message(message);
+    }
+
+    fn inc(&self) {
+        self.0.inc(1);
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    VictimFails,
+    VictimPasses,
+}
+
+/// Runs the subsets the search asks about as `prefix + subset + victim`.
+pub struct OrderProber<'a> {
+    context: &'a ProbeContext<'a>,
+    candidates: &'a [String],
+    prefix: &'a [String],
+    victim: &'a str,
+    target: Target,
+    /// The seed of the order being searched, for runners that replay under it.
+    seed: Option<u64>,
+    /// A probe that could not be used (broken report, order not honoured) stops the search:
+    /// the rest of it would rest on nothing.
+    error: Option<Error>,
+}
+
+impl<'a> OrderProber<'a> {
+    pub fn new(
+        context: &'a ProbeContext<'a>,
+        candidates: &'a [String],
+        prefix: &'a [String],
+        victim: &'a str,
+        target: Target,
+        seed: Option<u64>,
+    ) -> Self {
+        OrderProber {
+            context,
+            candidates,
+            prefix,
+            victim,
+            target,
+            seed,
+            error: None,
+        }
+    }
+
+    pub fn finish(&mut self) -> Result<()> {
+        match self.error.take() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+
+    fn order(&self, subset: &[usize]) -> Vec<String> {
+        let mut order = self.prefix.to_vec();
+        order.extend(subset.iter().map(|&i| self.candidates[i].clone()));
+        order.push(self.victim.to_string());
+        order
+    }
+
+    fn run_one(&self, order: &[String], worker: usize) -> Result<Option<bool>> {
+        let context = self.context;
+        if let Some(reason) = context.adapter.unrunnable_order(order) {
+            return Err(Error::suite(format!(
+                "the {} runner cannot run the order bleed needs: {reason}",
+                context.adapter.name()
+            )));
+        }
+        let number = context.counter.fetch_add(1, Ordering::SeqCst) + 1;
+        let planned = Planned {
+            id: format!("{}-p{number}", context.tag),
+            adapter: context.adapter,
+            user_template: context.user_template,
+            command: context.replay,
+            master_seed: None,
+            index: None,
+            seed: self.seed,
+            tests: Some(order),
+            worker,
+            timeout: context.timeout,
+        };
+        let record = match run::perform(&planned, context.store)? {
+            Ended::Interrupted => return Ok(None),
+            Ended::Recorded(record) => record,
+        };
+        store::append_record(&context.store.root().join("probes.jsonl"), &record)?;
+        context.progress.inc();
+        if record.status != RunStatus::Ok {
+            let log = context.store.root().join(&record.log);
+            return Err(Error::suite(format!(
+                "a probe gave no results ({}); command: {}\nlast lines of its output ({}):\n{}",
+                record.problem.as_deref().unwrap_or("no report"),
+                record.command,
+                log.display(),
+                exec::log_tail(&log, 10)
+            )));
+        }
+        let ran: Vec<&str> = record.results.iter().map(|r| r.id.as_str()).collect();
+        if let Some(difference) = first_difference(order, &ran) {
+            return Err(Error::suite(format!(
+                "the {} runner did not run the order bleed asked for, so its results cannot be \
+                 trusted: {difference}. Give a --replay-cmd that runs exactly <tests> in order.",
+                context.adapter.name(),
+            )));
+        }
+        let victim = record
+            .results
+            .last()
+            .expect("the order ends with the victim");
+        Ok(Some(match self.target {
+            Target::VictimFails => victim.outcome.is_failure(),
+            Target::VictimPasses => victim.outcome.is_pass(),
+        }))
+    }
+}
+
+/// Where the order the runner ran first departs from the one asked for, in words; None when
+/// they are the same.
+pub fn first_difference(asked: &[String], ran: &[&str]) -> Option<String> {
+    let shown = |id: &str| format!("{id:?}");
+    let at = asked
+        .iter()
+        .zip(ran)
+        .position(|(a, r)| a != r)
+        .unwrap_or(asked.len().min(ran.len()));
+    let said = match (asked.get(at), ran.get(at)) {
+        (None, None) => return None,
+        (Some(wanted), Some(got)) => format!(
+            "at position {} of {}, it ran {} where bleed asked for {}",
+            at + 1,
+            asked.len(),
+            shown(got),
+            shown(wanted)
+        ),
+        (Some(wanted), None) => format!(
+            "it ran only {} of the {} tests asked for, stopping before {}",
+            ran.len(),
+            asked.len(),
+            shown(wanted)
+        ),
+        (None, Some(extra)) => format!(
+            "it ran all {} tests asked for, then {} more, starting with {}",
+            asked.len(),
+            ran.len() - asked.len(),
+            shown(extra)
+        ),
+    };
+    Some(said)
+}
+
+impl Prober for OrderProber<'_> {
+    fn probe(&mut self, subsets: &[Vec<usize>]) -> Vec<bool> {
+        if self.interrupted() {
+            return vec![false; subsets.len()];
+        }
+        let orders: Vec<Vec<String>> = subsets.iter().map(|s| self.order(s)).collect();
+        let outcomes: Vec<Result<Option<bool>>> = std::thread::scope(|scope| {
+            let this = &*self;
+            let handles: Vec<_> = orders
+                .iter()
+                .enumerate()
+                .map(|(slot, order)| scope.spawn(move || this.run_one(order, slot + 1)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a probe thread panicked"))
+                .collect()
+        });
+        let mut answers = Vec::with_capacity(subsets.len());
+        for outcome in outcomes {
+            match outcome {
+                Ok(Some(answer)) => answers.push(answer),
+                Ok(None) => answers.push(false),
+                Err(error) => {
+                    self.error.get_or_insert(error);
+                    answers.push(false);
+                }
+            }
+        }
+        answers
+    }
+
+    fn interrupted(&self) -> bool {
+        self.error.is_some() || interrupt::requested()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn the_first_difference_between_orders_is_named() {
+        let asked = ids(&["a", "b", "c"]);
+        assert_eq!(first_difference(&asked, &["a", "b", "c"]), None);
+        assert_eq!(
+            first_difference(&asked, &["a", "c", "b"]).unwrap(),
+            "at position 2 of 3, it ran \"c\" where bleed asked for \"b\""
+        );
+        assert_eq!(
+            first_difference(&asked, &["a"]).unwrap(),
+            "it ran only 1 of the 3 tests asked for, stopping before \"b\""
+        );
+        assert_eq!(
+            first_difference(&asked, &["a", "b", "c", "d"]).unwrap(),
+            "it ran all 3 tests asked for, then 1 more, starting with \"d\""
+        );
+        // Ids that differ only in trailing spaces are told apart.
+        assert!(
+            first_difference(&ids(&["t "]), &["t"])
+                .unwrap()
+                .contains("\"t\" where bleed asked for \"t \"")
+        );
+    }
+}
