@@ -1,0 +1,635 @@
+//! What kind of flip each flipped test is, and the evidence for it. Pure: runs in, kinds out.
+//!
+//! | kind | meaning | how it is established |
+//! |---|---|---|
+//! | `order-dependent` | fails after some tests, passes alone | its failing orders fail again in 3 replays with nothing else running (or tests before it explain every run beyond chance), and it passes alone |
+//! | `brittle` | fails alone, passes after some tests | its failing orders fail again, and it fails alone |
+//! | `non-deterministic` | one and the same order both passes and fails | two runs with the same tests before it disagree, a failing order passes when replayed, or alone it both passes and fails |
+//! | `interference` | fails only while another copy of the suite runs | every failure was in a run that overlapped another, and a failing order replayed alone passes |
+//! | `always-failing` | fails in every run, and alone | checked alone |
+//! | `unconfirmed` | a check it needs was not run (`--no-confirm`, or no way to run it) | — |
+//!
+//! The recorded runs are used first; a confirmation run is asked for (`Step::Needs`) only where
+//! they leave doubt: a replay of a failing seed, run with nothing else running, or the test alone.
+
+use std::collections::{BTreeSet, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::chance::{self, Rate, Trials};
+use crate::outcome::TestResult;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    OrderDependent,
+    Brittle,
+    NonDeterministic,
+    Interference,
+    AlwaysFailing,
+    Unconfirmed,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [
+        Kind::OrderDependent,
+        Kind::Brittle,
+        Kind::Interference,
+        Kind::NonDeterministic,
+        Kind::AlwaysFailing,
+        Kind::Unconfirmed,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::OrderDependent => "order-dependent",
+            Kind::Brittle => "brittle",
+            Kind::NonDeterministic => "non-deterministic",
+            Kind::Interference => "interference",
+            Kind::AlwaysFailing => "always-failing",
+            Kind::Unconfirmed => "unconfirmed",
+        }
+    }
+
+    /// What the kind means, for the heading of its group in the hunt's table.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Kind::OrderDependent => "fails after some tests, passes alone: bisect it",
+            Kind::Brittle => {
+                "fails alone, passes after some tests: bisect it for its state-setters"
+            }
+            Kind::Interference => {
+                "fails only while another copy of the suite runs: its failing orders pass alone"
+            }
+            Kind::NonDeterministic => {
+                "the same order both passed and failed: timing, randomness or the network, not the order"
+            }
+            Kind::AlwaysFailing => "fails in every run and alone: broken, not order-dependent",
+            Kind::Unconfirmed => "not checked: hunt again without --no-confirm to classify",
+        }
+    }
+
+    /// Kinds whose cause is in the order, and so worth bisecting.
+    pub fn bisectable(self) -> bool {
+        matches!(self, Kind::OrderDependent | Kind::Brittle)
+    }
+}
+
+/// One recorded run of the hunt, as classification sees it.
+pub struct Observed<'a> {
+    pub seed: u64,
+    pub results: &'a [TestResult],
+    /// Another run of the suite was running during part of this one.
+    pub overlapped: bool,
+}
+
+/// A confirmation run: what it checks.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "check", rename_all = "kebab-case")]
+pub enum Check {
+    /// The run of a seed again, with nothing else running.
+    Replay { seed: u64 },
+    /// One test by itself.
+    Alone { test: String },
+}
+
+/// A confirmation run that was made: what it checked and what it reported (nothing when its
+/// report was unusable).
+pub struct Checked<'a> {
+    pub check: &'a Check,
+    pub results: &'a [TestResult],
+}
+
+/// Why a test is of its kind, as printed with `hunt --json`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Evidence {
+    /// The reason, in a sentence.
+    pub reason: String,
+    /// Failures in runs that overlapped another run of the suite, of all failures.
+    pub overlapping_failures: usize,
+    pub failures: usize,
+    /// Failing seeds replayed with nothing else running, and whether the test failed again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replayed: Vec<Replayed>,
+    /// Whether the test passed by itself, and how that was seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alone: Option<Alone>,
+    /// Tests that ran before it in every failing run and in no passing one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suspects: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Replayed {
+    pub seed: u64,
+    pub failed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Alone {
+    pub passed: bool,
+    /// "run alone", or "ran first in seed N".
+    pub seen: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Classified {
+    pub kind: Kind,
+    pub evidence: Evidence,
+}
+
+/// What can be said now: a kind, or the check that would settle it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    Done(Classified),
+    Needs(Check, Evidence),
+}
+
+/// Replays of failing seeds (its failing seeds in turn, again if it has fewer) that must all
+/// fail it before its order is taken to cause the failure: a test failing at random 30 % of the
+/// time passes that, and then passes alone, about 2 % of the time.
+const REPLAYS: usize = 3;
+
+/// Assesses `test` from the recorded runs and the confirmation runs made so far.
+pub fn assess(test: &str, runs: &[Observed], checks: &[Checked]) -> Step {
+    let facts = Facts::gather(test, runs);
+    let mut evidence = Evidence {
+        overlapping_failures: facts.failing.iter().filter(|r| r.overlapped).count(),
+        failures: facts.failing.len(),
+        suspects: facts.suspects(),
+        ..Evidence::default()
+    };
+    if let Some((failed, passed)) = facts.same_order_both_ways() {
+        evidence.reason = format!(
+            "the same {} tests ran before it under seeds {failed} and {passed}, with nothing else \
+             running: it failed under the first and passed under the second",
+            facts.before(failed).len()
+        );
+        return done(Kind::NonDeterministic, evidence);
+    }
+    let all_failures_overlapped = evidence.overlapping_failures == facts.failing.len();
+    let explained = !all_failures_overlapped && facts.explained_beyond_chance();
+    let fails_everywhere = facts.passing.is_empty() && !all_failures_overlapped;
+    let replays = replays_of(checks, &facts);
+    evidence.replayed = replays.clone();
+    if !explained && !fails_everywhere {
+        if let Some(passed) = replays.iter().find(|r| !r.failed) {
+            return order_does_not_reproduce(
+                &facts,
+                evidence,
+                passed.seed,
+                all_failures_overlapped,
+            );
+        }
+        if replays.len() < REPLAYS {
+            let seeds = facts.failing_seeds();
+            let seed = seeds[replays.len() % seeds.len()];
+            return Step::Needs(Check::Replay { seed }, evidence);
+        }
+    }
+    assess_alone(test, &facts, checks, evidence)
+}
+
+/// A failing seed replayed with nothing else running passed the test.
+fn order_does_not_reproduce(
+    facts: &Facts,
+    mut evidence: Evidence,
+    seed: u64,
+    all_failures_overlapped: bool,
+) -> Step {
+    if all_failures_overlapped {
+        evidence.reason = format!(
+            "all {} of its failures were in runs that overlapped another run of the suite, and \
+             seed {seed} replayed with nothing else running passed it",
+            facts.failing.len()
+        );
+        return done(Kind::Interference, evidence);
+    }
+    evidence.reason = format!(
+        "seed {seed} failed it in the hunt and passed it when replayed with nothing else running: \
+         the same order both failed and passed"
+    );
+    done(Kind::NonDeterministic, evidence)
+}
+
+/// The order reproduces the failure (or it fails in every order): how does it do by itself?
+fn assess_alone(test: &str, facts: &Facts, checks: &[Checked], mut evidence: Evidence) -> Step {
+    let runs = alone_runs(test, facts, checks);
+    let Some(first) = runs.first() else {
+        let check = Check::Alone {
+            test: test.to_string(),
+        };
+        return Step::Needs(check, evidence);
+    };
+    let passed = runs.iter().filter(|a| a.passed).count();
+    let failed = runs.len() - passed;
+    evidence.alone = Some(first.clone());
+    let every_run = facts.passing.is_empty();
+    let (kind, reason) = match (passed, failed) {
+        (_, 0) if every_run => (
+            Kind::OrderDependent,
+            format!(
+                "it failed in all {} runs, yet passes alone: a test that always ran before it breaks it",
+                facts.failing.len()
+            ),
+        ),
+        (_, 0) => (
+            Kind::OrderDependent,
+            "its failing order fails again, and it passes alone".to_string(),
+        ),
+        (0, _) if every_run => (
+            Kind::AlwaysFailing,
+            format!("it failed in all {} runs, and alone", facts.failing.len()),
+        ),
+        (0, _) => (
+            Kind::Brittle,
+            format!(
+                "it fails alone, yet passed in {} runs: some test that ran before it sets up what it needs",
+                facts.passing.len()
+            ),
+        ),
+        _ => (
+            Kind::NonDeterministic,
+            format!(
+                "run by itself it passed {passed} times and failed {failed} times: the same order \
+                 both failed and passed"
+            ),
+        ),
+    };
+    evidence.reason = reason;
+    done(kind, evidence)
+}
+
+/// Every run of the test by itself: a recorded run where it ran first with nothing else running,
+/// and the confirmation runs of it alone.
+fn alone_runs(test: &str, facts: &Facts, checks: &[Checked]) -> Vec<Alone> {
+    let mut runs: Vec<Alone> = facts.ran_first().into_iter().collect();
+    runs.extend(checks.iter().filter_map(|checked| match checked.check {
+        Check::Alone { test: checked_test } if checked_test == test => {
+            let result = checked.results.iter().find(|r| r.id == test)?;
+            Some(Alone {
+                passed: result.outcome.is_pass(),
+                seen: "run alone".to_string(),
+            })
+        }
+        _ => None,
+    }));
+    runs
+}
+
+/// The replays of the test's failing seeds that ran it.
+fn replays_of(checks: &[Checked], facts: &Facts) -> Vec<Replayed> {
+    let failing = facts.failing_seeds();
+    let mut replays: Vec<Replayed> = Vec::new();
+    for checked in checks {
+        let Check::Replay { seed } = checked.check else {
+            continue;
+        };
+        if !failing.contains(seed) {
+            continue;
+        }
+        if let Some(result) = checked.results.iter().find(|r| r.id == facts.test) {
+            replays.push(Replayed {
+                seed: *seed,
+                failed: result.outcome.is_failure(),
+            });
+        }
+    }
+    replays
+}
+
+fn done(kind: Kind, evidence: Evidence) -> Step {
+    Step::Done(Classified { kind, evidence })
+}
+
+/// Marks a step that needed a check bleed did not run.
+pub fn unconfirmed(mut evidence: Evidence, check: &Check, why: &str) -> Classified {
+    let wanted = match check {
+        Check::Replay { seed } => format!("a replay of seed {seed} with nothing else running"),
+        Check::Alone { .. } => "a run of the test alone".to_string(),
+    };
+    evidence.reason = format!("not classified: it needs {wanted}, and {why}");
+    Classified {
+        kind: Kind::Unconfirmed,
+        evidence,
+    }
+}
+
+/// The runs that ran `test`, split by its outcome.
+struct Facts<'a> {
+    test: &'a str,
+    failing: Vec<&'a Observed<'a>>,
+    passing: Vec<&'a Observed<'a>>,
+}
+
+impl<'a> Facts<'a> {
+    fn gather(test: &'a str, runs: &'a [Observed<'a>]) -> Facts<'a> {
+        let mut facts = Facts {
+            test,
+            failing: Vec::new(),
+            passing: Vec::new(),
+        };
+        for run in runs {
+            match run.results.iter().find(|r| r.id == test) {
+                Some(r) if r.outcome.is_failure() => facts.failing.push(run),
+                Some(r) if r.outcome.is_pass() => facts.passing.push(run),
+                _ => {}
+            }
+        }
+        facts
+    }
+
+    fn before(&self, seed: u64) -> Vec<&'a str> {
+        self.failing
+            .iter()
+            .chain(&self.passing)
+            .find(|r| r.seed == seed)
+            .map(|r| predecessors(r, self.test))
+            .unwrap_or_default()
+    }
+
+    /// Two runs with nothing else running and the same tests, in the same order, before the
+    /// test, one failing it and one passing it: (failing seed, passing seed).
+    fn same_order_both_ways(&self) -> Option<(u64, u64)> {
+        let passed: Vec<(Vec<&str>, u64)> = self
+            .passing
+            .iter()
+            .filter(|r| !r.overlapped)
+            .map(|r| (predecessors(r, self.test), r.seed))
+            .collect();
+        self.failing.iter().filter(|r| !r.overlapped).find_map(|r| {
+            let before = predecessors(r, self.test);
+            let (_, seed) = passed.iter().find(|(order, _)| *order == before)?;
+            Some((r.seed, *seed))
+        })
+    }
+
+    /// Tests that ran before it in every failing run and in no passing one.
+    fn suspects(&self) -> Vec<String> {
+        let mut failing = self.failing.iter();
+        let Some(first) = failing.next() else {
+            return Vec::new();
+        };
+        let mut common: BTreeSet<&str> = predecessors(first, self.test).into_iter().collect();
+        for run in failing {
+            let before: HashSet<&str> = predecessors(run, self.test).into_iter().collect();
+            common.retain(|t| before.contains(t));
+        }
+        for run in &self.passing {
+            for t in predecessors(run, self.test) {
+                common.remove(t);
+            }
+        }
+        common.into_iter().map(String::from).collect()
+    }
+
+    /// Whether some test before it explains every run so well that a test failing at random
+    /// would fit it less than once in a hundred times, counting every test that could have.
+    fn explained_beyond_chance(&self) -> bool {
+        if self.suspects().is_empty() || self.passing.is_empty() {
+            return false;
+        }
+        let seen: HashSet<&str> = self
+            .failing
+            .iter()
+            .chain(&self.passing)
+            .flat_map(|r| predecessors(r, self.test))
+            .collect();
+        let trials = Trials {
+            hits: self.failing.len(),
+            misses: self.passing.len(),
+        };
+        chance::believed(trials, Rate::UNKNOWN, seen.len() as f64)
+    }
+
+    /// The test ran first in a run with nothing else running: that is running it alone.
+    fn ran_first(&self) -> Option<Alone> {
+        self.failing
+            .iter()
+            .chain(&self.passing)
+            .filter(|r| !r.overlapped)
+            .find(|r| r.results.first().is_some_and(|t| t.id == self.test))
+            .map(|r| Alone {
+                passed: r.results[0].outcome.is_pass(),
+                seen: format!("ran first under seed {}", r.seed),
+            })
+    }
+
+    /// The seeds that failed it, those that did so without overlapping another run first.
+    fn failing_seeds(&self) -> Vec<u64> {
+        let mut seeds: Vec<(bool, u64)> = self
+            .failing
+            .iter()
+            .map(|r| (r.overlapped, r.seed))
+            .collect();
+        seeds.sort_by_key(|&(overlapped, _)| overlapped);
+        let mut unique: Vec<u64> = Vec::new();
+        for (_, seed) in seeds {
+            if !unique.contains(&seed) {
+                unique.push(seed);
+            }
+        }
+        unique
+    }
+}
+
+fn predecessors<'a>(run: &Observed<'a>, test: &str) -> Vec<&'a str> {
+    let results: &'a [TestResult] = run.results;
+    let at = results
+        .iter()
+        .position(|r| r.id == test)
+        .unwrap_or(results.len());
+    results[..at].iter().map(|r| r.id.as_str()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Outcome;
+
+    fn result(id: &str, failed: bool) -> TestResult {
+        TestResult {
+            id: id.to_string(),
+            outcome: if failed {
+                Outcome::Failed
+            } else {
+                Outcome::Passed
+            },
+            duration: None,
+            message: None,
+            file: None,
+            line: None,
+        }
+    }
+
+    /// A run: the tests in order, `!` marking a failure.
+    fn run(tests: &str) -> Vec<TestResult> {
+        tests
+            .split_whitespace()
+            .map(|t| match t.strip_prefix('!') {
+                Some(failed) => result(failed, true),
+                None => result(t, false),
+            })
+            .collect()
+    }
+
+    fn observed(runs: &[(u64, Vec<TestResult>, bool)]) -> Vec<Observed<'_>> {
+        runs.iter()
+            .map(|(seed, results, overlapped)| Observed {
+                seed: *seed,
+                results,
+                overlapped: *overlapped,
+            })
+            .collect()
+    }
+
+    fn kind(step: Step) -> Kind {
+        match step {
+            Step::Done(classified) => classified.kind,
+            Step::Needs(check, _) => panic!("still needs {check:?}"),
+        }
+    }
+
+    #[test]
+    fn a_victim_whose_polluter_explains_a_long_history_needs_only_to_pass_alone() {
+        let mut runs = Vec::new();
+        for seed in 0..12 {
+            // p pollutes v; the other tests are innocent.
+            let order = if seed % 3 == 0 {
+                "a p b !v c"
+            } else {
+                "b a v p c"
+            };
+            runs.push((seed, run(order), false));
+        }
+        runs.push((99, run("v a b p c"), false));
+        let observed = observed(&runs);
+        let step = assess("v", &observed, &[]);
+        let Step::Done(classified) = step else {
+            panic!("{step:?}")
+        };
+        assert_eq!(classified.kind, Kind::OrderDependent);
+        assert_eq!(classified.evidence.suspects, vec!["p".to_string()]);
+        assert_eq!(
+            classified.evidence.alone.unwrap().seen,
+            "ran first under seed 99"
+        );
+    }
+
+    #[test]
+    fn a_short_history_asks_for_a_replay_then_for_the_test_alone() {
+        let runs = [(1, run("p !v"), false), (2, run("v p"), false)];
+        let observed = observed(&runs);
+        let Step::Needs(check, evidence) = assess("v", &observed, &[]) else {
+            panic!("two runs prove nothing by themselves")
+        };
+        assert_eq!(check, Check::Replay { seed: 1 });
+        assert_eq!(evidence.suspects, vec!["p".to_string()]);
+        let replay = Check::Replay { seed: 1 };
+        let replayed = run("p !v");
+        let mut checks = Vec::new();
+        for times in 1..=3 {
+            checks.push(Checked {
+                check: &replay,
+                results: &replayed,
+            });
+            if times < 3 {
+                let Step::Needs(again, _) = assess("v", &observed, &checks) else {
+                    panic!("{times} replays are not enough")
+                };
+                assert_eq!(again, replay, "its one failing seed, again");
+            }
+        }
+        // v ran first under seed 2 and passed: that is v alone.
+        assert_eq!(kind(assess("v", &observed, &checks)), Kind::OrderDependent);
+    }
+
+    #[test]
+    fn a_failing_order_that_passes_when_replayed_is_non_deterministic() {
+        let runs = [(1, run("a !v"), false), (2, run("v a"), false)];
+        let observed = observed(&runs);
+        let replay = Check::Replay { seed: 1 };
+        let replayed = run("a v");
+        let checks = [Checked {
+            check: &replay,
+            results: &replayed,
+        }];
+        assert_eq!(
+            kind(assess("v", &observed, &checks)),
+            Kind::NonDeterministic
+        );
+    }
+
+    #[test]
+    fn the_same_order_failing_and_passing_needs_no_confirmation() {
+        let runs = [(1, run("a b !v"), false), (2, run("a b v"), false)];
+        let observed = observed(&runs);
+        assert_eq!(kind(assess("v", &observed, &[])), Kind::NonDeterministic);
+        // Not so when one of them overlapped another run: that may be interference.
+        let runs = [(1, run("a b !v"), true), (2, run("a b v"), false)];
+        let observed = super::tests::observed(&runs);
+        assert!(matches!(assess("v", &observed, &[]), Step::Needs(..)));
+    }
+
+    #[test]
+    fn failures_only_in_overlapping_runs_that_pass_alone_are_interference() {
+        let runs = [
+            (1, run("a !v b"), true),
+            (2, run("b a v"), true),
+            (3, run("v b a"), false),
+        ];
+        let observed = observed(&runs);
+        let Step::Needs(check, _) = assess("v", &observed, &[]) else {
+            panic!("a replay is needed")
+        };
+        assert_eq!(check, Check::Replay { seed: 1 });
+        let replayed = run("a v b");
+        let checks = [Checked {
+            check: &check,
+            results: &replayed,
+        }];
+        assert_eq!(kind(assess("v", &observed, &checks)), Kind::Interference);
+    }
+
+    #[test]
+    fn a_test_failing_everywhere_is_checked_alone() {
+        let runs = [(1, run("a !v"), false), (2, run("b !v a"), false)];
+        let observed = observed(&runs);
+        let Step::Needs(check, _) = assess("v", &observed, &[]) else {
+            panic!("an alone run is needed")
+        };
+        assert_eq!(
+            check,
+            Check::Alone {
+                test: "v".to_string()
+            }
+        );
+        let passes = run("v");
+        let fails = run("!v");
+        let passed = [Checked {
+            check: &check,
+            results: &passes,
+        }];
+        let failed = [Checked {
+            check: &check,
+            results: &fails,
+        }];
+        assert_eq!(kind(assess("v", &observed, &passed)), Kind::OrderDependent);
+        assert_eq!(kind(assess("v", &observed, &failed)), Kind::AlwaysFailing);
+    }
+
+    #[test]
+    fn a_test_that_fails_alone_but_passes_after_others_is_brittle() {
+        let runs = [(1, run("!v a"), false), (2, run("a v"), false)];
+        let observed = observed(&runs);
+        let replay = Check::Replay { seed: 1 };
+        let replayed = run("!v a");
+        let checks: Vec<Checked> = (0..3)
+            .map(|_| Checked {
+                check: &replay,
+                results: &replayed,
+            })
+            .collect();
+        assert_eq!(kind(assess("v", &observed, &checks)), Kind::Brittle);
+    }
+}
