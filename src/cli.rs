@@ -76,6 +76,16 @@ struct HuntArgs {
     #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(runner::names()))]
     runner: Option<String>,
 
+    /// For the generic runner: the command that runs exactly <tests> (or <tests-file>) in
+    /// order, writing <report>; bleed uses it to run a flipped test by itself
+    #[arg(long, value_name = "TEMPLATE")]
+    replay_cmd: Option<String>,
+
+    /// Skip the confirmation runs that tell each flip's kind (replays of failing seeds with
+    /// nothing else running, tests run alone); kinds are then "unconfirmed"
+    #[arg(long)]
+    no_confirm: bool,
+
     /// Print the result as one JSON document on stdout
     #[arg(long)]
     json: bool,
@@ -194,6 +204,12 @@ fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
     interrupt::install();
     let settings = hunt::Settings {
         template: Template::parse(&args.cmd)?,
+        replay: args
+            .replay_cmd
+            .as_deref()
+            .map(Template::parse)
+            .transpose()?,
+        confirm: !args.no_confirm,
         runs: args.runs,
         jobs: args.jobs as usize,
         master_seed: args.seed,
@@ -216,11 +232,7 @@ fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
             resume_command(&settings, result.master_seed)
         )));
     }
-    Ok(if result.analysis.flips.is_empty() {
-        ExitCode::Success
-    } else {
-        ExitCode::NeedsAttention
-    })
+    Ok(result.exit_code())
 }
 
 /// The command that carries on where an interrupted hunt stopped: the same store, command,
@@ -253,6 +265,12 @@ fn resume_command(settings: &hunt::Settings, master_seed: u64) -> String {
     }
     if let Some(runner) = &settings.runner {
         words.extend(["--runner".to_string(), runner.clone()]);
+    }
+    if let Some(replay) = &settings.replay {
+        words.extend(["--replay-cmd".to_string(), quote(replay.as_str())]);
+    }
+    if !settings.confirm {
+        words.push("--no-confirm".to_string());
     }
     words.join(" ")
 }

@@ -2,7 +2,7 @@
 //! any runner. The suite is run by bleed itself (the hidden `demo-runner` subcommand), one
 //! process per run, with state shared between tests in memory, as a real suite would.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Args;
 
+use crate::classify::Kind;
 use crate::cli::DemoArgs;
 use crate::error::{Error, ExitCode, Result};
 use crate::template::Template;
@@ -301,8 +302,14 @@ pub fn run(args: &DemoArgs, _store: &Path) -> Result<ExitCode> {
         args.runs,
         args.seed
     );
+    let replay = format!(
+        "{} demo-runner --report <report> --tests-file <tests-file>",
+        quote(&exe.display().to_string())
+    );
     let settings = hunt::Settings {
         template: Template::parse(&command)?,
+        replay: Some(Template::parse(&replay)?),
+        confirm: true,
         runs: args.runs,
         jobs: 2,
         master_seed: Some(args.seed),
@@ -315,39 +322,45 @@ pub fn run(args: &DemoArgs, _store: &Path) -> Result<ExitCode> {
     if result.interrupted {
         return Err(Error::interrupted("demo interrupted"));
     }
-    let flipped: BTreeSet<&str> = result
+    let kinds: BTreeMap<&str, Kind> = result
         .analysis
         .flips
         .iter()
-        .map(|f| f.test.as_str())
+        .map(|f| (f.test.as_str(), f.kind))
         .collect();
-    let replay = format!(
-        "{} demo-runner --report <report> --tests-file <tests-file>",
-        quote(&exe.display().to_string())
-    );
     println!(
         "\nBisecting each flipping test (bleed bisect --victim TEST), from the latest run where it failed:\n"
     );
     let mut all_found = true;
     for (victim, story, expected) in PLANTED {
-        if !flipped.contains(victim) {
+        let Some(&kind) = kinds.get(victim) else {
             all_found = false;
             println!(
                 "  MISSED  {victim}: it never flipped in {} runs ({story})",
                 args.runs
             );
             continue;
-        }
+        };
         let Some(expected) = expected else {
-            // A random failure has no culprit to find, and a few re-runs cannot always tell it
-            // from a polluted test whose failure sometimes vanishes: bisecting it would show
-            // chance, not bleed.
+            // A random failure has no culprit to find: the hunt must not send anyone to bisect
+            // it. In a parallel hunt a rare one may stay unconfirmed (it could be interference).
+            let right = !kind.bisectable();
+            all_found &= right;
             println!(
-                "  seen   {victim}\n      planted: {story}\n      flipped, but at random: no test \
-                 causes it, so there is nothing to bisect"
+                "  {} {victim}\n      planted: {story}\n      found:   {}, so there is nothing to bisect",
+                if right { "found " } else { "WRONG " },
+                kind.name()
             );
             continue;
         };
+        if !kind.bisectable() {
+            all_found = false;
+            println!(
+                "  WRONG  {victim}: the hunt called it {} ({story})",
+                kind.name()
+            );
+            continue;
+        }
         let bisection = bisect::bisect(&bisect::Settings {
             template: Some(settings.template.clone()),
             replay: Some(Template::parse(&replay)?),

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::classify::{Evidence, Kind};
 use crate::outcome::TestResult;
 
 /// One test's record over a hunt.
@@ -19,6 +20,10 @@ pub struct Flip {
     pub mean_fail_seconds: Option<f64>,
     /// The first line of its most frequent failure message.
     pub message: Option<String>,
+    /// What kind of flip it is, once the hunt has classified it.
+    pub kind: Kind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
 }
 
 impl Flip {
@@ -29,9 +34,10 @@ impl Flip {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Analysis {
-    /// Most failing first.
+    /// Every test that failed in some run, most failing first. A test that failed in every run
+    /// is here too until the hunt finds it fails alone as well.
     pub flips: Vec<Flip>,
-    /// Tests that failed in every run that ran them: broken, not order-dependent.
+    /// Tests that failed in every run and alone: broken, not order-dependent.
     pub always_failing: Vec<String>,
     /// How many distinct tests were seen.
     pub tests: usize,
@@ -70,8 +76,8 @@ pub fn analyse<'a>(runs: impl IntoIterator<Item = (u64, &'a [TestResult])>) -> A
         ..Analysis::default()
     };
     for (test, tally) in tallies {
-        match (tally.failed_seeds.is_empty(), tally.passed_seeds.is_empty()) {
-            (false, false) => analysis.flips.push(Flip {
+        if !tally.failed_seeds.is_empty() {
+            analysis.flips.push(Flip {
                 test: test.to_string(),
                 failed: tally.failed_seeds.len(),
                 passed: tally.passed_seeds.len(),
@@ -80,9 +86,9 @@ pub fn analyse<'a>(runs: impl IntoIterator<Item = (u64, &'a [TestResult])>) -> A
                 message: most_frequent(&tally.messages),
                 failed_seeds: tally.failed_seeds,
                 passed_seeds: tally.passed_seeds,
-            }),
-            (false, true) => analysis.always_failing.push(test.to_string()),
-            _ => {}
+                kind: Kind::Unconfirmed,
+                evidence: None,
+            });
         }
     }
     analysis.flips.sort_by(|a, b| {
@@ -159,9 +165,12 @@ mod tests {
                 .map(|(seed, results)| (*seed, results.as_slice())),
         );
         assert_eq!(analysis.tests, 4);
-        assert_eq!(analysis.always_failing, vec!["broken".to_string()]);
+        let (broken, flipped): (Vec<Flip>, Vec<Flip>) =
+            analysis.flips.into_iter().partition(|f| f.passed == 0);
+        assert_eq!(broken.len(), 1);
+        assert_eq!((broken[0].test.as_str(), broken[0].failed), ("broken", 2));
         assert_eq!(
-            analysis.flips,
+            flipped,
             vec![Flip {
                 test: "v".into(),
                 failed: 3,
@@ -171,6 +180,8 @@ mod tests {
                 mean_pass_seconds: Some(1.0),
                 mean_fail_seconds: Some(3.0),
                 message: Some("E: x".into()),
+                kind: Kind::Unconfirmed,
+                evidence: None,
             }]
         );
     }

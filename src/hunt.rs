@@ -1,15 +1,22 @@
-//! `bleed hunt`: run the suite under a sequence of seeds, record every run, report the flips.
+//! `bleed hunt`: run the suite under a sequence of seeds, record every run, report the flips,
+//! and tell what kind each one is.
+//!
+//! The phases: open the hunt (adapter, store, master seed, what is left to run); learn the
+//! orders (for runners bleed shuffles); the first run alone (a typo breaks every run the same
+//! way); the rest over `--jobs` workers; the confirmation runs that classify each flip
+//! (`classify`), one at a time so that nothing else runs beside them; the summary.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::classify::{self, Check, Checked, Kind, Observed, Step};
+use crate::error::{Error, ExitCode, Result};
 use crate::exec;
 use crate::flips::{self, Analysis};
 use crate::interrupt;
@@ -17,26 +24,51 @@ use crate::outcome::TestResult;
 use crate::run::{self, Ended, Planned};
 use crate::runner::{self, Adapter};
 use crate::seed;
-use crate::store::{RunRecord, RunStatus, Store};
+use crate::store::{self, RunRecord, RunStatus, SCHEMA, Store};
 use crate::template::{Placeholder, Template};
 
 pub struct Settings {
     pub template: Template,
+    /// For the generic runner: the command that runs `<tests>` in order, to run a test alone.
+    pub replay: Option<Template>,
     /// The hunt's total: runs already recorded count towards it.
     pub runs: u64,
     pub jobs: usize,
     pub master_seed: Option<u64>,
     pub timeout: Option<Duration>,
     pub runner: Option<String>,
+    /// Run the confirmation runs that classify each flip.
+    pub confirm: bool,
     pub store: PathBuf,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct RunCounts {
+    /// Runs asked for (`--runs`).
+    pub asked: u64,
     pub total: usize,
     pub ok: usize,
     pub broken: usize,
     pub timed_out: usize,
+    /// Confirmation runs recorded for this hunt, in `.bleed/confirmations.jsonl`.
+    pub confirmations: usize,
+}
+
+/// A run killed by the timeout: a finding, since a test may hang only in some orders.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TimedOut {
+    pub seed: u64,
+    pub run: String,
+    /// Tests the run had finished when it was killed.
+    pub finished: usize,
+    /// The test that was running, when the order is known (bleed's own shuffles), else the
+    /// last one that finished.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub running: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_finished: Option<String>,
+    /// The run's output, relative to the store.
+    pub log: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -48,14 +80,111 @@ pub struct Hunt {
     pub runs: RunCounts,
     #[serde(flatten)]
     pub analysis: Analysis,
+    pub timeouts: Vec<TimedOut>,
     /// Runs made by this invocation (the rest were recorded before).
     pub new_runs: usize,
     pub interrupted: bool,
     pub store: PathBuf,
 }
 
+impl Hunt {
+    /// 0 only when every run asked for gave results and no test failed.
+    pub fn exit_code(&self) -> ExitCode {
+        let runs = self.runs;
+        let clean = self.analysis.flips.is_empty()
+            && self.analysis.always_failing.is_empty()
+            && runs.broken == 0
+            && runs.timed_out == 0
+            && runs.ok as u64 >= runs.asked;
+        if clean {
+            ExitCode::Success
+        } else {
+            ExitCode::NeedsAttention
+        }
+    }
+}
+
+/// A confirmation run as kept in `.bleed/confirmations.jsonl`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Confirmation {
+    pub schema: u32,
+    pub check: Check,
+    pub run: RunRecord,
+}
+
+const CONFIRMATIONS_FILE: &str = "confirmations.jsonl";
+
+/// The most confirmation runs one invocation makes: the rest of the flips stay unconfirmed
+/// until the hunt is run again.
+const MAX_CONFIRMATIONS: usize = 60;
+
 pub fn hunt(settings: &Settings) -> Result<Hunt> {
+    let mut hunting = open(settings)?;
+    let progress = progress_bar(hunting.todo.len() as u64);
+    let mut state = State::default();
+    first_run(&hunting, &progress, &mut state)?;
+    if !state.interrupted {
+        pool(&hunting, &progress, &mut state)?;
+    }
+    progress.finish_and_clear();
+    state.interrupted |= interrupt::requested();
+    hunting.recorded.append(&mut state.records);
+    // The natural-order run of a bleed-shuffled hunt only lists the tests: it has no seed to
+    // replay, so it is neither counted nor analysed.
+    hunting.recorded.retain(|r| r.index.is_some());
+    let mut analysis = flips::analyse(
+        hunting
+            .recorded
+            .iter()
+            .filter(|r| r.status == RunStatus::Ok)
+            .filter_map(|r| Some((r.seed?, r.results.as_slice()))),
+    );
+    let confirmations = if state.interrupted {
+        hunting.load_confirmations()?
+    } else {
+        confirm(&hunting, &mut analysis, &mut state)?
+    };
+    classify_all(&hunting, &mut analysis, &confirmations, &state);
+    Ok(Hunt {
+        master_seed: hunting.master_seed,
+        command: settings.template.as_str().to_string(),
+        runner: hunting.adapter.name().to_string(),
+        runs: count(&hunting.recorded, settings.runs, confirmations.len()),
+        timeouts: timeouts(&hunting),
+        analysis,
+        new_runs: state.new_runs,
+        interrupted: state.interrupted || interrupt::requested(),
+        store: hunting.store.root().to_path_buf(),
+    })
+}
+
+/// What one invocation of the hunt has done so far.
+#[derive(Default)]
+struct State {
+    records: Vec<RunRecord>,
+    new_runs: usize,
+    interrupted: bool,
+    /// Why confirmation stopped short, when it did.
+    unconfirmed_because: Option<String>,
+}
+
+/// The hunt as settled before its first run.
+struct Hunting<'a> {
+    settings: &'a Settings,
+    adapter: Box<dyn Adapter>,
+    command: Template,
+    store: Store,
+    master_seed: u64,
+    tag: String,
+    recorded: Vec<RunRecord>,
+    todo: Vec<u64>,
+    /// For runners bleed shuffles: the replay command and the groups of tests it shuffles.
+    shuffled: Option<(Template, Vec<Vec<String>>)>,
+}
+
+fn open(settings: &Settings) -> Result<Hunting<'_>> {
     let user_template = settings.template.as_str();
+    runner::check_program(user_template)?;
     let adapter = runner::select(user_template, settings.runner.as_deref())?;
     let command = adapter.hunt_command(&settings.template)?;
     let store = Store::open(&settings.store)?;
@@ -64,7 +193,7 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
         eprintln!("bleed: warning: {warning}");
     }
     let master_seed = choose_master_seed(settings.master_seed, user_template, &loaded.records);
-    let mut recorded: Vec<RunRecord> = loaded
+    let recorded: Vec<RunRecord> = loaded
         .records
         .into_iter()
         .filter(|r| r.template == user_template && r.master_seed == Some(master_seed))
@@ -78,168 +207,431 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
             todo.len()
         );
     }
-
     if !todo.is_empty() {
         runner::checked_version(adapter.as_ref(), &settings.template)?;
     }
-    let tag = run::hunt_tag(user_template, master_seed);
-    // A runner with no seeded order of its own gets its orders from bleed: groups of its tests
-    // shuffled under each run's seed, replayed as explicit orders.
+    let mut hunting = Hunting {
+        settings,
+        tag: run::hunt_tag(user_template, master_seed),
+        adapter,
+        command,
+        store,
+        master_seed,
+        recorded,
+        todo,
+        shuffled: None,
+    };
+    hunting.shuffled = shuffled_orders(&hunting)?;
+    Ok(hunting)
+}
+
+/// A runner with no seeded order of its own gets its orders from bleed: groups of its tests
+/// shuffled under each run's seed, replayed as explicit orders. The groups come from a recorded
+/// run, else from one run in the runner's own order.
+fn shuffled_orders(hunting: &Hunting) -> Result<Option<(Template, Vec<Vec<String>>)>> {
+    let command = &hunting.command;
     let shuffled_by_bleed =
         !command.has(Placeholder::Seed) && !command.as_str().contains("BLEED_SEED");
-    let (replay, groups) = if shuffled_by_bleed && !todo.is_empty() {
-        let natural = match recorded.iter().rev().find(|r| r.status == RunStatus::Ok) {
-            Some(record) => record.results.clone(),
-            None => natural_run(
-                adapter.as_ref(),
-                &command,
-                master_seed,
-                &tag,
-                settings,
-                &store,
-            )?,
-        };
-        (
-            Some(adapter.replay_command(&command)?),
-            shuffle_groups(adapter.as_ref(), &natural),
-        )
-    } else {
-        (None, Vec::new())
+    if !shuffled_by_bleed {
+        return Ok(None);
+    }
+    let natural = match hunting
+        .recorded
+        .iter()
+        .rev()
+        .find(|r| r.status == RunStatus::Ok)
+    {
+        Some(record) => record.results.clone(),
+        None if hunting.todo.is_empty() => return Ok(None),
+        None => natural_run(hunting)?,
     };
-    let order_of = |index: u64| -> Option<Vec<String>> {
-        replay.as_ref()?;
+    Ok(Some((
+        hunting.adapter.replay_command(command)?,
+        shuffle_groups(hunting.adapter.as_ref(), &natural),
+    )))
+}
+
+impl Hunting<'_> {
+    /// The explicit order of run `index`, for runners bleed shuffles.
+    fn order_of(&self, index: u64) -> Option<Vec<String>> {
+        let (_, groups) = self.shuffled.as_ref()?;
         let mut shuffled = groups.clone();
-        seed::shuffle(&mut shuffled, seed::run_seed(master_seed, index));
+        seed::shuffle(&mut shuffled, seed::run_seed(self.master_seed, index));
         Some(shuffled.into_iter().flatten().collect())
-    };
-    let plan = |index: u64, worker: usize| -> Result<Ended> {
-        let order = order_of(index);
+    }
+
+    fn hunt_command(&self) -> &Template {
+        self.shuffled
+            .as_ref()
+            .map_or(&self.command, |(replay, _)| replay)
+    }
+
+    fn run_index(&self, index: u64, worker: usize) -> Result<Ended> {
+        let order = self.order_of(index);
         let planned = Planned {
-            id: format!("{tag}-{index}"),
-            adapter: adapter.as_ref(),
-            user_template,
-            command: replay.as_ref().unwrap_or(&command),
-            master_seed: Some(master_seed),
+            id: format!("{}-{index}", self.tag),
+            adapter: self.adapter.as_ref(),
+            user_template: self.settings.template.as_str(),
+            command: self.hunt_command(),
+            master_seed: Some(self.master_seed),
             index: Some(index),
-            seed: Some(seed::run_seed(master_seed, index)),
+            seed: Some(seed::run_seed(self.master_seed, index)),
             tests: order.as_deref(),
             worker,
-            timeout: settings.timeout,
+            timeout: self.settings.timeout,
         };
-        run::perform(&planned, &store)
-    };
-    let progress = progress_bar(todo.len() as u64);
-    let mut interrupted = false;
-    let mut new_runs = 0;
-    let mut remaining = todo.as_slice();
+        run::perform(&planned, &self.store)
+    }
 
-    // A typo in the command breaks every run the same way: find out from the first, alone.
-    if !recorded
+    fn load_confirmations(&self) -> Result<Vec<Confirmation>> {
+        let loaded =
+            store::load_records::<Confirmation>(&self.store.root().join(CONFIRMATIONS_FILE))?;
+        let template = self.settings.template.as_str();
+        Ok(loaded
+            .records
+            .into_iter()
+            .filter(|c| c.run.template == template && c.run.master_seed == Some(self.master_seed))
+            .collect())
+    }
+}
+
+/// A typo in the command breaks every run the same way: find out from the first, alone.
+fn first_run(hunting: &Hunting, progress: &ProgressBar, state: &mut State) -> Result<()> {
+    let has_ok_run = hunting
+        .recorded
         .iter()
-        .any(|r| r.status == RunStatus::Ok && r.index.is_some())
-        && let Some((&first, rest)) = remaining.split_first()
-    {
-        match plan(first, 1)? {
-            Ended::Interrupted => interrupted = true,
-            Ended::Recorded(record) => {
-                store.append_run(&record)?;
-                if record.status != RunStatus::Ok {
-                    progress.finish_and_clear();
-                    return Err(first_run_failed(&record, &store));
-                }
-                new_runs += 1;
-                progress.inc(1);
-                recorded.push(*record);
-                remaining = rest;
+        .any(|r| r.status == RunStatus::Ok && r.index.is_some());
+    let Some(&first) = hunting.todo.first().filter(|_| !has_ok_run) else {
+        return Ok(());
+    };
+    match hunting.run_index(first, 1)? {
+        Ended::Interrupted => state.interrupted = true,
+        Ended::Recorded(record) => {
+            hunting.store.append_run(&record)?;
+            if record.status != RunStatus::Ok {
+                progress.finish_and_clear();
+                return Err(first_run_failed(&record, &hunting.store));
             }
+            state.new_runs += 1;
+            progress.inc(1);
+            state.records.push(*record);
         }
     }
+    Ok(())
+}
 
-    if !interrupted {
-        let (sender, receiver) = mpsc::channel();
-        let next = AtomicUsize::new(0);
-        let mut flip_watch = FlipWatch::new(&recorded);
-        std::thread::scope(|scope| -> Result<()> {
-            for worker in 1..=settings.jobs {
-                let (sender, next, plan, remaining) = (sender.clone(), &next, &plan, remaining);
-                scope.spawn(move || {
-                    while !interrupt::requested() {
-                        let Some(&index) = remaining.get(next.fetch_add(1, Ordering::SeqCst))
-                        else {
-                            break;
-                        };
-                        if sender.send(plan(index, worker)).is_err() {
-                            break;
-                        }
-                    }
-                });
-            }
-            drop(sender);
-            for ended in receiver {
-                match ended? {
-                    Ended::Interrupted => interrupted = true,
-                    Ended::Recorded(record) => {
-                        store.append_run(&record)?;
-                        flip_watch.add(&record);
-                        new_runs += 1;
-                        progress.inc(1);
-                        progress.set_message(flip_watch.summary());
-                        recorded.push(*record);
+/// The remaining runs over `--jobs` workers, each recorded as it ends.
+fn pool(hunting: &Hunting, progress: &ProgressBar, state: &mut State) -> Result<()> {
+    let remaining = &hunting.todo[state.new_runs.min(hunting.todo.len())..];
+    let (sender, receiver) = mpsc::channel();
+    let next = AtomicUsize::new(0);
+    let mut flip_watch = FlipWatch::new(hunting.recorded.iter().chain(&state.records));
+    std::thread::scope(|scope| -> Result<()> {
+        for worker in 1..=hunting.settings.jobs {
+            let (sender, next) = (sender.clone(), &next);
+            scope.spawn(move || {
+                while !interrupt::requested() {
+                    let Some(&index) = remaining.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                        break;
+                    };
+                    if sender.send(hunting.run_index(index, worker)).is_err() {
+                        break;
                     }
                 }
+            });
+        }
+        drop(sender);
+        for ended in receiver {
+            match ended? {
+                Ended::Interrupted => state.interrupted = true,
+                Ended::Recorded(record) => {
+                    hunting.store.append_run(&record)?;
+                    flip_watch.add(&record);
+                    state.new_runs += 1;
+                    progress.inc(1);
+                    progress.set_message(flip_watch.summary());
+                    state.records.push(*record);
+                }
             }
-            Ok(())
-        })?;
-    }
-    progress.finish_and_clear();
-    interrupted |= interrupt::requested();
-
-    // The natural-order run of a bleed-shuffled hunt only lists the tests: it has no seed to
-    // replay, so it is neither counted nor analysed.
-    recorded.retain(|r| r.index.is_some());
-    let ok_runs = recorded.iter().filter(|r| r.status == RunStatus::Ok);
-    let analysis = flips::analyse(ok_runs.filter_map(|r| Some((r.seed?, r.results.as_slice()))));
-    Ok(Hunt {
-        master_seed,
-        command: user_template.to_string(),
-        runner: adapter.name().to_string(),
-        runs: count(&recorded),
-        analysis,
-        new_runs,
-        interrupted,
-        store: store.root().to_path_buf(),
+        }
+        Ok(())
     })
 }
 
-/// Runs the suite once in the runner's own order, to learn its tests.
-fn natural_run(
-    adapter: &dyn Adapter,
-    command: &Template,
-    master_seed: u64,
-    tag: &str,
-    settings: &Settings,
-    store: &Store,
-) -> Result<Vec<TestResult>> {
+/// The recorded runs as classification sees them, each knowing whether another run of the
+/// suite was going on during part of it.
+fn observed(records: &[RunRecord]) -> Vec<Observed<'_>> {
+    let spans: Vec<Option<(f64, f64)>> = records.iter().map(span).collect();
+    records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.status == RunStatus::Ok)
+        .filter_map(|(i, r)| {
+            let overlapped = spans[i].is_some_and(|(start, end)| {
+                spans
+                    .iter()
+                    .enumerate()
+                    .any(|(j, other)| j != i && other.is_some_and(|(s, e)| s < end && start < e))
+            });
+            Some(Observed {
+                seed: r.seed?,
+                results: &r.results,
+                overlapped,
+            })
+        })
+        .collect()
+}
+
+/// When a run started and ended, in seconds since the epoch.
+fn span(record: &RunRecord) -> Option<(f64, f64)> {
+    let started = humantime::parse_rfc3339_weak(&record.started_at).ok()?;
+    let start = started
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .ok()?
+        .as_secs_f64();
+    Some((start, start + record.wall_seconds))
+}
+
+/// Runs the checks that the recorded runs leave in doubt, one at a time, until every flip has
+/// a kind, a check cannot be run, or the budget is spent. Returns every confirmation recorded
+/// for this hunt.
+fn confirm(
+    hunting: &Hunting,
+    analysis: &mut Analysis,
+    state: &mut State,
+) -> Result<Vec<Confirmation>> {
+    let mut confirmations = hunting.load_confirmations()?;
+    if analysis.flips.is_empty() {
+        return Ok(confirmations);
+    }
+    if !hunting.settings.confirm {
+        state.unconfirmed_because = Some("--no-confirm was given".to_string());
+        return Ok(confirmations);
+    }
+    let observed = observed(&hunting.recorded);
+    let mut made = 0;
+    let mut tried: HashMap<Check, usize> = HashMap::new();
+    let spinner = confirm_spinner();
+    loop {
+        let needed = needed_checks(analysis, &observed, &confirmations);
+        // A check that was run and is still needed gave no usable answer (or answered only
+        // part); running it again forever would not help.
+        let needed: Vec<Check> = needed
+            .into_iter()
+            .filter(|check| tried.get(check).copied().unwrap_or(0) < 4)
+            .collect();
+        if needed.is_empty() {
+            break;
+        }
+        for check in needed {
+            if made >= MAX_CONFIRMATIONS {
+                state.unconfirmed_because = Some(format!(
+                    "this hunt made the most confirmation runs one invocation makes \
+                     ({MAX_CONFIRMATIONS}); run it again to go on"
+                ));
+                return Ok(confirmations);
+            }
+            spinner.set_message(describe_check(&check));
+            match run_check(hunting, &check, confirmations.len() + 1)? {
+                Some(confirmation) => {
+                    store::append_record(
+                        &hunting.store.root().join(CONFIRMATIONS_FILE),
+                        &confirmation,
+                    )?;
+                    confirmations.push(confirmation);
+                    *tried.entry(check).or_default() += 1;
+                    made += 1;
+                    spinner.inc(1);
+                }
+                None => {
+                    state.interrupted = true;
+                    state.unconfirmed_because =
+                        Some("the confirmation runs were interrupted".to_string());
+                    return Ok(confirmations);
+                }
+            }
+        }
+    }
+    Ok(confirmations)
+}
+
+fn needed_checks(
+    analysis: &Analysis,
+    observed: &[Observed],
+    confirmations: &[Confirmation],
+) -> Vec<Check> {
+    let checked = checked(confirmations);
+    let needed: BTreeSet<Check> = analysis
+        .flips
+        .iter()
+        .filter_map(
+            |flip| match classify::assess(&flip.test, observed, &checked) {
+                Step::Needs(check, _) => Some(check),
+                Step::Done(_) => None,
+            },
+        )
+        .collect();
+    needed.into_iter().collect()
+}
+
+fn checked(confirmations: &[Confirmation]) -> Vec<Checked<'_>> {
+    confirmations
+        .iter()
+        .map(|c| Checked {
+            check: &c.check,
+            results: if c.run.status == RunStatus::Ok {
+                &c.run.results
+            } else {
+                &[]
+            },
+        })
+        .collect()
+}
+
+fn describe_check(check: &Check) -> String {
+    match check {
+        Check::Replay { seed } => format!("replaying seed {seed} alone"),
+        Check::Alone { test } => format!("running {test} alone"),
+    }
+}
+
+/// One confirmation run; None when Ctrl-C stopped it.
+fn run_check(hunting: &Hunting, check: &Check, number: usize) -> Result<Option<Confirmation>> {
+    let tests: Vec<String>;
+    let (command, seed, order) = match check {
+        Check::Replay { seed } => {
+            let index = hunting
+                .recorded
+                .iter()
+                .find(|r| r.seed == Some(*seed))
+                .and_then(|r| r.index);
+            tests = index.and_then(|i| hunting.order_of(i)).unwrap_or_default();
+            let order = hunting.shuffled.is_some().then_some(tests.as_slice());
+            (hunting.hunt_command().clone(), Some(*seed), order)
+        }
+        Check::Alone { test } => {
+            tests = vec![test.clone()];
+            let seed = hunting
+                .recorded
+                .iter()
+                .filter(|r| r.results.iter().any(|t| t.id == *test))
+                .find_map(|r| r.seed);
+            (alone_command(hunting)?, seed, Some(tests.as_slice()))
+        }
+    };
     let planned = Planned {
-        id: format!("{tag}-natural"),
-        adapter,
-        user_template: settings.template.as_str(),
-        command,
-        master_seed: Some(master_seed),
+        id: format!("{}-c{number}", hunting.tag),
+        adapter: hunting.adapter.as_ref(),
+        user_template: hunting.settings.template.as_str(),
+        command: &command,
+        master_seed: Some(hunting.master_seed),
+        index: None,
+        seed,
+        tests: order,
+        worker: 1,
+        timeout: hunting.settings.timeout,
+    };
+    Ok(match run::perform(&planned, &hunting.store)? {
+        Ended::Interrupted => None,
+        Ended::Recorded(run) => Some(Confirmation {
+            schema: SCHEMA,
+            check: check.clone(),
+            run: *run,
+        }),
+    })
+}
+
+/// The command that runs one test by itself: the adapter's replay, or `--replay-cmd`.
+fn alone_command(hunting: &Hunting) -> Result<Template> {
+    match &hunting.settings.replay {
+        Some(replay) => Ok(replay.clone()),
+        None => hunting.adapter.replay_command(&hunting.command),
+    }
+}
+
+/// Gives every failing test its kind and evidence, moves the tests that fail alone and in every
+/// run to `always_failing`, and orders the rest by kind, then by failure rate.
+fn classify_all(
+    hunting: &Hunting,
+    analysis: &mut Analysis,
+    confirmations: &[Confirmation],
+    state: &State,
+) {
+    let observed = observed(&hunting.recorded);
+    let checked = checked(confirmations);
+    let cannot_run_alone = alone_command(hunting).err().map(|e| e.message);
+    for flip in &mut analysis.flips {
+        let classified = match classify::assess(&flip.test, &observed, &checked) {
+            Step::Done(classified) => classified,
+            Step::Needs(check, evidence) => {
+                let why = match (&check, &cannot_run_alone, &state.unconfirmed_because) {
+                    (Check::Alone { .. }, Some(reason), _) => {
+                        format!("bleed cannot run one test by itself here ({reason})")
+                    }
+                    (_, _, Some(reason)) => reason.clone(),
+                    _ => "its confirmation runs gave no usable results".to_string(),
+                };
+                classify::unconfirmed(evidence, &check, &why)
+            }
+        };
+        flip.kind = classified.kind;
+        flip.evidence = Some(classified.evidence);
+    }
+    let (broken, flips): (Vec<_>, Vec<_>) = std::mem::take(&mut analysis.flips)
+        .into_iter()
+        .partition(|flip| flip.kind == Kind::AlwaysFailing);
+    analysis.always_failing = broken.into_iter().map(|flip| flip.test).collect();
+    analysis.flips = flips;
+    analysis.flips.sort_by_key(|flip| {
+        Kind::ALL
+            .iter()
+            .position(|kind| *kind == flip.kind)
+            .unwrap_or(Kind::ALL.len())
+    });
+}
+
+/// The runs killed by the timeout, with the test that was running where that can be known.
+fn timeouts(hunting: &Hunting) -> Vec<TimedOut> {
+    hunting
+        .recorded
+        .iter()
+        .filter(|r| r.status == RunStatus::Timeout)
+        .filter_map(|r| {
+            let order = r.index.and_then(|i| hunting.order_of(i));
+            Some(TimedOut {
+                seed: r.seed?,
+                run: r.id.clone(),
+                finished: r.results.len(),
+                running: order.and_then(|o| o.get(r.results.len()).cloned()),
+                last_finished: r.results.last().map(|t| t.id.clone()),
+                log: r.log.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Runs the suite once in the runner's own order, to learn its tests.
+fn natural_run(hunting: &Hunting) -> Result<Vec<TestResult>> {
+    let planned = Planned {
+        id: format!("{}-natural", hunting.tag),
+        adapter: hunting.adapter.as_ref(),
+        user_template: hunting.settings.template.as_str(),
+        command: &hunting.command,
+        master_seed: Some(hunting.master_seed),
         index: None,
         seed: None,
         tests: None,
         worker: 1,
-        timeout: settings.timeout,
+        timeout: hunting.settings.timeout,
     };
-    match run::perform(&planned, store)? {
+    match run::perform(&planned, &hunting.store)? {
         Ended::Interrupted => Err(Error::interrupted(
             "interrupted while listing the suite's tests; nothing else was run",
         )),
         Ended::Recorded(record) => {
-            store.append_run(&record)?;
+            hunting.store.append_run(&record)?;
             if record.status != RunStatus::Ok {
-                return Err(first_run_failed(&record, store));
+                return Err(first_run_failed(&record, &hunting.store));
             }
             Ok(record.results)
         }
@@ -279,9 +671,11 @@ fn choose_master_seed(given: Option<u64>, template: &str, records: &[RunRecord])
     drawn
 }
 
-fn count(records: &[RunRecord]) -> RunCounts {
+fn count(records: &[RunRecord], asked: u64, confirmations: usize) -> RunCounts {
     let mut counts = RunCounts {
+        asked,
         total: records.len(),
+        confirmations,
         ..RunCounts::default()
     };
     for record in records {
@@ -320,6 +714,16 @@ fn progress_bar(runs: u64) -> ProgressBar {
     bar
 }
 
+fn confirm_spinner() -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos} confirmation runs  {elapsed}  {msg}")
+            .expect("the progress template is valid"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
 /// Counts flips as runs arrive, for the progress line.
 struct FlipWatch {
     seen: HashMap<String, (bool, bool)>,
@@ -327,7 +731,7 @@ struct FlipWatch {
 }
 
 impl FlipWatch {
-    fn new(records: &[RunRecord]) -> FlipWatch {
+    fn new<'a>(records: impl Iterator<Item = &'a RunRecord>) -> FlipWatch {
         let mut watch = FlipWatch {
             seen: HashMap::new(),
             flips: 0,
@@ -359,5 +763,43 @@ impl FlipWatch {
             1 => "1 test flipped".to_string(),
             n => format!("{n} tests flipped"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(seed: u64, started_at: &str, wall_seconds: f64) -> RunRecord {
+        RunRecord {
+            schema: SCHEMA,
+            id: format!("r{seed}"),
+            template: "t".into(),
+            runner: "generic".into(),
+            master_seed: Some(1),
+            index: Some(seed),
+            seed: Some(seed),
+            command: "t".into(),
+            worker: 1,
+            started_at: started_at.into(),
+            wall_seconds,
+            exit_code: Some(0),
+            status: RunStatus::Ok,
+            problem: None,
+            log: "l".into(),
+            results: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn runs_that_share_time_overlap_and_runs_in_turn_do_not() {
+        let records = [
+            record(1, "2026-12-01T10:00:00.000Z", 2.0),
+            record(2, "2026-12-01T10:00:01.500Z", 2.0),
+            record(3, "2026-12-01T10:00:05.000Z", 1.0),
+            record(4, "2026-12-01T10:00:06.000Z", 1.0),
+        ];
+        let overlapped: Vec<bool> = observed(&records).iter().map(|o| o.overlapped).collect();
+        assert_eq!(overlapped, vec![true, true, false, false]);
     }
 }

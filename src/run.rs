@@ -67,7 +67,8 @@ pub fn perform(planned: &Planned, store: &Store) -> Result<Ended> {
         worker: Some(planned.worker),
     };
     let command = planned.command.render(&values)?;
-    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    // Milliseconds: the hunt tells runs that overlapped from runs made in turn.
+    let started_at = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
     let job = Job {
         command: command.clone(),
         env: values.env(),
