@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::bisect::{self, Source};
-use crate::error::{Error, ExitCode, Result};
+use crate::error::{BISECT_EXIT_CODES, Error, ExitCode, HUNT_EXIT_CODES, Result};
 use crate::template::{Template, quote};
 
 const DEFAULT_STORE: &str = ".bleed";
@@ -22,8 +22,10 @@ use crate::{demo, flip_table, hunt, interrupt, repro, runner};
     long_about = "Find the tests that bleed state into other tests.\n\n\
         bleed runs your suite again and again under recorded seeds, reports the tests whose \
         result flips with the order, and keeps every run under .bleed/ so nothing has to run twice.",
-    after_help = "Exit codes: 0 nothing order-dependent found, 1 flips found, 2 bad usage or input, \
-        3 the suite could not be run or read, 4 the store could not be read or written, 130 interrupted."
+    after_help = "Exit codes: 0 nothing needs looking at, 1 something does (a flip, a timeout, a \
+        verdict that names nobody), 2 bad usage or input, 3 the suite could not be run or read, \
+        4 the store could not be read or written, 130 interrupted. Each command's --help says \
+        more; see docs/exit-codes.md."
 )]
 struct Cli {
     /// Where runs are recorded
@@ -36,9 +38,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the suite under many seeds and report the tests whose result flips
+    /// Run the suite under many seeds and report the tests whose result flips, each with its kind
+    #[command(after_help = HUNT_EXIT_CODES)]
     Hunt(HuntArgs),
     /// Find the minimal set of tests that make a victim fail, and a reproducer to paste
+    #[command(after_help = BISECT_EXIT_CODES)]
     Bisect(BisectArgs),
     /// Hunt and bisect on a built-in suite with planted order dependencies: no runner needed
     Demo(DemoArgs),

@@ -19,6 +19,31 @@ pub enum ExitCode {
     Interrupted = 130,
 }
 
+impl ExitCode {
+    pub const ALL: [ExitCode; 6] = [
+        ExitCode::Success,
+        ExitCode::NeedsAttention,
+        ExitCode::Usage,
+        ExitCode::Suite,
+        ExitCode::Store,
+        ExitCode::Interrupted,
+    ];
+}
+
+/// The exit codes of `bleed hunt`, for its `--help`.
+pub const HUNT_EXIT_CODES: &str = "Exit codes: 0 every run gave results and no test failed; \
+    1 a test failed in some run (see its kind), a run timed out or broke, or fewer runs than asked \
+    gave results; 2 bad usage or input; 3 the suite could not be run or read (command not found, \
+    unsupported runner version, no report); 4 the store could not be read or written; \
+    130 interrupted (resume with the printed command). See docs/exit-codes.md.";
+
+/// The exit codes of `bleed bisect`, for its `--help`.
+pub const BISECT_EXIT_CODES: &str = "Exit codes: 0 culprits named and confirmed beyond chance \
+    (polluted, brittle); 1 no culprit can be named (not-reproduced, non-deterministic, \
+    fails-alone); 2 bad usage or input (unknown victim, a seed where the victim passed); 3 the \
+    suite could not be run or read, or a probe's order was not honoured; 4 the store could not be \
+    read or written; 130 interrupted. See docs/exit-codes.md.";
+
 /// An error that ends the program: one line for the user saying what is wrong and what to do.
 #[derive(Debug)]
 pub struct Error {
@@ -65,3 +90,34 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_exit_codes_are_the_real_ones() {
+        let doc = include_str!("../docs/exit-codes.md");
+        for code in ExitCode::ALL {
+            let row = format!("\n| {} |", code as i32);
+            assert!(
+                doc.contains(&row),
+                "docs/exit-codes.md lacks a row for {code:?}"
+            );
+            for help in [HUNT_EXIT_CODES, BISECT_EXIT_CODES] {
+                assert!(
+                    help.contains(&format!("{} ", code as i32)),
+                    "a --help text lacks {code:?}"
+                );
+            }
+        }
+        let rows = doc
+            .lines()
+            .filter(|l| l.starts_with("| ") && l.as_bytes()[2].is_ascii_digit());
+        assert_eq!(
+            rows.count(),
+            ExitCode::ALL.len(),
+            "no undocumented or stale rows"
+        );
+    }
+}

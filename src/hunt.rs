@@ -602,7 +602,10 @@ fn timeouts(hunting: &Hunting) -> Vec<TimedOut> {
                 seed: r.seed?,
                 run: r.id.clone(),
                 finished: r.results.len(),
-                running: order.and_then(|o| o.get(r.results.len()).cloned()),
+                running: r
+                    .running
+                    .clone()
+                    .or_else(|| order.and_then(|o| o.get(r.results.len()).cloned())),
                 last_finished: r.results.last().map(|t| t.id.clone()),
                 log: r.log.clone(),
             })
@@ -788,6 +791,7 @@ mod tests {
             problem: None,
             log: "l".into(),
             results: Vec::new(),
+            running: None,
         }
     }
 

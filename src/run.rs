@@ -84,6 +84,10 @@ pub fn perform(planned: &Planned, store: &Store) -> Result<Ended> {
         return Ok(Ended::Interrupted);
     }
     let read = planned.adapter.read_results(&report);
+    let running = finished
+        .timed_out
+        .then(|| planned.adapter.running_test(&report))
+        .flatten();
     let (status, problem) = if finished.timed_out {
         let limit = planned
             .timeout
@@ -132,6 +136,7 @@ pub fn perform(planned: &Planned, store: &Store) -> Result<Ended> {
         problem,
         log: store.relative(&log),
         results: read.results,
+        running,
     })))
 }
 

@@ -59,6 +59,10 @@ pub struct RunRecord {
     pub log: String,
     /// In execution order.
     pub results: Vec<TestResult>,
+    /// For a run killed by the timeout: the test that was running, when the runner's report
+    /// tells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub running: Option<String>,
 }
 
 /// Records read back, with a line of warning for each one that had to be skipped.
@@ -290,6 +294,7 @@ mod tests {
                 file: None,
                 line: None,
             }],
+            running: None,
         }
     }
 

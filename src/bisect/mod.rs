@@ -194,6 +194,16 @@ fn prepare(settings: &Settings) -> Result<Job> {
     let runs = loaded.records;
     if let Some(template) = &settings.template {
         runner::check_program(template.as_str())?;
+        // A victim the runner cannot run by itself (a go subtest) is refused before a failing
+        // seed is run for nothing.
+        let adapter = runner::select(template.as_str(), settings.runner.as_deref())?;
+        if let Some(reason) = adapter.unrunnable_order(std::slice::from_ref(&settings.victim)) {
+            return Err(Error::usage(format!(
+                "the {} runner cannot bisect {}: {reason}",
+                adapter.name(),
+                settings.victim
+            )));
+        }
     }
     let failing = failing_order(settings, &runs)?;
     let template = match (&settings.template, &failing.template) {

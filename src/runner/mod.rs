@@ -145,6 +145,12 @@ pub trait Adapter: Send + Sync {
     /// Reads the report a run left at `report`.
     fn read_results(&self, report: &Path) -> RunResults;
 
+    /// The test that was running when a run was killed, when the report streams each test's
+    /// start (a hang is then pinned on its test).
+    fn running_test(&self, _report: &Path) -> Option<String> {
+        None
+    }
+
     /// The file extension of the report the runner writes at `<report>`, so that a report kept
     /// under `.bleed/reports/` opens as what it is.
     fn report_extension(&self) -> &'static str {

@@ -8,6 +8,7 @@ mod hostile;
 mod hunt_errors;
 mod hunt_pytest;
 mod interrupt;
+mod noise;
 mod runner_cucumber;
 mod runner_gotest;
 mod runner_jest;

@@ -1,0 +1,4 @@
+Feature: Scratch space
+
+  Scenario: The scratch directory is ours
+    Then the scratch directory is ours
