@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::ruby::{Arg, Grammar, split_args};
-use super::{Adapter, Capabilities, Generic, Invocation, RunResults};
+use super::{Adapter, Capabilities, Generic, Invocation, RunResults, parse_version};
 use crate::error::{Error, Result};
 use crate::outcome::{Outcome, TestResult};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders};
@@ -116,6 +116,8 @@ const ORDER_HELPER: &str = r##"# Written by bleed's rspec adapter, and loaded wi
 # RSpec runs the examples of a group together, a group's own examples before those of its nested
 # groups, so an order that would split a group cannot be run. This file then stops RSpec before
 # any example runs and says why, rather than let it run another order.
+require "json"
+
 module BleedOrder
   ID = /\A(.+)\[(\d+(?::\d+)*)\]\z/
 
@@ -168,7 +170,8 @@ module BleedOrder
   end
 
   # Works out the order the run is about to take, the way ExampleGroup.run takes it, and stops
-  # the run if it is not the order listed.
+  # the run if it is not the order listed. bleed refuses such orders before it runs them; this is
+  # the last guard, for an order bleed did not foresee.
   def self.check(groups)
     @checked = true
     examples = []
@@ -180,17 +183,31 @@ module BleedOrder
     groups.each(&visit)
     unmatched = positions.values - examples.map { |example| example_position(example) }
     unless unmatched.empty?
-      abort "bleed: no example has the id #{ids[unmatched.min]} (was the spec changed since the run?)"
+      refuse "no example has the id #{ids[unmatched.min]} (was the spec changed since the run?)"
     end
     latest = nil
     examples.each do |example|
       if latest && example_position(example) < example_position(latest)
-        abort "bleed: RSpec cannot run the examples in the order listed: #{example.id} is listed " \
-              "before #{latest.id}, but RSpec would run #{latest.id} first, because it runs all the " \
-              "examples of a group together, a group's own examples before those of its nested groups."
+        refuse "RSpec cannot run the examples in the order listed: #{example.id} is listed " \
+               "before #{latest.id}, but RSpec would run #{latest.id} first, because it runs all the " \
+               "examples of a group together, a group's own examples before those of its nested groups"
       end
       latest = example if latest.nil? || example_position(example) > example_position(latest)
     end
+  end
+
+  # Stops the run before any example, saying why in one line: on stderr, and in place of the JSON
+  # report, where bleed reads it as the reason the probe gave no results.
+  def self.refuse(reason)
+    json = RSpec.configuration.formatters.find { |f| f.is_a?(RSpec::Core::Formatters::JsonFormatter) }
+    report = json && json.output
+    if report.respond_to?(:path)
+      report.rewind
+      report.truncate(0)
+      report.write(JSON.generate("bleed_refusal" => reason))
+      report.flush
+    end
+    abort "bleed: #{reason}"
   end
 end
 
@@ -303,7 +320,7 @@ impl Adapter for Rspec {
                              an order that splits an example group is refused",
             results: "JSON formatter: --format json --out <report> (added when missing)",
             selector: "example id: ./spec/cart_spec.rb[1:2]",
-            versions: "any",
+            versions: "rspec-core ≥ 3.6, < 4; tested on 3.12.0",
         }
     }
 
@@ -402,6 +419,10 @@ impl Adapter for Rspec {
         read_report(report)
     }
 
+    fn report_extension(&self) -> &'static str {
+        "json"
+    }
+
     /// The replay without bleed's helper and report: `--seed` when the order comes from a seeded
     /// run (a subset of it keeps its order under the same seed), `--order defined` when that runs
     /// it, and bleed's helper only for an order neither can.
@@ -443,6 +464,30 @@ impl Adapter for Rspec {
         let mut command = invocation.words[..invocation.args].to_vec();
         command.push("--version".to_string());
         Some(join_keeping_placeholders(&command))
+    }
+
+    /// `rspec --version` prints `RSpec 3.12` (rspec-core's major.minor) first since rspec-core
+    /// 3.6, and rspec-core's bare version (`3.5.4`) before.
+    fn check_version(&self, reported: &str) -> std::result::Result<(), String> {
+        match parse_version(reported) {
+            None => Ok(()),
+            Some((3, minor, _)) if minor >= 6 => Ok(()),
+            Some((major, ..)) if major >= 4 => Err(format!(
+                "bleed supports RSpec 3 (rspec-core 3.6 and later), and rspec --version says \
+                 {reported}: its ordering helper relies on rspec-core 3's internals; run the suite \
+                 with RSpec 3, or use --runner generic with your own --cmd and --replay-cmd"
+            )),
+            Some(_) => Err(format!(
+                "bleed needs rspec-core 3.6 or later, the first whose JSON report names each \
+                 example by an id it accepts back, and rspec --version says {reported}: upgrade \
+                 (gem \"rspec\", \"~> 3.6\"), or use --runner generic with your own --cmd and \
+                 --replay-cmd"
+            )),
+        }
+    }
+
+    fn unrunnable_order(&self, order: &[String]) -> Option<String> {
+        splits_a_group(order)
     }
 }
 
@@ -516,6 +561,67 @@ fn defined_order(ids: &[String]) -> Option<Vec<String>> {
     Some(keyed.into_iter().map(|(_, id)| id).collect())
 }
 
+/// Why bleed's helper would refuse `order`, in the helper's words: RSpec runs the examples of a
+/// group together, a group's own examples before its nested groups', so it cannot run an order
+/// that puts another example between two of a group's, or a nested group's example before one
+/// of its parent's. None when RSpec can run it, or when an id is not an example id (the helper
+/// then says what is wrong with it).
+fn splits_a_group(order: &[String]) -> Option<String> {
+    let parsed: Vec<(&str, Vec<u32>)> =
+        order.iter().map(|id| parse_id(id)).collect::<Option<_>>()?;
+    if parsed.iter().any(|(_, scoped)| scoped.len() < 2) {
+        return None;
+    }
+    let mut run = Vec::with_capacity(order.len());
+    let top_level = groups_at(&parsed, (0..parsed.len()).collect(), 0);
+    for members in top_level {
+        run_group(&parsed, members, 1, &mut run);
+    }
+    let mut latest: Option<usize> = None;
+    for at in run {
+        match latest {
+            Some(before) if at < before => {
+                return Some(format!(
+                    "RSpec cannot run the examples in the order listed: {} is listed before {}, but \
+                     RSpec would run {} first, because it runs all the examples of a group together, \
+                     a group's own examples before those of its nested groups (the cleaner search asks \
+                     for such orders: --no-cleaners skips it)",
+                    order[at], order[before], order[before]
+                ));
+            }
+            _ => latest = Some(latest.map_or(at, |before| before.max(at))),
+        }
+    }
+    None
+}
+
+/// The groups `members` fall into at `depth` (at depth 0, the top-level groups of every file),
+/// each as its members in the order listed, in the order the helper runs them: by where each
+/// group's first example is listed.
+fn groups_at(parsed: &[(&str, Vec<u32>)], members: Vec<usize>, depth: usize) -> Vec<Vec<usize>> {
+    let mut groups: Vec<((&str, u32), Vec<usize>)> = Vec::new();
+    for at in members {
+        let key = (parsed[at].0, parsed[at].1[depth]);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, group)) => group.push(at),
+            None => groups.push((key, vec![at])),
+        }
+    }
+    groups.into_iter().map(|(_, group)| group).collect()
+}
+
+/// Appends the examples of one group (`members`, whose ids agree to `depth`) in the order the
+/// helper has RSpec run them: its own examples as listed, then each nested group whole.
+fn run_group(parsed: &[(&str, Vec<u32>)], members: Vec<usize>, depth: usize, run: &mut Vec<usize>) {
+    let (own, nested): (Vec<usize>, Vec<usize>) = members
+        .into_iter()
+        .partition(|&at| parsed[at].1.len() == depth + 1);
+    run.extend(own);
+    for group in groups_at(parsed, nested, depth) {
+        run_group(parsed, group, depth + 1, run);
+    }
+}
+
 /// The helper, written once under the system temp dir with a hash of its content in its name,
 /// so that every bleed of this version shares it, and an older or newer bleed has its own.
 fn install_helper() -> Result<PathBuf> {
@@ -571,7 +677,7 @@ fn is_ours(path: &Path) -> bool {
         && fs::read(path).is_ok_and(|content| content == ORDER_HELPER.as_bytes())
 }
 
-/// The parts of RSpec's JSON report (rspec-core ≥ 3.3, which added ids) that bleed reads.
+/// The parts of RSpec's JSON report (rspec-core ≥ 3.6, the first to write ids in it) that bleed reads.
 #[derive(Deserialize)]
 struct Report {
     examples: Vec<Example>,
@@ -635,7 +741,19 @@ fn read_report(report: &Path) -> RunResults {
     }
 }
 
+/// What bleed's helper writes in place of the report when it stops a run.
+#[derive(Deserialize)]
+struct Refusal {
+    bleed_refusal: String,
+}
+
 fn results_from_json(text: &str) -> std::result::Result<Vec<TestResult>, String> {
+    if let Ok(refusal) = serde_json::from_str::<Refusal>(text) {
+        return Err(format!(
+            "bleed's ordering helper stopped rspec before any example ran: {}",
+            refusal.bleed_refusal
+        ));
+    }
     let report: Report = serde_json::from_str(text).map_err(|e| {
         if e.is_eof() {
             format!("the report is cut short ({e}): the run did not end")
@@ -663,7 +781,7 @@ fn results_from_json(text: &str) -> std::result::Result<Vec<TestResult>, String>
 
 fn result_of(example: Example) -> std::result::Result<TestResult, String> {
     let id = example.id.ok_or(
-        "the report has no example ids, which rspec-core writes from version 3.3 on: bleed needs \
+        "the report has no example ids, which rspec-core writes from version 3.6 on: bleed needs \
          them to run an example again",
     )?;
     let outcome = match example.status.as_str() {
@@ -978,6 +1096,118 @@ mod tests {
     }
 
     #[test]
+    fn orders_that_split_a_group_are_refused_before_they_run() {
+        for runnable in [
+            // A seeded run's order: top-level groups of several files interleave, each whole.
+            &[
+                "./spec/b_spec.rb[2:1]",
+                "./spec/a_spec.rb[1:2]",
+                "./spec/a_spec.rb[1:1]",
+                "./spec/a_spec.rb[1:3:2]",
+                "./spec/a_spec.rb[1:3:1]",
+                "./spec/b_spec.rb[1:1]",
+            ][..],
+            // Nested groups in any order, after their parent's own examples.
+            &[
+                "./spec/a_spec.rb[1:4:1:1]",
+                "./spec/a_spec.rb[1:3:1]",
+                "spec/b_spec.rb[1:1]",
+            ],
+            &["./spec/a_spec.rb[1:1]"],
+            // Not example ids: the helper says what is wrong with them.
+            &[
+                "./spec/a_spec.rb[1:1]",
+                "./spec/b_spec.rb:3",
+                "./spec/a_spec.rb[1:2]",
+            ],
+        ] {
+            assert_eq!(Rspec.unrunnable_order(&ids(runnable)), None, "{runnable:?}");
+        }
+        for (order, listed_early, runs_first) in [
+            (
+                &[
+                    "./spec/grouped_spec.rb[1:1]",
+                    "./spec/other_spec.rb[1:1]",
+                    "./spec/grouped_spec.rb[1:2]",
+                ][..],
+                "./spec/other_spec.rb[1:1]",
+                "./spec/grouped_spec.rb[1:2]",
+            ),
+            // A nested group's example before one of its parent's own.
+            (
+                &["./spec/a_spec.rb[1:3:1]", "./spec/a_spec.rb[1:1]"],
+                "./spec/a_spec.rb[1:3:1]",
+                "./spec/a_spec.rb[1:1]",
+            ),
+            // Two examples of one nested group with its sibling group between them.
+            (
+                &[
+                    "./spec/a_spec.rb[1:2:1]",
+                    "./spec/a_spec.rb[1:3:1]",
+                    "./spec/a_spec.rb[1:2:2]",
+                ],
+                "./spec/a_spec.rb[1:3:1]",
+                "./spec/a_spec.rb[1:2:2]",
+            ),
+        ] {
+            let reason = Rspec.unrunnable_order(&ids(order)).expect("refused");
+            assert!(
+                reason.starts_with(&format!(
+                    "RSpec cannot run the examples in the order listed: {listed_early} is listed \
+                     before {runs_first}, but RSpec would run {runs_first} first"
+                )),
+                "{order:?}: {reason}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_helpers_refusal_is_the_reason_a_probe_gave_no_results() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("refused.json");
+        fs::write(
+            &report,
+            r#"{"bleed_refusal":"no example has the id ./spec/a_spec.rb[1:9] (was the spec changed since the run?)"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            Rspec.read_results(&report).problem.as_deref(),
+            Some(
+                "bleed's ordering helper stopped rspec before any example ran: no example has the \
+                 id ./spec/a_spec.rb[1:9] (was the spec changed since the run?)"
+            )
+        );
+    }
+
+    #[test]
+    fn versions_from_3_6_on_are_accepted_and_others_refused_with_what_to_do() {
+        // What `rspec --version` prints first: rspec-core's major.minor since 3.6, its bare
+        // version before.
+        for accepted in [
+            "RSpec 3.12",
+            "RSpec 3.6",
+            "RSpec 3.13",
+            "Resolving dependencies...",
+        ] {
+            assert_eq!(Rspec.check_version(accepted), Ok(()), "{accepted}");
+        }
+        for (refused, hint) in [
+            ("3.5.4", "upgrade"),
+            ("3.1.7", "upgrade"),
+            ("2.14.8", "upgrade"),
+            ("RSpec 4.0", "run the suite with RSpec 3"),
+        ] {
+            let error = Rspec.check_version(refused).unwrap_err();
+            assert!(
+                error.contains(&format!("says {refused}")) && error.contains(hint),
+                "{refused}: {error}"
+            );
+            assert!(error.contains("--runner generic"), "{error}");
+            assert!(!error.contains('\n'), "one line: {error}");
+        }
+    }
+
+    #[test]
     fn version_is_asked_of_the_same_rspec() {
         assert_eq!(
             Rspec
@@ -1036,7 +1266,7 @@ mod tests {
         let without_ids = dir.path().join("old.json");
         fs::write(
             &without_ids,
-            r#"{"version":"3.2.3","examples":[{"description":"x","status":"passed","file_path":"./spec/a_spec.rb","line_number":2}]}"#,
+            r#"{"version":"3.5.4","examples":[{"description":"x","status":"passed","file_path":"./spec/a_spec.rb","line_number":2}]}"#,
         )
         .unwrap();
         let junit = dir.path().join("junit.xml");
@@ -1049,7 +1279,7 @@ mod tests {
             ),
             (dir.path().join("missing.json"), "rspec wrote no report"),
             (empty, "the report is empty"),
-            (without_ids, "version 3.3"),
+            (without_ids, "version 3.6"),
             (junit, "not RSpec's JSON"),
         ] {
             let read = Rspec.read_results(&report);

@@ -280,9 +280,9 @@ end
 "#;
 
 /// RSpec runs a group's examples together, so an order with another file's example between two
-/// of them cannot be run: bleed must say so, not bisect another order.
+/// of them cannot be run: bleed says so before running anything, not after a probe that failed.
 #[test]
-fn an_order_that_splits_a_group_is_refused_with_the_reason() {
+fn an_order_that_splits_a_group_is_refused_with_the_reason_before_any_probe() {
     if !require_rspec() {
         return;
     }
@@ -307,10 +307,55 @@ fn an_order_that_splits_a_group_is_refused_with_the_reason() {
     let stderr = util::stderr(&output);
     assert_eq!(util::exit_code(&output), 3, "stderr:\n{stderr}");
     assert!(
-        stderr.contains(
-            "RSpec cannot run the examples in the order listed: ./spec/other_spec.rb[1:1] is listed \
-             before ./spec/grouped_spec.rb[1:2]"
+        stderr.starts_with(
+            "bleed: error: the rspec runner cannot run the order bleed needs: RSpec cannot run the \
+             examples in the order listed: ./spec/other_spec.rb[1:1] is listed before \
+             ./spec/grouped_spec.rb[1:2]"
         ),
-        "stderr:\n{stderr}"
+        "the reason is the headline:\n{stderr}"
+    );
+    for probe in sandbox.probes() {
+        assert_eq!(
+            probe["status"], "ok",
+            "the refused order never ran: {probe}"
+        );
+    }
+}
+
+/// What bleed cannot foresee (here an id the spec no longer has) the helper still refuses, and
+/// its reason is the headline, not something to dig out of the probe's log.
+#[test]
+fn the_helpers_last_guard_gives_its_reason_in_the_headline() {
+    if !require_rspec() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    sandbox.write("spec/grouped_spec.rb", GROUPED_SPEC);
+    sandbox.write("spec/other_spec.rb", OTHER_SPEC);
+    sandbox.write(
+        "order.txt",
+        "./spec/other_spec.rb[1:1]\n./spec/grouped_spec.rb[1:9]\n",
+    );
+    let output = bisect_output(
+        &sandbox,
+        &[
+            "--cmd",
+            "rspec",
+            "--order-file",
+            "order.txt",
+            "--victim",
+            "./spec/grouped_spec.rb[1:9]",
+        ],
+    );
+    let stderr = util::stderr(&output);
+    assert_eq!(util::exit_code(&output), 3, "stderr:\n{stderr}");
+    let headline = stderr.lines().next().unwrap_or_default();
+    assert!(
+        headline.starts_with(
+            "bleed: error: a probe gave no results (bleed's ordering helper stopped rspec before any \
+             example ran: no example has the id ./spec/grouped_spec.rb[1:9] (was the spec changed \
+             since the run?))"
+        ),
+        "{stderr}"
     );
 }
