@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::ruby::{Arg, Grammar, split_args};
-use super::{Adapter, Capabilities, Generic, Invocation, RunResults};
+use super::{Adapter, Capabilities, Generic, Invocation, RunResults, parse_version};
 use crate::error::{Error, Result};
 use crate::outcome::{Outcome, TestResult};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders};
@@ -159,7 +159,7 @@ impl Adapter for Cucumber {
             explicit_order: "--order defined with path.feature:LINE locations, run in the order given across and within files",
             results: "--format json --out <report> (added when missing); --format message NDJSON (cucumber ≥ 4) is read too",
             selector: "path.feature:LINE: the scenario's line, or the example row's line in an outline",
-            versions: "any",
+            versions: "cucumber-ruby ≥ 2.4; tested on 2.4.0",
         }
     }
 
@@ -304,6 +304,24 @@ impl Adapter for Cucumber {
         let mut command = invocation.words[..invocation.args].to_vec();
         command.push("--version".to_string());
         Some(join_keeping_placeholders(&command))
+    }
+
+    fn report_extension(&self) -> &'static str {
+        "json"
+    }
+
+    /// `cucumber --version` prints the bare version (`2.4.0`, `9.2.0`).
+    fn check_version(&self, reported: &str) -> std::result::Result<(), String> {
+        match parse_version(reported) {
+            Some((major, minor, _)) if (major, minor) < (2, 4) => Err(format!(
+                "bleed needs cucumber-ruby 2.4 or later, and cucumber --version says {reported}: \
+                 before 2.4, --order random:N kept each feature's scenarios together and shuffled \
+                 differently on each platform (1.x has no --order at all), so a seed from CI would \
+                 not replay here; upgrade cucumber, or use --runner generic with your own --cmd and \
+                 --replay-cmd"
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -675,6 +693,21 @@ mod tests {
     }
 
     const HOSTILE: &str = "features/it's \"quoted\" $(touch bleed-pwned).feature:3";
+
+    #[test]
+    fn versions_from_2_4_on_are_accepted_and_older_ones_refused_with_what_to_do() {
+        for accepted in ["2.4.0", "3.1.2", "9.2.0", "11.1.1"] {
+            assert_eq!(Cucumber.check_version(accepted), Ok(()), "{accepted}");
+        }
+        for refused in ["2.3.3", "2.0.0", "1.3.20"] {
+            let error = Cucumber.check_version(refused).unwrap_err();
+            assert!(
+                error.contains(&format!("says {refused}")) && error.contains("upgrade cucumber"),
+                "{error}"
+            );
+            assert!(error.contains("--runner generic"), "{error}");
+        }
+    }
 
     #[test]
     fn recognises_cucumber_behind_its_usual_wrappers() {
