@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{Adapter, Capabilities, Invocation, RunResults};
+use super::{Adapter, Capabilities, Invocation, RunResults, parse_version};
 use crate::error::{Error, Result};
 use crate::outcome::{Outcome, TestResult};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders, quote};
@@ -32,7 +32,9 @@ const JSON: &str = "-json";
 /// because `$packages` is expanded unquoted to split it into words.
 const REPLAY_PRELUDE: &str = "set -f; set -- <tests>; run=; packages=; \
      for id do run=\"$run|${id##*.}\"; packages=\"$packages ${id%.*}\"; done; ";
-const RUN_FILTER: &str = "-run \"^(${run#|})\\$\"";
+/// The filter's top level: the ids' names. A hunt's `-run` that reaches into subtests adds its
+/// lower levels (`/fast`) inside the double quotes, before the closing one.
+const RUN_FILTER_TOP: &str = "-run \"^(${run#|})\\$";
 const PACKAGES: &str = "$packages";
 
 /// Flags of `go test` (build, test and test-binary flags, go1.19 to go1.24) that take their
@@ -276,12 +278,13 @@ fn words_of(argument: &Argument) -> Vec<String> {
     }
 }
 
-/// Whether a `-run` pattern reaches below the top-level tests: go splits it into per-level
-/// patterns at each `/` outside brackets and parentheses (testing/match.go, splitRegexp).
-fn selects_subtests(pattern: &str) -> bool {
+/// A `-run` pattern split into its top level and what reaches below it (`TestCart` and `fast/x`
+/// for `TestCart/fast/x`): go splits a pattern into per-level patterns at each `/` outside
+/// brackets and parentheses (testing/match.go, splitRegexp). None when it has one level only.
+fn split_subtest_levels(pattern: &str) -> Option<(&str, &str)> {
     let (mut brackets, mut parentheses) = (0usize, 0usize);
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
+    let mut chars = pattern.char_indices();
+    while let Some((at, c)) = chars.next() {
         match c {
             '[' => brackets += 1,
             ']' => brackets = brackets.saturating_sub(1),
@@ -290,11 +293,63 @@ fn selects_subtests(pattern: &str) -> bool {
             '\\' => {
                 chars.next();
             }
-            '/' if brackets == 0 && parentheses == 0 => return true,
+            '/' if brackets == 0 && parentheses == 0 => {
+                return Some((&pattern[..at], &pattern[at + 1..]));
+            }
             _ => {}
         }
     }
-    false
+    None
+}
+
+/// Written inside a shell's double quotes, where `\`, `"`, `$` and `` ` `` keep their meaning
+/// unless escaped.
+fn double_quoted(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '"' | '$' | '`') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// The text of a double-quoted shell word from just after its opening quote, and what follows
+/// its closing one.
+fn read_double_quoted(text: &str) -> Option<(String, &str)> {
+    let mut value = String::new();
+    let mut chars = text.char_indices();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '"' => return Some((value, &text[at + 1..])),
+            '\\' => {
+                let (_, next) = chars.next()?;
+                if !matches!(next, '\\' | '"' | '$' | '`') {
+                    value.push('\\');
+                }
+                value.push(next);
+            }
+            other => value.push(other),
+        }
+    }
+    None
+}
+
+/// The top-level test an id names, when the id names a subtest instead (`pkg.TestX/sub`): the
+/// first `.Test…`, `.Example…`, `.Fuzz…` or `.Benchmark…` followed by a `/`. Import paths may
+/// hold dots and slashes, but no element of one starts so.
+fn top_level_of_subtest(id: &str) -> Option<&str> {
+    id.match_indices('.').find_map(|(dot, _)| {
+        let rest = &id[dot + 1..];
+        let named = ["Test", "Example", "Fuzz", "Benchmark"]
+            .iter()
+            .any(|prefix| rest.starts_with(prefix));
+        let name_end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        (named && rest[name_end..].starts_with('/')).then(|| &id[..dot + 1 + name_end])
+    })
 }
 
 /// The package part of an id: test names are Go identifiers and never hold a dot, while import
@@ -318,7 +373,7 @@ impl Adapter for GoTest {
             explicit_order: "subsets of a seeded order only: -run '^(A|B)$' under the failing run's seed, one package at a time",
             results: "go test -json events, stdout sent to <report> (added when missing)",
             selector: "import/path.TestName (top-level tests; subtests count in their test)",
-            versions: "any",
+            versions: "go ≥ 1.17; tested on 1.19.8",
         }
     }
 
@@ -417,15 +472,13 @@ impl Adapter for GoTest {
                 replay_example()
             )));
         }
-        if let Some(Some(pattern)) = command.flag("run")
-            && selects_subtests(pattern)
-        {
-            return Err(Error::usage(format!(
-                "the hunt's -run '{pattern}' selects subtests, and bleed replays whole top-level \
-                 tests: hunt with a -run without '/', or give --replay-cmd, {}",
-                replay_example()
-            )));
-        }
+        // The hunt ran only some subtests of each test it matched; the probes run the same ones.
+        let lower_levels = command
+            .flag("run")
+            .flatten()
+            .and_then(split_subtest_levels)
+            .map(|(_, lower)| double_quoted(&format!("/{lower}")))
+            .unwrap_or_default();
         let mut words: Vec<String> = Vec::new();
         let mut packages_at = None;
         for argument in &command.arguments {
@@ -454,7 +507,7 @@ impl Adapter for GoTest {
         };
         let binary_arguments = join_keeping_placeholders(&command.binary_arguments);
         let text = format!(
-            "{REPLAY_PRELUDE}{program} {before}{PACKAGES} {after}{SHUFFLE} {ONCE} {JSON} {RUN_FILTER} {binary_arguments}",
+            "{REPLAY_PRELUDE}{program} {before}{PACKAGES} {after}{SHUFFLE} {ONCE} {JSON} {RUN_FILTER_TOP}{lower_levels}\" {binary_arguments}",
             program = join_keeping_placeholders(&command.program),
             before = joined(&words[..packages_at]),
             after = joined(&words[packages_at..]),
@@ -496,13 +549,23 @@ impl Adapter for GoTest {
             }
         }
         let packages: Vec<String> = packages.iter().map(|package| quote(package)).collect();
-        let filter = format!("-run {}", quote(&format!("^({})$", names.join("|"))));
         let command = command
             .trim_end()
             .trim_end_matches(REPORT_REDIRECT)
-            .trim_end()
-            .replace(&format!("{JSON} {RUN_FILTER}"), &filter)
-            .replace(PACKAGES, &packages.join(" "));
+            .trim_end();
+        let marker = format!("{JSON} {RUN_FILTER_TOP}");
+        let (before, lower_levels, after) = command
+            .split_once(&marker)
+            .and_then(|(before, rest)| {
+                let (lower_levels, after) = read_double_quoted(rest)?;
+                Some((before, lower_levels, after))
+            })
+            .ok_or_else(|| Error::usage("the replay command lost its -run filter"))?;
+        let filter = format!(
+            "-run {}",
+            quote(&format!("^({})${lower_levels}", names.join("|")))
+        );
+        let command = format!("{before}{filter}{after}").replace(PACKAGES, &packages.join(" "));
         Template::parse(&command)?.render(&Values {
             seed,
             worker: Some(1),
@@ -515,6 +578,36 @@ impl Adapter for GoTest {
         let mut words = command.program;
         *words.last_mut()? = "version".to_string();
         Some(join_keeping_placeholders(&words))
+    }
+
+    fn report_extension(&self) -> &'static str {
+        "json"
+    }
+
+    /// `go version` prints `go version go1.19.8 linux/amd64`.
+    fn check_version(&self, reported: &str) -> std::result::Result<(), String> {
+        match parse_version(reported) {
+            Some((1, minor, _)) if minor < 17 => Err(format!(
+                "bleed needs go 1.17 or later, the first with -shuffle, and go version says \
+                 {reported}: upgrade go, or use --runner generic with your own --cmd and \
+                 --replay-cmd"
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// go shuffles and `-run` selects top-level tests; a subtest always runs inside its test, in
+    /// source order, so it has no place of its own in an order.
+    fn unrunnable_order(&self, order: &[String]) -> Option<String> {
+        order.iter().find_map(|id| {
+            let top_level = top_level_of_subtest(id)?;
+            Some(format!(
+                "{id} is a subtest, and go test shuffles and selects top-level tests only (a \
+                 subtest runs inside its test, in source order): bisect its test instead, \
+                 --victim {}",
+                quote(top_level)
+            ))
+        })
     }
 
     /// Each package's tests run in their own process, so they share no memory; only state
@@ -920,15 +1013,10 @@ mod tests {
 
     #[test]
     fn replays_that_would_not_run_what_the_hunt_ran_are_refused() {
-        for (command, hint) in [
-            ("go test -run 'TestCart/fast' ./...", "selects subtests"),
-            ("go test cart/cart_test.go", ".go files"),
-        ] {
-            let error = GoTest.replay_command(&hunt(command).unwrap()).unwrap_err();
-            assert!(error.message.contains(hint), "{command}: {}", error.message);
-        }
-        assert!(!selects_subtests("(A/b)|[/]|a\\/b"));
-        assert!(selects_subtests("TestA|TestB/x"));
+        let files = GoTest
+            .replay_command(&hunt("go test cart/cart_test.go").unwrap())
+            .unwrap_err();
+        assert!(files.message.contains(".go files"), "{}", files.message);
         let compound = Template::parse("cd x && go test -shuffle=<seed> -json > <report>").unwrap();
         assert!(
             GoTest
@@ -976,6 +1064,113 @@ mod tests {
              [-shuffle=19497][-count=1][-json][-run][^(TestBanner|TestWelcome|$(touch pwned) *)$]"
         );
         assert!(!dir.path().join("pwned").exists());
+    }
+
+    /// A hunt whose `-run` reaches into subtests is replayed with the same lower levels, so the
+    /// probes run what the hunt ran, and its reproducer too; quotes and `$` in the pattern stay
+    /// data all the way.
+    #[test]
+    fn a_hunt_run_that_selects_subtests_is_replayed_with_the_same_subtests() {
+        assert_eq!(
+            split_subtest_levels("TestA|TestB/fast/x"),
+            Some(("TestA|TestB", "fast/x"))
+        );
+        assert_eq!(split_subtest_levels("(A/b)|[/]|a\\/b"), None);
+        let replay = GoTest
+            .replay_command(
+                &hunt("go test -run 'Cart/it'\\''s \"$(touch pwned)\"`x`' ./...").unwrap(),
+            )
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("report.json");
+        let tests = vec!["example.com/shop/cart.TestCart".to_string()];
+        let command = replay
+            .render(&Values {
+                seed: Some(7),
+                tests: Some(&tests),
+                report: Some(&report),
+                ..Values::default()
+            })
+            .unwrap()
+            .replacen("go test", "printf '[%s]' go test", 1);
+        let output = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&command)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{command}");
+        let filter = "^(TestCart)$/it's \"$(touch pwned)\"`x`";
+        assert_eq!(
+            std::fs::read_to_string(&report).unwrap(),
+            format!(
+                "[go][test][example.com/shop/cart][-shuffle=7][-count=1][-json][-run][{filter}]"
+            )
+        );
+        assert_eq!(
+            GoTest.reproducer(&replay, &tests, Some(7)).unwrap(),
+            format!(
+                "go test example.com/shop/cart -shuffle=7 -count=1 -run {}",
+                quote(filter)
+            )
+        );
+        assert!(!dir.path().join("pwned").exists());
+    }
+
+    #[test]
+    fn a_subtest_is_refused_with_its_top_level_test_to_bisect_instead() {
+        for (id, top_level) in [
+            (
+                "example.com/bleedsuite/cart.TestTable/same_name#01",
+                "example.com/bleedsuite/cart.TestTable",
+            ),
+            (
+                "example.com/x/labels.v2.TestBanner/it's_\"quoted\"_$(touch_bleed-pwned)",
+                "example.com/x/labels.v2.TestBanner",
+            ),
+            (
+                "gopkg.in/a.v1.ExampleHello/sub.v2",
+                "gopkg.in/a.v1.ExampleHello",
+            ),
+        ] {
+            let order = vec!["example.com/x/cart.TestA".to_string(), id.to_string()];
+            let reason = GoTest.unrunnable_order(&order).expect("refused");
+            assert!(
+                reason.starts_with(&format!("{id} is a subtest"))
+                    && reason.ends_with(&format!("--victim {}", quote(top_level))),
+                "{reason}"
+            );
+        }
+        let top_level = vec![
+            "example.com/bleedsuite/labels.v2.TestBanner".to_string(),
+            "example.com/Testing/cart.TestA".to_string(),
+            "gopkg.in/yaml.v3.FuzzDecode".to_string(),
+        ];
+        assert_eq!(GoTest.unrunnable_order(&top_level), None);
+    }
+
+    #[test]
+    fn go_from_1_17_on_is_accepted_and_older_is_refused_with_what_to_do() {
+        for accepted in [
+            "go version go1.19.8 linux/amd64",
+            "go version go1.17 linux/amd64",
+            "go version go1.22.0 darwin/arm64",
+            "go version go1.21rc2 linux/amd64",
+            "go version devel go1.23-5f5f3a8 Thu Feb 1 10:00:00 2024 +0000 linux/amd64",
+        ] {
+            assert_eq!(GoTest.check_version(accepted), Ok(()), "{accepted}");
+        }
+        for refused in [
+            "go version go1.16.15 linux/amd64",
+            "go version go1.11.6 linux/amd64",
+        ] {
+            let error = GoTest.check_version(refused).unwrap_err();
+            assert!(
+                error.contains(&format!("says {refused}")) && error.contains("upgrade go"),
+                "{error}"
+            );
+            assert!(error.contains("--runner generic"), "{error}");
+        }
     }
 
     #[test]
