@@ -359,3 +359,122 @@ fn the_helpers_last_guard_gives_its_reason_in_the_headline() {
         "{stderr}"
     );
 }
+
+/// The shapes suite (testdata/rspec/shapes, described in its PLANTED.md): names real suites have
+/// that a tool could merge, mistake or run.
+const SHAPES: &str = "rspec/shapes";
+const SHAPES_POLLUTER: &str = "./spec/shelf_spec.rb[1:5:1:1:1]";
+const SHAPES_VICTIM: &str = "./spec/shelf_spec.rb[1:6:1]";
+/// Pinned: in a hunt of 6 runs from it the shapes victim both fails and passes.
+const SHAPES_MASTER_SEED: &str = "19497";
+
+/// The ids rspec itself lists for the suite, in definition order.
+fn rspec_own_ids(sandbox: &Sandbox) -> Vec<String> {
+    let listed = Command::new("rspec")
+        .args([
+            "--dry-run",
+            "--order",
+            "defined",
+            "--format",
+            "json",
+            "--out",
+            "own.json",
+        ])
+        .current_dir(sandbox.path())
+        .output()
+        .expect("run rspec");
+    assert!(listed.status.success(), "{listed:?}");
+    let own: Value =
+        serde_json::from_str(&std::fs::read_to_string(sandbox.path().join("own.json")).unwrap())
+            .unwrap();
+    let ids: Vec<String> = own["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|example| example["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(own["summary"]["example_count"], ids.len());
+    ids
+}
+
+/// Runs a printed command with a JSON report added, as rspec allows options after the ids, and
+/// gives the ids in the order rspec ran them with whether each failed.
+fn ran_in_order(sandbox: &Sandbox, command: &str) -> Vec<(String, bool)> {
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{command} --format json --out ran.json"))
+        .current_dir(sandbox.path())
+        .output()
+        .expect("run sh");
+    let ran: Value =
+        serde_json::from_str(&std::fs::read_to_string(sandbox.path().join("ran.json")).unwrap())
+            .unwrap_or_else(|e| panic!("`{command}` wrote no report ({e}): {output:?}"));
+    ran["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|example| {
+            (
+                example["id"].as_str().unwrap().to_string(),
+                example["status"] == "failed",
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn awkward_names_are_all_counted_keep_unique_stable_ids_and_their_polluter_is_found() {
+    if !require_rspec() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(SHAPES);
+    let own = rspec_own_ids(&sandbox);
+    assert_eq!(own.len(), 9);
+    let output = sandbox
+        .bleed()
+        .args(["hunt", "--cmd", "rspec", "--runs", "6", "--jobs", "2"])
+        .args(["--seed", SHAPES_MASTER_SEED, "--json"])
+        .output()
+        .expect("run bleed");
+    let report = util::json_exiting(&output, 1, "the planted victim flips");
+    let flipped: Vec<&str> = report["flips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|flip| flip["test"].as_str().unwrap())
+        .collect();
+    assert_eq!(flipped, [SHAPES_VICTIM]);
+    let expected: BTreeSet<&str> = own.iter().map(String::as_str).collect();
+    for run in sandbox.runs() {
+        let ids: Vec<&str> = run["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|result| result["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), own.len(), "every example counted: {ids:?}");
+        let unique: BTreeSet<&str> = ids.iter().copied().collect();
+        assert_eq!(unique, expected, "unique, and the same ids in every run");
+    }
+
+    let started = std::time::Instant::now();
+    let bisection = util::bisect_json(&sandbox, "rspec", SHAPES_VICTIM, &[]);
+    eprintln!(
+        "rspec shapes: bisected in {:.1}s: {}",
+        started.elapsed().as_secs_f64(),
+        bisection["reproducer"]["command"]
+    );
+    assert_eq!(bisection["verdict"], "polluted");
+    assert_eq!(ids(&bisection["polluters"]), [SHAPES_POLLUTER]);
+    let reproducer = bisection["reproducer"]["command"].as_str().unwrap();
+    let ran = ran_in_order(&sandbox, reproducer);
+    assert_eq!(
+        ran,
+        [
+            (SHAPES_POLLUTER.to_string(), false),
+            (SHAPES_VICTIM.to_string(), true)
+        ],
+        "the reproducer runs exactly the order, and the victim fails: {reproducer}"
+    );
+    util::assert_nothing_ran_as_code(&sandbox);
+}
