@@ -278,13 +278,26 @@ fn words_of(argument: &Argument) -> Vec<String> {
     }
 }
 
-/// A `-run` pattern split into its top level and what reaches below it (`TestCart` and `fast/x`
-/// for `TestCart/fast/x`): go splits a pattern into per-level patterns at each `/` outside
-/// brackets and parentheses (testing/match.go, splitRegexp). None when it has one level only.
-fn split_subtest_levels(pattern: &str) -> Option<(&str, &str)> {
+/// What a `-run` pattern selects below the top-level tests. go splits a pattern into
+/// alternatives at each `|`, and each alternative into per-level patterns at each `/`, outside
+/// brackets and parentheses (testing/match.go, splitRegexp).
+#[derive(Debug, PartialEq)]
+enum RunLevels<'a> {
+    /// Top-level tests only (`TestA|TestB`).
+    TopOnly,
+    /// One path: `fast/x` below whatever the top level matches, for `TestCart/fast/x`.
+    Below(&'a str),
+    /// Several paths with subtests (`TestA/x|TestB`), which no one filter of ids can narrow.
+    Alternatives,
+}
+
+fn run_levels(pattern: &str) -> RunLevels<'_> {
     let (mut brackets, mut parentheses) = (0usize, 0usize);
+    let mut first_slash = None;
+    let mut alternatives = false;
     let mut chars = pattern.char_indices();
     while let Some((at, c)) = chars.next() {
+        let top = brackets == 0 && parentheses == 0;
         match c {
             '[' => brackets += 1,
             ']' => brackets = brackets.saturating_sub(1),
@@ -293,13 +306,18 @@ fn split_subtest_levels(pattern: &str) -> Option<(&str, &str)> {
             '\\' => {
                 chars.next();
             }
-            '/' if brackets == 0 && parentheses == 0 => {
-                return Some((&pattern[..at], &pattern[at + 1..]));
+            '/' if top => {
+                first_slash.get_or_insert(at);
             }
+            '|' if top => alternatives = true,
             _ => {}
         }
     }
-    None
+    match first_slash {
+        None => RunLevels::TopOnly,
+        Some(_) if alternatives => RunLevels::Alternatives,
+        Some(at) => RunLevels::Below(&pattern[at + 1..]),
+    }
 }
 
 /// Written inside a shell's double quotes, where `\`, `"`, `$` and `` ` `` keep their meaning
@@ -473,12 +491,20 @@ impl Adapter for GoTest {
             )));
         }
         // The hunt ran only some subtests of each test it matched; the probes run the same ones.
-        let lower_levels = command
-            .flag("run")
-            .flatten()
-            .and_then(split_subtest_levels)
-            .map(|(_, lower)| double_quoted(&format!("/{lower}")))
-            .unwrap_or_default();
+        let pattern = command.flag("run").flatten().unwrap_or("");
+        let lower_levels = match run_levels(pattern) {
+            RunLevels::TopOnly => String::new(),
+            RunLevels::Below(lower) => double_quoted(&format!("/{lower}")),
+            RunLevels::Alternatives => {
+                return Err(Error::usage(format!(
+                    "the hunt's -run '{pattern}' is an alternation of paths into subtests, which \
+                     bleed cannot narrow to the tests of a probe: hunt with one path (-run \
+                     'TestCart/fast', or '/(fast|slow)' for those subtests of every test), or give \
+                     --replay-cmd, {}",
+                    replay_example()
+                )));
+            }
+        };
         let mut words: Vec<String> = Vec::new();
         let mut packages_at = None;
         for argument in &command.arguments {
@@ -1071,11 +1097,18 @@ mod tests {
     /// data all the way.
     #[test]
     fn a_hunt_run_that_selects_subtests_is_replayed_with_the_same_subtests() {
-        assert_eq!(
-            split_subtest_levels("TestA|TestB/fast/x"),
-            Some(("TestA|TestB", "fast/x"))
+        assert_eq!(run_levels("TestA/fast/x"), RunLevels::Below("fast/x"));
+        assert_eq!(run_levels("/(it|empty)"), RunLevels::Below("(it|empty)"));
+        assert_eq!(run_levels("(A/b)|[/]|a\\/b"), RunLevels::TopOnly);
+        assert_eq!(run_levels("TestA|TestB/x"), RunLevels::Alternatives);
+        let alternatives = GoTest
+            .replay_command(&hunt("go test -run 'TestA|TestB/x' ./...").unwrap())
+            .unwrap_err();
+        assert!(
+            alternatives.message.contains("alternation of paths"),
+            "{}",
+            alternatives.message
         );
-        assert_eq!(split_subtest_levels("(A/b)|[/]|a\\/b"), None);
         let replay = GoTest
             .replay_command(
                 &hunt("go test -run 'Cart/it'\\''s \"$(touch pwned)\"`x`' ./...").unwrap(),
