@@ -56,7 +56,7 @@ pub(super) fn read_report(report: &Path) -> RunResults {
 
 /// One step or hook as the JSON formatter writes it.
 #[derive(Deserialize)]
-pub(super) struct JsonStep {
+struct JsonStep {
     result: Option<JsonResult>,
     /// AfterStep hooks, nested in their step.
     #[serde(default)]
@@ -64,7 +64,7 @@ pub(super) struct JsonStep {
 }
 
 #[derive(Deserialize)]
-pub(super) struct JsonResult {
+struct JsonResult {
     status: String,
     error_message: Option<String>,
     /// Nanoseconds.
@@ -72,7 +72,7 @@ pub(super) struct JsonResult {
 }
 
 #[derive(Deserialize)]
-pub(super) struct JsonElement {
+struct JsonElement {
     line: u32,
     #[serde(rename = "type", default)]
     kind: String,
@@ -87,7 +87,7 @@ pub(super) struct JsonElement {
 }
 
 #[derive(Deserialize)]
-pub(super) struct JsonFeature {
+struct JsonFeature {
     uri: String,
     #[serde(default)]
     elements: Vec<JsonElement>,
@@ -95,7 +95,7 @@ pub(super) struct JsonFeature {
 
 /// What the steps and hooks of one attempt at a test case came to.
 #[derive(Default)]
-pub(super) struct Tally {
+struct Tally {
     failed: bool,
     unfinished: bool,
     message: Option<String>,
@@ -142,17 +142,17 @@ impl Tally {
     }
 }
 
-pub(super) fn first_line(message: &str) -> String {
+fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or("").trim_end().to_string()
 }
 
-pub(super) fn location_id(uri: &str, line: u32) -> String {
+fn location_id(uri: &str, line: u32) -> String {
     format!("{uri}:{line}")
 }
 
 /// The JSON formatter's report: a new feature object each time the run moves to another file, a
 /// background element before each scenario it ran for (holding that scenario's Before hooks too).
-pub(super) fn results_from_json(text: &str) -> std::result::Result<Vec<TestResult>, String> {
+fn results_from_json(text: &str) -> std::result::Result<Vec<TestResult>, String> {
     let features: Vec<JsonFeature> = serde_json::from_str(text).map_err(|error| {
         if error.is_eof() {
             "the JSON report ends early: the run was cut short while cucumber wrote it".to_string()
@@ -198,7 +198,7 @@ pub(super) fn results_from_json(text: &str) -> std::result::Result<Vec<TestResul
 
 /// `--retry` runs a failed test case again at once: its attempts are neighbours in the report.
 /// They are one result, flaky when a retry passed.
-pub(super) fn merge_retries(attempts: Vec<TestResult>) -> Vec<TestResult> {
+fn merge_retries(attempts: Vec<TestResult>) -> Vec<TestResult> {
     let mut results: Vec<TestResult> = Vec::new();
     for attempt in attempts {
         match results.last_mut() {
@@ -224,7 +224,7 @@ pub(super) fn merge_retries(attempts: Vec<TestResult>) -> Vec<TestResult> {
 
 /// Reads cucumber's `message` NDJSON: test cases in the order they started, each named by its
 /// pickle's file and the line of its last AST node (the example row for an outline).
-pub(super) fn results_from_messages(text: &str) -> RunResults {
+fn results_from_messages(text: &str) -> RunResults {
     let mut lines_of_nodes: HashMap<String, u32> = HashMap::new();
     let mut pickles: HashMap<String, (String, u32)> = HashMap::new();
     let mut pickle_of_case: HashMap<String, String> = HashMap::new();
@@ -309,7 +309,7 @@ pub(super) fn results_from_messages(text: &str) -> RunResults {
 }
 
 /// Records the line of every scenario and example row under a gherkin feature (rules included).
-pub(super) fn collect_node_lines(node: &Value, lines: &mut HashMap<String, u32>) {
+fn collect_node_lines(node: &Value, lines: &mut HashMap<String, u32>) {
     for child in node["children"].as_array().into_iter().flatten() {
         if child.get("rule").is_some() {
             collect_node_lines(&child["rule"], lines);
@@ -328,17 +328,17 @@ pub(super) fn collect_node_lines(node: &Value, lines: &mut HashMap<String, u32>)
     }
 }
 
-pub(super) fn text_of(value: &Value, key: &str) -> Option<String> {
+fn text_of(value: &Value, key: &str) -> Option<String> {
     value[key].as_str().map(String::from)
 }
 
-pub(super) fn line_of(location: &Value) -> Option<u32> {
+fn line_of(location: &Value) -> Option<u32> {
     location["line"]
         .as_u64()
         .and_then(|line| u32::try_from(line).ok())
 }
 
-pub(super) fn seconds_of(duration: &Value) -> Option<f64> {
+fn seconds_of(duration: &Value) -> Option<f64> {
     let seconds = duration["seconds"].as_f64()?;
     let nanos = duration["nanos"].as_f64().unwrap_or(0.0);
     Some(seconds + nanos / 1e9)

@@ -312,7 +312,6 @@ fn render_foreign_replay(replay: &Template, order: &[String], seed: Option<u64>)
     ))
 }
 
-/// One line of `go test -json` (cmd/test2json's TestEvent).
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,8 +7,9 @@ use serde::Deserialize;
 use crate::outcome::{Outcome, TestResult};
 use crate::runner::RunResults;
 
+/// One line of `go test -json` (cmd/test2json's TestEvent).
 #[derive(Deserialize)]
-pub(super) struct Event {
+struct Event {
     #[serde(rename = "Action")]
     action: String,
     #[serde(rename = "Package", default)]
@@ -25,7 +26,7 @@ pub(super) struct Event {
 }
 
 /// A top-level test as the events tell it.
-pub(super) struct Running {
+struct Running {
     package: String,
     name: String,
     outcome: Option<Outcome>,
@@ -153,7 +154,7 @@ pub(super) fn parse_events(text: &str) -> RunResults {
     finish(tests, first_lines)
 }
 
-pub(super) fn cut_short(
+fn cut_short(
     tests: Vec<Running>,
     first_lines: HashMap<(String, String), String>,
     why: &str,
@@ -163,10 +164,7 @@ pub(super) fn cut_short(
     read
 }
 
-pub(super) fn finish(
-    tests: Vec<Running>,
-    first_lines: HashMap<(String, String), String>,
-) -> RunResults {
+fn finish(tests: Vec<Running>, first_lines: HashMap<(String, String), String>) -> RunResults {
     let results = tests
         .into_iter()
         .map(|test| {
@@ -208,7 +206,7 @@ pub(super) fn finish(
 }
 
 /// The package in go's `FAIL <package> [build failed]` (or `[setup failed]`) line.
-pub(super) fn build_failure(line: &str) -> Option<String> {
+fn build_failure(line: &str) -> Option<String> {
     let rest = line.trim_end().strip_prefix("FAIL")?.trim_start();
     let package = rest
         .strip_suffix("[build failed]")
@@ -217,7 +215,7 @@ pub(super) fn build_failure(line: &str) -> Option<String> {
 }
 
 /// A line of a test's own output, not go's framing (`=== RUN`, `--- FAIL: …`).
-pub(super) fn content_line(output: &str) -> Option<&str> {
+fn content_line(output: &str) -> Option<&str> {
     let line = output.trim();
     let framing = [
         "=== RUN",

@@ -11,7 +11,7 @@ use crate::runner::RunResults;
 
 /// The parts of RSpec's JSON report (rspec-core ≥ 3.6, the first to write ids in it) that bleed reads.
 #[derive(Deserialize)]
-pub(super) struct Report {
+struct Report {
     examples: Vec<Example>,
     #[serde(default)]
     summary: Option<Summary>,
@@ -21,13 +21,13 @@ pub(super) struct Report {
 }
 
 #[derive(Deserialize)]
-pub(super) struct Summary {
+struct Summary {
     #[serde(default)]
     errors_outside_of_examples_count: u64,
 }
 
 #[derive(Deserialize)]
-pub(super) struct Example {
+struct Example {
     id: Option<String>,
     status: String,
     file_path: Option<String>,
@@ -37,7 +37,7 @@ pub(super) struct Example {
 }
 
 #[derive(Deserialize)]
-pub(super) struct Exception {
+struct Exception {
     class: Option<String>,
     message: Option<String>,
 }
@@ -75,11 +75,11 @@ pub(super) fn read_report(report: &Path) -> RunResults {
 
 /// What bleed's helper writes in place of the report when it stops a run.
 #[derive(Deserialize)]
-pub(super) struct Refusal {
+struct Refusal {
     bleed_refusal: String,
 }
 
-pub(super) fn results_from_json(text: &str) -> std::result::Result<Vec<TestResult>, String> {
+fn results_from_json(text: &str) -> std::result::Result<Vec<TestResult>, String> {
     if let Ok(refusal) = serde_json::from_str::<Refusal>(text) {
         return Err(format!(
             "bleed's ordering helper stopped rspec before any example ran: {}",
@@ -111,7 +111,7 @@ pub(super) fn results_from_json(text: &str) -> std::result::Result<Vec<TestResul
     report.examples.into_iter().map(result_of).collect()
 }
 
-pub(super) fn result_of(example: Example) -> std::result::Result<TestResult, String> {
+fn result_of(example: Example) -> std::result::Result<TestResult, String> {
     let id = example.id.ok_or(
         "the report has no example ids, which rspec-core writes from version 3.6 on: bleed needs \
          them to run an example again",
