@@ -447,6 +447,16 @@ fn awkward_names_are_all_counted_keep_unique_stable_ids_and_their_polluter_is_fo
         bisection["reproducer"]["command"]
     );
     assert_verdict(&bisection, "polluted", &[SHAPES_POLLUTER], &[]);
+    // The version line bleed checked is the one the real program prints first.
+    let printed = std::process::Command::new("cucumber")
+        .arg("--version")
+        .output()
+        .expect("ask the version");
+    let first_line = String::from_utf8_lossy(&printed.stdout)
+        .lines()
+        .next()
+        .map(String::from);
+    assert_eq!(bisection["runner_version"].as_str(), first_line.as_deref());
     let reproducer = bisection["reproducer"]["command"].as_str().unwrap();
     let pasted = sandbox.sh(&format!("{reproducer} --format json --out ran.json"));
     assert_eq!(
@@ -477,4 +487,30 @@ fn awkward_names_are_all_counted_keep_unique_stable_ids_and_their_polluter_is_fo
         "the reproducer runs exactly that order: {reproducer}"
     );
     util::assert_nothing_ran_as_code(&sandbox);
+}
+
+/// A cucumber older than 2.4 (whose seeds do not replay across platforms) is refused before the first run, in one line.
+#[test]
+fn a_cucumber_older_than_2_4_is_refused_before_anything_runs() {
+    let sandbox = Sandbox::with_suite(SHAPES);
+    sandbox.write(
+        "old/cucumber",
+        "#!/bin/sh\n# cucumber as version 2.3.3 would answer --version.\n[ \"$1\" = --version ] && { echo 2.3.3; exit 0; }\nexec cucumber \"$@\"\n",
+    );
+    let made = sandbox.sh("chmod +x old/cucumber");
+    assert!(made.status.success(), "{made:?}");
+    let output = sandbox
+        .bleed()
+        .args(["hunt", "--cmd", "old/cucumber", "--runs", "2"])
+        .output()
+        .expect("run bleed");
+    let stderr = util::stderr(&output);
+    assert_eq!(util::exit_code(&output), 3, "{stderr}");
+    let error = stderr.lines().last().unwrap_or_default();
+    assert!(
+        error.starts_with("bleed: error: bleed needs cucumber-ruby 2.4 or later")
+            && error.contains("says 2.3.3: "),
+        "the last line says it all: {stderr}"
+    );
+    assert!(sandbox.runs().is_empty(), "nothing ran");
 }

@@ -377,6 +377,16 @@ fn awkward_names_are_all_counted_keep_unique_stable_ids_and_their_polluter_is_fo
     );
     assert_eq!(bisection["verdict"], "polluted");
     assert_eq!(util::ids(&bisection["polluters"]), [SHAPES_POLLUTER]);
+    // The version line bleed checked is the one the real program prints first.
+    let printed = StdCommand::new("go")
+        .arg("version")
+        .output()
+        .expect("ask the version");
+    let first_line = String::from_utf8_lossy(&printed.stdout)
+        .lines()
+        .next()
+        .map(String::from);
+    assert_eq!(bisection["runner_version"].as_str(), first_line.as_deref());
     let message = bisection["failure_message"].as_str().unwrap();
     assert!(message.starts_with("TestShelfIsEmpty/empty: "), "{message}");
     assert!(
@@ -464,4 +474,30 @@ fn a_subtest_in_the_order_is_refused_before_any_probe() {
         "{stderr}"
     );
     assert!(sandbox.probes().is_empty(), "nothing ran");
+}
+
+/// A go without -shuffle is refused before the first run, in one line.
+#[test]
+fn a_go_older_than_1_17_is_refused_before_anything_runs() {
+    let sandbox = Sandbox::with_suite(SHAPES);
+    sandbox.write(
+        "old/go",
+        "#!/bin/sh\n# go as version 1.16.15 would answer `go version`.\n[ \"$1\" = version ] && { echo go version go1.16.15 linux/amd64; exit 0; }\nexec go \"$@\"\n",
+    );
+    let made = sandbox.sh("chmod +x old/go");
+    assert!(made.status.success(), "{made:?}");
+    let output = sandbox
+        .bleed()
+        .args(["hunt", "--cmd", "old/go test ./...", "--runs", "2"])
+        .output()
+        .expect("run bleed");
+    let stderr = util::stderr(&output);
+    assert_eq!(util::exit_code(&output), 3, "{stderr}");
+    let error = stderr.lines().last().unwrap_or_default();
+    assert!(
+        error.starts_with("bleed: error: bleed needs go 1.17 or later")
+            && error.contains("says go version go1.16.15 linux/amd64: "),
+        "the last line says it all: {stderr}"
+    );
+    assert!(sandbox.runs().is_empty(), "nothing ran");
 }

@@ -466,6 +466,16 @@ fn awkward_names_are_all_counted_keep_unique_stable_ids_and_their_polluter_is_fo
     );
     assert_eq!(bisection["verdict"], "polluted");
     assert_eq!(ids(&bisection["polluters"]), [SHAPES_POLLUTER]);
+    // The version line bleed checked is the one the real program prints first.
+    let printed = Command::new("rspec")
+        .arg("--version")
+        .output()
+        .expect("ask the version");
+    let first_line = String::from_utf8_lossy(&printed.stdout)
+        .lines()
+        .next()
+        .map(String::from);
+    assert_eq!(bisection["runner_version"].as_str(), first_line.as_deref());
     let reproducer = bisection["reproducer"]["command"].as_str().unwrap();
     let ran = ran_in_order(&sandbox, reproducer);
     assert_eq!(
@@ -477,4 +487,30 @@ fn awkward_names_are_all_counted_keep_unique_stable_ids_and_their_polluter_is_fo
         "the reproducer runs exactly the order, and the victim fails: {reproducer}"
     );
     util::assert_nothing_ran_as_code(&sandbox);
+}
+
+/// An rspec too old for bleed (its JSON has no ids) is refused before the first run, in one line.
+#[test]
+fn an_rspec_older_than_3_6_is_refused_before_anything_runs() {
+    let sandbox = Sandbox::with_suite(SHAPES);
+    sandbox.write(
+        "old/rspec",
+        "#!/bin/sh\n# rspec as version 3.5.4 would answer --version.\n[ \"$1\" = --version ] && { echo 3.5.4; exit 0; }\nexec rspec \"$@\"\n",
+    );
+    let made = sandbox.sh("chmod +x old/rspec");
+    assert!(made.status.success(), "{made:?}");
+    let output = sandbox
+        .bleed()
+        .args(["hunt", "--cmd", "old/rspec", "--runs", "2"])
+        .output()
+        .expect("run bleed");
+    let stderr = util::stderr(&output);
+    assert_eq!(util::exit_code(&output), 3, "{stderr}");
+    let error = stderr.lines().last().unwrap_or_default();
+    assert!(
+        error.starts_with("bleed: error: bleed needs rspec-core 3.6 or later")
+            && error.contains("says 3.5.4: "),
+        "the last line says it all: {stderr}"
+    );
+    assert!(sandbox.runs().is_empty(), "nothing ran");
 }
