@@ -6,7 +6,7 @@ use crate::template::{Placeholder, join_keeping_placeholders};
 
 /// Options of cucumber-ruby (2.4 … 9) that take their value as the next word, so that the value
 /// is not mistaken for a feature path.
-pub(super) const OPTIONS_WITH_VALUES: &[&str] = &[
+const OPTIONS_WITH_VALUES: &[&str] = &[
     "-r",
     "--require",
     "-f",
@@ -36,7 +36,7 @@ pub(super) const OPTIONS_WITH_VALUES: &[&str] = &[
 
 /// `--out [FILE|DIR]` has an optional value: OptionParser takes the next word unless it is an
 /// option.
-pub(super) const OPTIONS_WITH_OPTIONAL_VALUES: &[&str] = &["-o", "--out"];
+const OPTIONS_WITH_OPTIONAL_VALUES: &[&str] = &["-o", "--out"];
 
 pub(super) const GRAMMAR: Grammar = Grammar {
     with_values: OPTIONS_WITH_VALUES,
@@ -59,7 +59,7 @@ pub(super) const NOT_REPLAYED: &[&str] = &[
 /// Formats whose output bleed reads.
 pub(super) const READABLE_FORMATS: &[&str] = &["json", "message"];
 
-pub(super) fn long_name(option: &str) -> &str {
+fn long_name(option: &str) -> &str {
     match option {
         "-f" => "--format",
         "-o" => "--out",
@@ -89,7 +89,7 @@ pub(super) fn format_writing_report(args: &[Arg]) -> Option<String> {
     None
 }
 
-pub(super) fn writes_report(arg: &Arg) -> bool {
+fn writes_report(arg: &Arg) -> bool {
     arg.is("--out")
         && arg
             .value

@@ -17,7 +17,9 @@ use super::{Adapter, Capabilities, Generic, Invocation, RunResults, parse_versio
 use crate::error::{Error, Result};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders};
 
-use command::*;
+use command::{
+    GRAMMAR, NOT_REPLAYED, READABLE_FORMATS, corrected, format_writing_report, without_report,
+};
 use report::read_report;
 
 pub struct Cucumber;

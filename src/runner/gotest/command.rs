@@ -22,7 +22,7 @@ pub(super) const PACKAGES: &str = "$packages";
 
 /// Flags of `go test` (build, test and test-binary flags, go1.19 to go1.24) that take their
 /// value as the next word when written without `=`.
-pub(super) const FLAGS_WITH_VALUES: &[&str] = &[
+const FLAGS_WITH_VALUES: &[&str] = &[
     "C",
     "p",
     "asmflags",
@@ -71,7 +71,7 @@ pub(super) const FLAGS_WITH_VALUES: &[&str] = &[
 ];
 
 /// Flags of `go test` that take no separate value.
-pub(super) const BOOLEAN_FLAGS: &[&str] = &[
+const BOOLEAN_FLAGS: &[&str] = &[
     "a",
     "asan",
     "benchmem",
@@ -185,7 +185,7 @@ impl GoTestCommand {
     }
 }
 
-pub(super) fn flag_parts(word: &str) -> Option<(&str, Option<&str>)> {
+fn flag_parts(word: &str) -> Option<(&str, Option<&str>)> {
     if word == "-" || word == "--" || !word.starts_with('-') {
         return None;
     }

@@ -16,7 +16,12 @@ use super::{Adapter, Capabilities, Invocation, RunResults, parse_version};
 use crate::error::{Error, Result};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders, quote};
 
-use command::*;
+use command::{
+    Argument, DROPPED_FROM_REPLAY, GoTestCommand, JSON, ONCE, PACKAGES, REFUSED_FLAGS,
+    REPLAY_PRELUDE, REPORT_REDIRECT, RUN_FILTER_TOP, RunLevels, SHUFFLE, correct_example,
+    double_quoted, package_of, read_double_quoted, replay_example, run_levels,
+    top_level_of_subtest, words_of,
+};
 use report::parse_events;
 
 pub struct GoTest;
@@ -314,6 +319,7 @@ fn render_foreign_replay(replay: &Template, order: &[String], seed: Option<u64>)
 
 #[cfg(test)]
 mod tests {
+    use super::command::split_arguments;
     use super::*;
 
     fn hunt(command: &str) -> Result<Template> {

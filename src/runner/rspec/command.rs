@@ -12,7 +12,7 @@ use crate::template::{Placeholder, Template};
 
 /// Options of RSpec 3 that take their value as the next word, so that the value is not mistaken
 /// for a spec path.
-pub(super) const OPTIONS_WITH_VALUES: &[&str] = &[
+const OPTIONS_WITH_VALUES: &[&str] = &[
     "-I",
     "-r",
     "--require",
@@ -42,7 +42,7 @@ pub(super) const OPTIONS_WITH_VALUES: &[&str] = &[
 
 /// `--profile [COUNT]`: OptionParser takes the next word as the count unless it is an option,
 /// and RSpec then warns about a count that is not a number; a number is the only sane value.
-pub(super) const OPTIONS_WITH_OPTIONAL_COUNTS: &[&str] = &["-p", "--profile"];
+const OPTIONS_WITH_OPTIONAL_COUNTS: &[&str] = &["-p", "--profile"];
 
 pub(super) const GRAMMAR: Grammar = Grammar {
     with_values: OPTIONS_WITH_VALUES,
@@ -204,7 +204,7 @@ RSpec.configure do |config|
 end
 "##;
 
-pub(super) fn long_name(option: &str) -> &str {
+fn long_name(option: &str) -> &str {
     match option {
         "-r" => "--require",
         "-O" => "--options",
@@ -222,7 +222,7 @@ pub(super) fn long_name(option: &str) -> &str {
 }
 
 /// `rand`, `random`, `rand:N`, `random:N`: RSpec takes any order type containing "rand" as random.
-pub(super) fn is_random_order(value: &str) -> bool {
+fn is_random_order(value: &str) -> bool {
     value
         .split(':')
         .next()
@@ -322,7 +322,7 @@ pub(super) fn split_replay(replay: &Template) -> Option<(Vec<String>, String)> {
 }
 
 /// An example id, `path[1:2:3]`, as its file (without a leading `./`) and scoped numbers.
-pub(super) fn parse_id(id: &str) -> Option<(&str, Vec<u32>)> {
+fn parse_id(id: &str) -> Option<(&str, Vec<u32>)> {
     let (path, scoped) = id.strip_suffix(']')?.rsplit_once('[')?;
     let numbers = scoped
         .split(':')
@@ -393,7 +393,7 @@ pub(super) fn splits_a_group(order: &[String]) -> Option<String> {
 /// The groups `members` fall into at `depth` (at depth 0, the top-level groups of every file),
 /// each as its members in the order listed, in the order the helper runs them: by where each
 /// group's first example is listed.
-pub(super) fn groups_at(
+fn groups_at(
     parsed: &[(&str, Vec<u32>)],
     members: Vec<usize>,
     depth: usize,
@@ -411,7 +411,7 @@ pub(super) fn groups_at(
 
 /// Appends the examples of one group (`members`, whose ids agree to `depth`) in the order the
 /// helper has RSpec run them: its own examples as listed, then each nested group whole.
-pub(super) fn run_group(
+fn run_group(
     parsed: &[(&str, Vec<u32>)],
     members: Vec<usize>,
     depth: usize,

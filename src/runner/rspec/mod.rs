@@ -22,7 +22,10 @@ use super::ruby::split_args;
 use super::{Adapter, Capabilities, Generic, Invocation, RunResults, parse_version};
 use crate::error::{Error, Result};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders};
-use command::*;
+use command::{
+    GRAMMAR, NOT_REPLAYED, ORDER_VARIABLE, REFUSED, correction, defined_order, install_helper,
+    replay_tail, report_format, seed_additions, split_replay, splits_a_group,
+};
 use report::read_report;
 
 pub struct Rspec;
@@ -216,6 +219,7 @@ impl Adapter for Rspec {
 
 #[cfg(test)]
 mod tests {
+    use super::command::{ORDER_HELPER, is_ours};
     use std::fs;
     use std::os::unix::fs::PermissionsExt;
 
