@@ -1,6 +1,7 @@
 //! `bleed hunt` and `bleed bisect` on a real cucumber-ruby suite with planted order
 //! dependencies (testdata/cucumber, described in its PLANTED.md).
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::process::Output;
 
@@ -372,4 +373,144 @@ fn commands_bleed_cannot_use_are_refused_with_a_fix() {
         assert!(stderr.contains(fix), "{command}: {stderr}");
         assert!(sandbox.runs().is_empty(), "{command} ran");
     }
+}
+
+/// The shapes suite (testdata/cucumber/shapes, described in its PLANTED.md): scenario names real
+/// suites have that a tool could merge, mistake or run.
+const SHAPES: &str = "cucumber/shapes";
+/// The example row whose item is `it's "quoted" $(touch bleed-pwned)`.
+const SHAPES_POLLUTER: &str = "features/shelf.feature:27";
+/// The first of two scenarios named "The shelf is empty".
+const SHAPES_VICTIM: &str = "features/shelf.feature:29";
+/// Pinned: in a hunt of 6 runs from it the shapes victim both fails and passes.
+const SHAPES_MASTER_SEED: &str = "19497";
+
+/// How many scenarios cucumber itself counts in the suite (`N scenarios` of a dry run).
+fn cucumber_own_count(sandbox: &Sandbox) -> usize {
+    let dry = std::process::Command::new("cucumber")
+        .arg("--dry-run")
+        .current_dir(sandbox.path())
+        .output()
+        .expect("run cucumber");
+    let printed = String::from_utf8_lossy(&dry.stdout);
+    printed
+        .lines()
+        .find_map(|line| line.strip_suffix(" skipped)")?.split_once(" scenarios ("))
+        .and_then(|(count, _)| count.parse().ok())
+        .unwrap_or_else(|| panic!("no scenario count in:\n{printed}"))
+}
+
+#[test]
+fn awkward_names_are_all_counted_keep_unique_stable_ids_and_their_polluter_is_found() {
+    if !require_cucumber() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(SHAPES);
+    let own = cucumber_own_count(&sandbox);
+    assert_eq!(own, 9);
+    let output = sandbox
+        .bleed()
+        .args(["hunt", "--cmd", "cucumber", "--runs", "6", "--jobs", "2"])
+        .args(["--seed", SHAPES_MASTER_SEED, "--json"])
+        .output()
+        .expect("run bleed");
+    let report = util::json_exiting(&output, 1, "the planted victim flips");
+    let flipped: Vec<&str> = report["flips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|flip| flip["test"].as_str().unwrap())
+        .collect();
+    assert_eq!(flipped, [SHAPES_VICTIM]);
+    let runs = sandbox.runs();
+    let first: BTreeSet<&str> = ids_of(&runs[0]).into_iter().collect();
+    assert_eq!(
+        first.len(),
+        own,
+        "every scenario and row counted, each once"
+    );
+    for run in &runs {
+        let ids = ids_of(run);
+        assert_eq!(ids.len(), own, "{ids:?}");
+        assert_eq!(
+            ids.iter().copied().collect::<BTreeSet<_>>(),
+            first,
+            "stable ids"
+        );
+    }
+
+    let started = std::time::Instant::now();
+    let bisection = util::bisect_json(&sandbox, "cucumber", SHAPES_VICTIM, &[]);
+    eprintln!(
+        "cucumber shapes: bisected in {:.1}s: {}",
+        started.elapsed().as_secs_f64(),
+        bisection["reproducer"]["command"]
+    );
+    assert_verdict(&bisection, "polluted", &[SHAPES_POLLUTER], &[]);
+    // The version line bleed checked is the one the real program prints first.
+    let printed = std::process::Command::new("cucumber")
+        .arg("--version")
+        .output()
+        .expect("ask the version");
+    let first_line = String::from_utf8_lossy(&printed.stdout)
+        .lines()
+        .next()
+        .map(String::from);
+    assert_eq!(bisection["runner_version"].as_str(), first_line.as_deref());
+    let reproducer = bisection["reproducer"]["command"].as_str().unwrap();
+    let pasted = sandbox.sh(&format!("{reproducer} --format json --out ran.json"));
+    assert_eq!(
+        pasted.status.code(),
+        Some(1),
+        "the victim fails: {pasted:?}"
+    );
+    let ran: Value =
+        serde_json::from_str(&fs::read_to_string(sandbox.path().join("ran.json")).unwrap())
+            .unwrap();
+    let order: Vec<String> = ran
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|feature| {
+            let uri = feature["uri"].as_str().unwrap().to_string();
+            feature["elements"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|element| element["type"] != "background")
+                .map(move |element| format!("{uri}:{}", element["line"]))
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [SHAPES_POLLUTER, SHAPES_VICTIM],
+        "the reproducer runs exactly that order: {reproducer}"
+    );
+    util::assert_nothing_ran_as_code(&sandbox);
+}
+
+/// A cucumber older than 2.4 (whose seeds do not replay across platforms) is refused before the first run, in one line.
+#[test]
+fn a_cucumber_older_than_2_4_is_refused_before_anything_runs() {
+    let sandbox = Sandbox::with_suite(SHAPES);
+    sandbox.write(
+        "old/cucumber",
+        "#!/bin/sh\n# cucumber as version 2.3.3 would answer --version.\n[ \"$1\" = --version ] && { echo 2.3.3; exit 0; }\nexec cucumber \"$@\"\n",
+    );
+    let made = sandbox.sh("chmod +x old/cucumber");
+    assert!(made.status.success(), "{made:?}");
+    let output = sandbox
+        .bleed()
+        .args(["hunt", "--cmd", "old/cucumber", "--runs", "2"])
+        .output()
+        .expect("run bleed");
+    let stderr = util::stderr(&output);
+    assert_eq!(util::exit_code(&output), 3, "{stderr}");
+    let error = stderr.lines().last().unwrap_or_default();
+    assert!(
+        error.starts_with("bleed: error: bleed needs cucumber-ruby 2.4 or later")
+            && error.contains("says 2.3.3: "),
+        "the last line says it all: {stderr}"
+    );
+    assert!(sandbox.runs().is_empty(), "nothing ran");
 }

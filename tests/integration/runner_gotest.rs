@@ -271,3 +271,233 @@ fn a_command_that_fixes_the_shuffle_is_refused() {
         );
     }
 }
+
+/// The shapes module (testdata/go/shapes, its own module so `go test ./...` of the planted suite
+/// leaves it out; described in its PLANTED.md): table rows with identical names, names that
+/// differ only in case, trailing spaces, quotes and `$(…)`.
+const SHAPES: &str = "go/shapes";
+const SHAPES_POLLUTER: &str = "example.com/shapes/shelf.TestStockShelf";
+const SHAPES_VICTIM: &str = "example.com/shapes/shelf.TestShelfIsEmpty";
+/// Pinned: in a hunt of 6 runs from it the shapes victim both fails and passes.
+const SHAPES_MASTER_SEED: &str = "19497";
+
+/// The top-level tests go itself lists for the module, as bleed names them.
+fn go_own_ids(sandbox: &Sandbox) -> BTreeSet<String> {
+    let listed = StdCommand::new("go")
+        .args(["test", "-list", ".", "./..."])
+        .current_dir(sandbox.path())
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "")
+        .output()
+        .expect("run go");
+    assert!(listed.status.success(), "{listed:?}");
+    String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .filter(|line| line.starts_with("Test"))
+        .map(|name| format!("example.com/shapes/shelf.{name}"))
+        .collect()
+}
+
+/// Runs a printed go command with `-json` added and gives the top-level tests in the order they
+/// ran, with whether each failed.
+fn go_ran_in_order(sandbox: &Sandbox, command: &str) -> Vec<(String, bool)> {
+    let output = StdCommand::new("sh")
+        .args(["-c", &format!("{command} -json")])
+        .current_dir(sandbox.path())
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "")
+        .output()
+        .expect("run sh");
+    let mut ran: Vec<(String, bool)> = Vec::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let event: Value = serde_json::from_str(line).expect("a test2json event");
+        let Some(test) = event["Test"].as_str().filter(|test| !test.contains('/')) else {
+            continue;
+        };
+        let id = format!("{}.{test}", event["Package"].as_str().unwrap());
+        match event["Action"].as_str() {
+            Some("run") => ran.push((id, false)),
+            Some("fail") => ran
+                .iter_mut()
+                .filter(|(ran, _)| *ran == id)
+                .for_each(|r| r.1 = true),
+            _ => {}
+        }
+    }
+    ran
+}
+
+fn shapes_hunt(sandbox: &Sandbox, command: &str) -> Value {
+    let output = offline(&mut sandbox.bleed())
+        .args(["hunt", "--cmd", command, "--runs", "6", "--jobs", "2"])
+        .args(["--seed", SHAPES_MASTER_SEED, "--json"])
+        .output()
+        .expect("run bleed");
+    util::json_exiting(&output, 1, "the planted victim flips")
+}
+
+#[test]
+fn awkward_names_are_all_counted_keep_unique_stable_ids_and_their_polluter_is_found() {
+    if !require_go() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(SHAPES);
+    let own = go_own_ids(&sandbox);
+    assert_eq!(own.len(), 4);
+    let report = shapes_hunt(&sandbox, "go test ./...");
+    let flipped: Vec<&str> = report["flips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|flip| flip["test"].as_str().unwrap())
+        .collect();
+    assert_eq!(flipped, [SHAPES_VICTIM]);
+    for run in sandbox.runs() {
+        let ids: Vec<String> = run["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|result| result["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ids.len(), own.len(), "every top-level test, once: {ids:?}");
+        assert_eq!(ids.into_iter().collect::<BTreeSet<_>>(), own, "stable ids");
+    }
+
+    let started = std::time::Instant::now();
+    let bisection = offline(&mut sandbox.bleed())
+        .args(["bisect", "--victim", SHAPES_VICTIM, "--jobs", "2", "--json"])
+        .output()
+        .expect("run bleed");
+    let bisection = util::json_exiting(&bisection, 0, "bisecting the shapes victim");
+    eprintln!(
+        "go shapes: {} probes in {:.1}s: {}",
+        bisection["probes"],
+        started.elapsed().as_secs_f64(),
+        bisection["reproducer"]["command"]
+    );
+    assert_eq!(bisection["verdict"], "polluted");
+    assert_eq!(util::ids(&bisection["polluters"]), [SHAPES_POLLUTER]);
+    // The version line bleed checked is the one the real program prints first.
+    let printed = StdCommand::new("go")
+        .arg("version")
+        .output()
+        .expect("ask the version");
+    let first_line = String::from_utf8_lossy(&printed.stdout)
+        .lines()
+        .next()
+        .map(String::from);
+    assert_eq!(bisection["runner_version"].as_str(), first_line.as_deref());
+    let message = bisection["failure_message"].as_str().unwrap();
+    assert!(message.starts_with("TestShelfIsEmpty/empty: "), "{message}");
+    assert!(
+        message.contains(r#"it's \"quoted\" $(touch bleed-pwned) "#),
+        "{message}"
+    );
+    let reproducer = bisection["reproducer"]["command"].as_str().unwrap();
+    assert_eq!(
+        go_ran_in_order(&sandbox, reproducer),
+        [
+            (SHAPES_POLLUTER.to_string(), false),
+            (SHAPES_VICTIM.to_string(), true)
+        ],
+        "the reproducer runs exactly that order: {reproducer}"
+    );
+    util::assert_nothing_ran_as_code(&sandbox);
+}
+
+/// A hunt that runs some subtests only (`-run '/(it|empty)'`: every test, and of their subtests
+/// those matching) is bisected with the same subtests, down to its reproducer.
+#[test]
+fn a_hunt_that_selects_subtests_is_bisected_with_the_same_subtests() {
+    if !require_go() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(SHAPES);
+    let command = "go test -run '/(it|empty)' ./...";
+    shapes_hunt(&sandbox, command);
+    let bisection = offline(&mut sandbox.bleed())
+        .args([
+            "bisect",
+            "--cmd",
+            command,
+            "--victim",
+            SHAPES_VICTIM,
+            "--json",
+        ])
+        .output()
+        .expect("run bleed");
+    let bisection = util::json_exiting(&bisection, 0, "bisecting under a subtest -run");
+    assert_eq!(util::ids(&bisection["polluters"]), [SHAPES_POLLUTER]);
+    let reproducer = bisection["reproducer"]["command"].as_str().unwrap();
+    assert!(
+        reproducer.ends_with(" -run '^(TestStockShelf|TestShelfIsEmpty)$/(it|empty)'"),
+        "{reproducer}"
+    );
+    assert_eq!(
+        go_ran_in_order(&sandbox, reproducer),
+        [
+            (SHAPES_POLLUTER.to_string(), false),
+            (SHAPES_VICTIM.to_string(), true)
+        ]
+    );
+    util::assert_nothing_ran_as_code(&sandbox);
+}
+
+/// An order naming a subtest (as other tools' reports and hand-written order files do) is
+/// refused before any probe runs, with the top-level test to bisect instead.
+#[test]
+fn a_subtest_in_the_order_is_refused_before_any_probe() {
+    let sandbox = Sandbox::with_suite(SHAPES);
+    let subtest = "example.com/shapes/shelf.TestShelfIsEmpty/empty#01";
+    sandbox.write(
+        "order.txt",
+        &format!("example.com/shapes/shelf.TestStockShelf\n{subtest}\n"),
+    );
+    let output = offline(&mut sandbox.bleed())
+        .args([
+            "bisect",
+            "--cmd",
+            "go test ./...",
+            "--order-file",
+            "order.txt",
+        ])
+        .args(["--replay-cmd", "go test -count=1 -json ./... > <report>"])
+        .args(["--victim", subtest])
+        .output()
+        .expect("run bleed");
+    let stderr = util::stderr(&output);
+    assert_eq!(util::exit_code(&output), 3, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "bleed: error: the go runner cannot run the order bleed needs: {subtest} is a subtest"
+        )) && stderr.contains("--victim example.com/shapes/shelf.TestShelfIsEmpty"),
+        "{stderr}"
+    );
+    assert!(sandbox.probes().is_empty(), "nothing ran");
+}
+
+/// A go without -shuffle is refused before the first run, in one line.
+#[test]
+fn a_go_older_than_1_17_is_refused_before_anything_runs() {
+    let sandbox = Sandbox::with_suite(SHAPES);
+    sandbox.write(
+        "old/go",
+        "#!/bin/sh\n# go as version 1.16.15 would answer `go version`.\n[ \"$1\" = version ] && { echo go version go1.16.15 linux/amd64; exit 0; }\nexec go \"$@\"\n",
+    );
+    let made = sandbox.sh("chmod +x old/go");
+    assert!(made.status.success(), "{made:?}");
+    let output = sandbox
+        .bleed()
+        .args(["hunt", "--cmd", "old/go test ./...", "--runs", "2"])
+        .output()
+        .expect("run bleed");
+    let stderr = util::stderr(&output);
+    assert_eq!(util::exit_code(&output), 3, "{stderr}");
+    let error = stderr.lines().last().unwrap_or_default();
+    assert!(
+        error.starts_with("bleed: error: bleed needs go 1.17 or later")
+            && error.contains("says go version go1.16.15 linux/amd64: "),
+        "the last line says it all: {stderr}"
+    );
+    assert!(sandbox.runs().is_empty(), "nothing ran");
+}

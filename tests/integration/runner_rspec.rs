@@ -280,9 +280,9 @@ end
 "#;
 
 /// RSpec runs a group's examples together, so an order with another file's example between two
-/// of them cannot be run: bleed must say so, not bisect another order.
+/// of them cannot be run: bleed says so before running anything, not after a probe that failed.
 #[test]
-fn an_order_that_splits_a_group_is_refused_with_the_reason() {
+fn an_order_that_splits_a_group_is_refused_with_the_reason_before_any_probe() {
     if !require_rspec() {
         return;
     }
@@ -307,10 +307,210 @@ fn an_order_that_splits_a_group_is_refused_with_the_reason() {
     let stderr = util::stderr(&output);
     assert_eq!(util::exit_code(&output), 3, "stderr:\n{stderr}");
     assert!(
-        stderr.contains(
-            "RSpec cannot run the examples in the order listed: ./spec/other_spec.rb[1:1] is listed \
-             before ./spec/grouped_spec.rb[1:2]"
+        stderr.starts_with(
+            "bleed: error: the rspec runner cannot run the order bleed needs: RSpec cannot run the \
+             examples in the order listed: ./spec/other_spec.rb[1:1] is listed before \
+             ./spec/grouped_spec.rb[1:2]"
         ),
-        "stderr:\n{stderr}"
+        "the reason is the headline:\n{stderr}"
     );
+    for probe in sandbox.probes() {
+        assert_eq!(
+            probe["status"], "ok",
+            "the refused order never ran: {probe}"
+        );
+    }
+}
+
+/// What bleed cannot foresee (here an id the spec no longer has) the helper still refuses, and
+/// its reason is the headline, not something to dig out of the probe's log.
+#[test]
+fn the_helpers_last_guard_gives_its_reason_in_the_headline() {
+    if !require_rspec() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    sandbox.write("spec/grouped_spec.rb", GROUPED_SPEC);
+    sandbox.write("spec/other_spec.rb", OTHER_SPEC);
+    sandbox.write(
+        "order.txt",
+        "./spec/other_spec.rb[1:1]\n./spec/grouped_spec.rb[1:9]\n",
+    );
+    let output = bisect_output(
+        &sandbox,
+        &[
+            "--cmd",
+            "rspec",
+            "--order-file",
+            "order.txt",
+            "--victim",
+            "./spec/grouped_spec.rb[1:9]",
+        ],
+    );
+    let stderr = util::stderr(&output);
+    assert_eq!(util::exit_code(&output), 3, "stderr:\n{stderr}");
+    let headline = stderr.lines().next().unwrap_or_default();
+    assert!(
+        headline.starts_with(
+            "bleed: error: a probe gave no results (bleed's ordering helper stopped rspec before any \
+             example ran: no example has the id ./spec/grouped_spec.rb[1:9] (was the spec changed \
+             since the run?))"
+        ),
+        "{stderr}"
+    );
+}
+
+/// The shapes suite (testdata/rspec/shapes, described in its PLANTED.md): names real suites have
+/// that a tool could merge, mistake or run.
+const SHAPES: &str = "rspec/shapes";
+const SHAPES_POLLUTER: &str = "./spec/shelf_spec.rb[1:5:1:1:1]";
+const SHAPES_VICTIM: &str = "./spec/shelf_spec.rb[1:6:1]";
+/// Pinned: in a hunt of 6 runs from it the shapes victim both fails and passes.
+const SHAPES_MASTER_SEED: &str = "19497";
+
+/// The ids rspec itself lists for the suite, in definition order.
+fn rspec_own_ids(sandbox: &Sandbox) -> Vec<String> {
+    let listed = Command::new("rspec")
+        .args([
+            "--dry-run",
+            "--order",
+            "defined",
+            "--format",
+            "json",
+            "--out",
+            "own.json",
+        ])
+        .current_dir(sandbox.path())
+        .output()
+        .expect("run rspec");
+    assert!(listed.status.success(), "{listed:?}");
+    let own: Value =
+        serde_json::from_str(&std::fs::read_to_string(sandbox.path().join("own.json")).unwrap())
+            .unwrap();
+    let ids: Vec<String> = own["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|example| example["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(own["summary"]["example_count"], ids.len());
+    ids
+}
+
+/// Runs a printed command with a JSON report added, as rspec allows options after the ids, and
+/// gives the ids in the order rspec ran them with whether each failed.
+fn ran_in_order(sandbox: &Sandbox, command: &str) -> Vec<(String, bool)> {
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{command} --format json --out ran.json"))
+        .current_dir(sandbox.path())
+        .output()
+        .expect("run sh");
+    let ran: Value =
+        serde_json::from_str(&std::fs::read_to_string(sandbox.path().join("ran.json")).unwrap())
+            .unwrap_or_else(|e| panic!("`{command}` wrote no report ({e}): {output:?}"));
+    ran["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|example| {
+            (
+                example["id"].as_str().unwrap().to_string(),
+                example["status"] == "failed",
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn awkward_names_are_all_counted_keep_unique_stable_ids_and_their_polluter_is_found() {
+    if !require_rspec() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(SHAPES);
+    let own = rspec_own_ids(&sandbox);
+    assert_eq!(own.len(), 9);
+    let output = sandbox
+        .bleed()
+        .args(["hunt", "--cmd", "rspec", "--runs", "6", "--jobs", "2"])
+        .args(["--seed", SHAPES_MASTER_SEED, "--json"])
+        .output()
+        .expect("run bleed");
+    let report = util::json_exiting(&output, 1, "the planted victim flips");
+    let flipped: Vec<&str> = report["flips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|flip| flip["test"].as_str().unwrap())
+        .collect();
+    assert_eq!(flipped, [SHAPES_VICTIM]);
+    let expected: BTreeSet<&str> = own.iter().map(String::as_str).collect();
+    for run in sandbox.runs() {
+        let ids: Vec<&str> = run["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|result| result["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), own.len(), "every example counted: {ids:?}");
+        let unique: BTreeSet<&str> = ids.iter().copied().collect();
+        assert_eq!(unique, expected, "unique, and the same ids in every run");
+    }
+
+    let started = std::time::Instant::now();
+    let bisection = util::bisect_json(&sandbox, "rspec", SHAPES_VICTIM, &[]);
+    eprintln!(
+        "rspec shapes: bisected in {:.1}s: {}",
+        started.elapsed().as_secs_f64(),
+        bisection["reproducer"]["command"]
+    );
+    assert_eq!(bisection["verdict"], "polluted");
+    assert_eq!(ids(&bisection["polluters"]), [SHAPES_POLLUTER]);
+    // The version line bleed checked is the one the real program prints first.
+    let printed = Command::new("rspec")
+        .arg("--version")
+        .output()
+        .expect("ask the version");
+    let first_line = String::from_utf8_lossy(&printed.stdout)
+        .lines()
+        .next()
+        .map(String::from);
+    assert_eq!(bisection["runner_version"].as_str(), first_line.as_deref());
+    let reproducer = bisection["reproducer"]["command"].as_str().unwrap();
+    let ran = ran_in_order(&sandbox, reproducer);
+    assert_eq!(
+        ran,
+        [
+            (SHAPES_POLLUTER.to_string(), false),
+            (SHAPES_VICTIM.to_string(), true)
+        ],
+        "the reproducer runs exactly the order, and the victim fails: {reproducer}"
+    );
+    util::assert_nothing_ran_as_code(&sandbox);
+}
+
+/// An rspec too old for bleed (its JSON has no ids) is refused before the first run, in one line.
+#[test]
+fn an_rspec_older_than_3_6_is_refused_before_anything_runs() {
+    let sandbox = Sandbox::with_suite(SHAPES);
+    sandbox.write(
+        "old/rspec",
+        "#!/bin/sh\n# rspec as version 3.5.4 would answer --version.\n[ \"$1\" = --version ] && { echo 3.5.4; exit 0; }\nexec rspec \"$@\"\n",
+    );
+    let made = sandbox.sh("chmod +x old/rspec");
+    assert!(made.status.success(), "{made:?}");
+    let output = sandbox
+        .bleed()
+        .args(["hunt", "--cmd", "old/rspec", "--runs", "2"])
+        .output()
+        .expect("run bleed");
+    let stderr = util::stderr(&output);
+    assert_eq!(util::exit_code(&output), 3, "{stderr}");
+    let error = stderr.lines().last().unwrap_or_default();
+    assert!(
+        error.starts_with("bleed: error: bleed needs rspec-core 3.6 or later")
+            && error.contains("says 3.5.4: "),
+        "the last line says it all: {stderr}"
+    );
+    assert!(sandbox.runs().is_empty(), "nothing ran");
 }
