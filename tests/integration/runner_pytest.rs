@@ -227,3 +227,48 @@ fn a_test_of_the_order_that_pytest_does_not_collect_stops_the_bisection() {
         );
     }
 }
+
+/// Where .ci/run installs pytest 7.0.1, the oldest bleed supports, without pytest-randomly.
+const PYTEST70_DEFAULT: &str = "/opt/bleed-pytest70/bin/python";
+
+#[test]
+fn the_oldest_pytest_replays_orders_and_a_hunt_without_pytest_randomly_says_what_to_install() {
+    let python =
+        std::env::var("BLEED_PYTEST70_PYTHON").unwrap_or_else(|_| PYTEST70_DEFAULT.to_string());
+    if !util::require_runner(
+        &format!("pytest 7.0.1 at {python} (.ci/run's install_pytest70)"),
+        &[&[&python, "-m", "pytest", "--version"]],
+    ) {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(SHAPES);
+    let command = format!("{python} -m pytest -q project");
+    let output = sandbox
+        .bleed()
+        .args(["hunt", "--cmd", &command, "--runs", "2"])
+        .output()
+        .expect("run bleed");
+    let stderr = util::stderr(&output);
+    assert_eq!(util::exit_code(&output), 3, "stderr:\n{stderr}");
+    let install = format!("{python} -m pip install 'pytest-randomly<5'");
+    assert!(
+        stderr.contains("pytest-randomly") && stderr.contains(&install),
+        "stderr:\n{stderr}"
+    );
+
+    // Probes need no pytest-randomly: an order with the odd ids runs as given on pytest 7.0.
+    let order = [
+        "project/pkg/test_nested.py::test_module_level_in_a_package",
+        "project/loose/test_params.py::test_greeting_variant[tab\\there]",
+        POLLUTER,
+        "project/loose/test_params.py::test_greeting_variant[caf\\xe9 \\u2615]",
+        "project/loose/test_params.py::test_greeting_variant[a::b [c]]",
+        VICTIM,
+    ];
+    sandbox.write("order.txt", &format!("{}\n", order.join("\n")));
+    let result = util::bisect_json(&sandbox, &command, VICTIM, &["--order-file", "order.txt"]);
+    assert_eq!(util::ids(&result["polluters"]), [POLLUTER], "{result:#}");
+    assert_eq!(result["runner_version"], "pytest 7.0.1", "{result:#}");
+    assert_reproduces(&sandbox, &result);
+    util::assert_nothing_ran_as_code(&sandbox);
+}

@@ -14,6 +14,8 @@ pytest's own node ids are relative to the rootdir, which need not be that direct
 import importlib.util
 import json
 import os
+import shlex
+import sys
 
 import pytest
 
@@ -43,13 +45,18 @@ class MissingRandomly:
     def pytest_configure(self, config):
         if config.getoption("bleed_missing_randomly_seed") is None:
             return
+        # pytest-randomly 5 needs pytest 8.
+        wanted = "pytest-randomly" if major_version_of_pytest() >= 8 else "'pytest-randomly<5'"
         message = (
             "bleed: pytest-randomly, which shuffles the hunt's runs, is not installed for "
-            "this Python: python3 -m pip install pytest-randomly (pytest 7 needs "
-            "'pytest-randomly<5')"
+            f"this Python: {shlex.quote(sys.executable)} -m pip install {wanted}"
         )
         Report.of(config).error(message)
         raise pytest.UsageError(message)
+
+
+def major_version_of_pytest():
+    return int(pytest.__version__.split(".")[0])
 
 
 class Report:

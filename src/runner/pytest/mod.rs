@@ -160,7 +160,7 @@ impl Adapter for Pytest {
             results: "JSON lines from bleed's plugin (-p bleed_pytest --bleed-report=<report>, added); \
                       JUnit xunit1 from CI with --junit",
             selector: "node id as the command line takes it: path::Class::test[param]",
-            versions: "pytest ≥ 7.0 with pytest-randomly; tested on 7.4.4 (pytest-randomly 4.1.0) and 9.2.0 (5.1.0)",
+            versions: "pytest ≥ 7.0 with pytest-randomly; tested on 7.0.1 (orders only), 7.4.4 (pytest-randomly 4.1.0) and 9.2.0 (5.1.0)",
         }
     }
 
