@@ -116,16 +116,34 @@ fn without_junit_report(words: &[String]) -> Option<Vec<String>> {
     Some(kept)
 }
 
-/// A `--junitxml=<report>` left to bleed, or the one place a compound command may keep JUnit.
-fn report_words(user: &Template) -> Result<Option<String>> {
+/// How a hunt's results reach bleed.
+enum Reporting {
+    /// bleed's plugin writes `<report>`: it goes into this command (the user's, without a JUnit
+    /// report at `<report>`, which the plugin's replaces).
+    Plugin(String),
+    /// A compound command, to which nothing can be added, writes xunit1 JUnit to `<report>`
+    /// itself: read as a CI report is.
+    OwnJunit,
+}
+
+fn reporting(user: &Template) -> Result<Reporting> {
     let text = user.as_str();
+    let simple = accepts_appended_args(text);
     if !user.has(Placeholder::Report) {
-        return Ok(None);
+        return if simple {
+            Ok(Reporting::Plugin(text.trim_end().to_string()))
+        } else {
+            Err(Error::usage(format!(
+                "bleed cannot add its options to a compound command (pipe, &&, ;, redirection): \
+                 make it one simple command, {}",
+                correct_example()
+            )))
+        };
     }
-    if accepts_appended_args(text) {
+    if simple {
         let words = shell_words::split(text).ok();
         return match words.as_deref().and_then(without_junit_report) {
-            Some(kept) => Ok(Some(join_keeping_placeholders(&kept))),
+            Some(kept) => Ok(Reporting::Plugin(join_keeping_placeholders(&kept))),
             None => Err(Error::usage(format!(
                 "bleed reads pytest's results through a plugin of its own, which writes <report>: \
                  leave <report> out of the command, {}",
@@ -140,7 +158,28 @@ fn report_words(user: &Template) -> Result<Option<String>> {
             correct_example()
         )));
     }
-    Ok(Some(text.to_string()))
+    Ok(Reporting::OwnJunit)
+}
+
+/// What the hunt adds for its order: nothing when the command has `<seed>`.
+fn seed_additions(user: &Template) -> Result<Option<&'static str>> {
+    let text = user.as_str();
+    if user.has(Placeholder::Seed) {
+        return Ok(None);
+    }
+    if text.contains("randomly-seed") {
+        return Err(Error::usage(format!(
+            "the command fixes pytest-randomly's seed: write --randomly-seed=<seed> so each run gets its own, {}",
+            correct_example()
+        )));
+    }
+    if text.contains("no:randomly") {
+        return Err(Error::usage(format!(
+            "the command disables pytest-randomly (-p no:randomly), so the order would never change: {}",
+            correct_example()
+        )));
+    }
+    Ok(Some("-p randomly --randomly-seed=<seed>"))
 }
 
 impl Adapter for Pytest {
@@ -165,45 +204,23 @@ impl Adapter for Pytest {
     }
 
     fn hunt_command(&self, user: &Template) -> Result<Template> {
-        let text = user.as_str();
-        let mut additions = vec![plugin_args()];
-        if !user.has(Placeholder::Seed) {
-            if text.contains("randomly-seed") {
+        let seed = seed_additions(user)?;
+        let command = match reporting(user)? {
+            Reporting::OwnJunit if seed.is_none() => return Ok(user.clone()),
+            Reporting::OwnJunit => {
                 return Err(Error::usage(format!(
-                    "the command fixes pytest-randomly's seed: write --randomly-seed=<seed> so each run gets its own, {}",
+                    "bleed cannot add its options to a compound command (pipe, &&, ;, redirection): \
+                     put --randomly-seed=<seed> in it yourself, {}",
                     correct_example()
                 )));
             }
-            if text.contains("no:randomly") {
-                return Err(Error::usage(format!(
-                    "the command disables pytest-randomly (-p no:randomly), so the order would never change: {}",
-                    correct_example()
-                )));
-            }
-            additions.push("-p randomly --randomly-seed=<seed>".to_string());
-        }
-        let command = match report_words(user)? {
-            // A compound command writing xunit1 itself: read as JUnit, as a CI report is.
-            Some(junit) if !accepts_appended_args(&junit) => {
-                return if user.has(Placeholder::Seed) {
-                    Ok(user.clone())
-                } else {
-                    Err(Error::usage(format!(
-                        "bleed cannot add its options to a compound command (pipe, &&, ;, redirection): put --randomly-seed=<seed> in it yourself, {}",
-                        correct_example()
-                    )))
-                };
-            }
-            Some(simple) => simple,
-            None if accepts_appended_args(text) => text.trim_end().to_string(),
-            None => {
-                return Err(Error::usage(format!(
-                    "bleed cannot add its options to a compound command (pipe, &&, ;, redirection): make it one simple command, {}",
-                    correct_example()
-                )));
-            }
+            Reporting::Plugin(command) => command,
         };
-        let command = format!("{command} {}", additions.join(" "));
+        // The plugin before pytest-randomly: it stands in for a missing one (see the plugin).
+        let mut command = format!("{command} {}", plugin_args());
+        if let Some(seed) = seed {
+            command = format!("{command} {seed}");
+        }
         let dir = install_plugin()?;
         Template::parse(&with_plugin_path(&command, sets_pythonpath(&command), &dir))
     }
