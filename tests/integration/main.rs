@@ -13,5 +13,6 @@ mod runner_cucumber;
 mod runner_gotest;
 mod runner_jest;
 mod runner_mocha;
+mod runner_pytest;
 mod runner_rspec;
 mod util;

@@ -1,8 +1,11 @@
 import shared_state
+from util import audited
 
 
+@audited
 def test_switch_currency_to_eur():
-    # Polluter P1: switches the currency and never switches it back.
+    # Polluter P1: switches the currency and never switches it back. Wrapped by a decorator from
+    # tests/util.py, which JUnit names as its file: its real node id must still be found.
     shared_state.settings["currency"] = "EUR"
     assert shared_state.settings["currency"] == "EUR"
 

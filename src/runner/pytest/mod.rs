@@ -1,0 +1,493 @@
+//! pytest ≥ 7.0: seeded order from pytest-randomly; results, and explicit orders, through a small
+//! plugin of bleed's (`bleed_pytest.py`, written under the temp dir and loaded with
+//! `-p bleed_pytest`), which names each test by the node id the command line accepts back.
+//!
+//! Why a plugin: JUnit's `file` names the file that defines the function, the decorator's module
+//! for a test wrapped by a decorator from elsewhere, so ids rebuilt from it need not exist; and
+//! `@file` arguments, the other way to keep a long order off the command line, need pytest 8.2.
+//! JUnit is still read for reports from CI (`bleed bisect --junit`).
+
+use std::path::Path;
+
+mod command;
+mod report;
+
+use super::{
+    Adapter, Capabilities, Invocation, RunResults, accepts_appended_args, inline_order,
+    parse_version,
+};
+use crate::error::{Error, Result};
+use crate::template::{Placeholder, Template, Values, join_keeping_placeholders};
+use command::{MODULE, install_plugin, with_plugin_path, without_plugin_path};
+
+pub struct Pytest;
+
+/// Options of pytest and common plugins that take their value as the next argument, so that
+/// the value is not mistaken for a test path.
+const OPTIONS_WITH_VALUES: &[&str] = &[
+    "-k",
+    "-m",
+    "-p",
+    "-o",
+    "-c",
+    "-W",
+    "-n",
+    "--rootdir",
+    "--basetemp",
+    "--junitxml",
+    "--junit-xml",
+    "--junit-prefix",
+    "--deselect",
+    "--ignore",
+    "--ignore-glob",
+    "--confcutdir",
+    "--maxfail",
+    "--tb",
+    "--durations",
+    "--durations-min",
+    "--log-level",
+    "--log-file",
+    "--log-format",
+    "--capture",
+    "--color",
+    "--import-mode",
+    "--override-ini",
+    "--config-file",
+    "--cov",
+    "--cov-report",
+    "--dist",
+    "--numprocesses",
+    "--randomly-seed",
+    "--timeout",
+];
+
+/// Options that would reorder or distribute the tests of a replay; dropped from it.
+const REORDERING_OPTIONS: &[&str] = &["-n", "--numprocesses", "--dist", "--randomly-seed"];
+
+/// Where the pytest program word is: `pytest`, `py.test`, a path to either, or `-m pytest`.
+fn pytest_position(words: &[String]) -> Option<usize> {
+    words.iter().enumerate().position(|(i, word)| {
+        let base = word.rsplit('/').next().unwrap_or(word);
+        matches!(base, "pytest" | "py.test")
+            && (i == 0 || words[i - 1] == "-m" || !words[i - 1].starts_with('-'))
+    })
+}
+
+fn correct_example() -> &'static str {
+    "e.g. --cmd \"python3 -m pytest -q tests\" (bleed adds -p randomly --randomly-seed=<seed> and its plugin, which writes <report>)"
+}
+
+/// The options that load bleed's plugin and send its report to `<report>`.
+fn plugin_args() -> String {
+    format!("-p {MODULE} --bleed-report={}", Placeholder::Report.token())
+}
+
+/// Whether the command sets `PYTHONPATH` itself before the program.
+fn sets_pythonpath(command: &str) -> bool {
+    Invocation::parse(command).is_some_and(|invocation| {
+        invocation.words[..invocation.args]
+            .iter()
+            .any(|word| word.starts_with("PYTHONPATH="))
+    })
+}
+
+/// The user's words without a JUnit report at `<report>` and its `junit_family`, which bleed's
+/// plugin replaces; None when there is none.
+fn without_junit_report(words: &[String]) -> Option<Vec<String>> {
+    let at_report = |word: &str| {
+        ["--junitxml=", "--junit-xml="]
+            .iter()
+            .any(|option| word.strip_prefix(option) == Some(Placeholder::Report.token()))
+    };
+    if !words.iter().any(|word| at_report(word)) {
+        return None;
+    }
+    let mut kept = Vec::new();
+    let mut rest = words.iter().peekable();
+    while let Some(word) = rest.next() {
+        let family_next = matches!(word.as_str(), "-o" | "--override-ini")
+            && rest.peek().is_some_and(|v| v.starts_with("junit_family="));
+        if family_next {
+            rest.next();
+        } else if !at_report(word) && !word.starts_with("--override-ini=junit_family=") {
+            kept.push(word.clone());
+        }
+    }
+    Some(kept)
+}
+
+/// How a hunt's results reach bleed.
+enum Reporting {
+    /// bleed's plugin writes `<report>`: it goes into this command (the user's, without a JUnit
+    /// report at `<report>`, which the plugin's replaces).
+    Plugin(String),
+    /// A compound command, to which nothing can be added, writes xunit1 JUnit to `<report>`
+    /// itself: read as a CI report is.
+    OwnJunit,
+}
+
+fn reporting(user: &Template) -> Result<Reporting> {
+    let text = user.as_str();
+    let simple = accepts_appended_args(text);
+    if !user.has(Placeholder::Report) {
+        return if simple {
+            Ok(Reporting::Plugin(text.trim_end().to_string()))
+        } else {
+            Err(Error::usage(format!(
+                "bleed cannot add its options to a compound command (pipe, &&, ;, redirection): \
+                 make it one simple command, {}",
+                correct_example()
+            )))
+        };
+    }
+    if simple {
+        let words = shell_words::split(text).ok();
+        return match words.as_deref().and_then(without_junit_report) {
+            Some(kept) => Ok(Reporting::Plugin(join_keeping_placeholders(&kept))),
+            None => Err(Error::usage(format!(
+                "bleed reads pytest's results through a plugin of its own, which writes <report>: \
+                 leave <report> out of the command, {}",
+                correct_example()
+            ))),
+        };
+    }
+    if !text.contains("junit_family=xunit1") {
+        return Err(Error::usage(format!(
+            "a compound command that writes JUnit to <report> must write xunit1, which names each \
+             test's file: add -o junit_family=xunit1, or make the command simple, {}",
+            correct_example()
+        )));
+    }
+    Ok(Reporting::OwnJunit)
+}
+
+/// What the hunt adds for its order: nothing when the command has `<seed>`.
+fn seed_additions(user: &Template) -> Result<Option<&'static str>> {
+    let text = user.as_str();
+    if user.has(Placeholder::Seed) {
+        return Ok(None);
+    }
+    if text.contains("randomly-seed") {
+        return Err(Error::usage(format!(
+            "the command fixes pytest-randomly's seed: write --randomly-seed=<seed> so each run gets its own, {}",
+            correct_example()
+        )));
+    }
+    if text.contains("no:randomly") {
+        return Err(Error::usage(format!(
+            "the command disables pytest-randomly (-p no:randomly), so the order would never change: {}",
+            correct_example()
+        )));
+    }
+    Ok(Some("-p randomly --randomly-seed=<seed>"))
+}
+
+impl Adapter for Pytest {
+    fn name(&self) -> &'static str {
+        "pytest"
+    }
+
+    fn recognises(&self, invocation: &Invocation) -> bool {
+        matches!(invocation.program.as_str(), "pytest" | "py.test")
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            seeded_order: "pytest-randomly: -p randomly --randomly-seed=<seed> (added when missing)",
+            explicit_order: "node ids in the order given, by bleed's plugin (-p bleed_pytest --bleed-order=<tests-file>), \
+                             pytest-randomly off; the reproducer lists the node ids on the command line",
+            results: "JSON lines from bleed's plugin (-p bleed_pytest --bleed-report=<report>, added); \
+                      JUnit xunit1 from CI with --junit",
+            selector: "node id as the command line takes it: path::Class::test[param]",
+            versions: "pytest ≥ 7.0 with pytest-randomly; tested on 7.0.1 (orders only), 7.4.4 (pytest-randomly 4.1.0) and 9.2.0 (5.1.0)",
+        }
+    }
+
+    fn hunt_command(&self, user: &Template) -> Result<Template> {
+        let seed = seed_additions(user)?;
+        let command = match reporting(user)? {
+            Reporting::OwnJunit if seed.is_none() => return Ok(user.clone()),
+            Reporting::OwnJunit => {
+                return Err(Error::usage(format!(
+                    "bleed cannot add its options to a compound command (pipe, &&, ;, redirection): \
+                     put --randomly-seed=<seed> in it yourself, {}",
+                    correct_example()
+                )));
+            }
+            Reporting::Plugin(command) => command,
+        };
+        // The plugin before pytest-randomly: it stands in for a missing one (see the plugin).
+        let mut command = format!("{command} {}", plugin_args());
+        if let Some(seed) = seed {
+            command = format!("{command} {seed}");
+        }
+        let dir = install_plugin()?;
+        Template::parse(&with_plugin_path(&command, sets_pythonpath(&command), &dir))
+    }
+
+    fn replay_command(&self, hunt: &Template) -> Result<Template> {
+        let dir = install_plugin()?;
+        let text = without_plugin_path(hunt.as_str(), &dir);
+        let words = shell_words::split(&text)
+            .ok()
+            .filter(|_| accepts_appended_args(&text));
+        let Some(words) = words else {
+            return Err(Error::usage(
+                "bleed cannot derive a replay command from a compound pytest command: give one with --replay-cmd, \
+                 e.g. --replay-cmd \"python3 -m pytest -p no:randomly --junitxml=<report> -o junit_family=xunit1 <tests>\"",
+            ));
+        };
+        let Some(start) = pytest_position(&words) else {
+            return Err(Error::usage(
+                "the command does not run pytest: give --replay-cmd, or --runner generic",
+            ));
+        };
+        let mut kept: Vec<String> = words[..=start].to_vec();
+        kept.extend(replayed_options(&words[start + 1..]));
+        let mut command = join_keeping_placeholders(&kept);
+        // The order goes through a file the plugin reads, which keeps long orders off the
+        // command line (ARG_MAX) and works on every pytest ≥ 7 (`@file` needs 8.2).
+        command.push_str(&format!(
+            " -p no:randomly -p no:xdist {} --bleed-order={}",
+            plugin_args(),
+            Placeholder::TestsFile.token()
+        ));
+        Template::parse(&with_plugin_path(&command, sets_pythonpath(&command), &dir))
+    }
+
+    fn read_results(&self, report: &Path) -> RunResults {
+        report::read(report)
+    }
+
+    fn report_extension(&self) -> &'static str {
+        "jsonl"
+    }
+
+    /// The replay without bleed's plugin: the node ids on the command line, in order, which
+    /// pytest 7 and later run as given.
+    fn reproducer(&self, replay: &Template, order: &[String], seed: Option<u64>) -> Result<String> {
+        let dir = install_plugin()?;
+        let text = without_plugin_path(replay.as_str(), &dir);
+        let ours = format!("--bleed-order={}", Placeholder::TestsFile.token());
+        let words = shell_words::split(&text)
+            .map_err(|e| Error::usage(format!("cannot read the replay command: {e}")))?;
+        if !words.contains(&ours) {
+            // A --replay-cmd written by hand is shown whole, as bleed runs it.
+            return inline_order(replay, order, seed, Path::new("/tmp/bleed-report.jsonl"));
+        }
+        let mut kept = Vec::new();
+        let mut words = words.into_iter().peekable();
+        while let Some(word) = words.next() {
+            if word == "-p" && words.peek().is_some_and(|value| value == MODULE) {
+                words.next();
+            } else if !word.starts_with("--bleed-") {
+                kept.push(word);
+            }
+        }
+        kept.push(Placeholder::Tests.token().to_string());
+        Template::parse(&join_keeping_placeholders(&kept))?.render(&Values {
+            tests: Some(order),
+            ..Values::default()
+        })
+    }
+
+    fn version_command(&self, hunt: &Template) -> Option<String> {
+        let text = without_plugin_path(hunt.as_str(), &install_plugin().ok()?);
+        let words = shell_words::split(&text).ok()?;
+        let start = pytest_position(&words)?;
+        let mut command = words[..=start].to_vec();
+        command.push("--version".to_string());
+        Some(join_keeping_placeholders(&command))
+    }
+
+    fn check_version(&self, reported: &str) -> std::result::Result<(), String> {
+        match parse_version(reported) {
+            Some(version @ (major, minor, patch)) if version < (7, 0, 0) => Err(format!(
+                "pytest {major}.{minor}.{patch} is older than 7.0, the oldest bleed supports \
+                 (bleed loads a plugin of its own into pytest): python3 -m pip install -U \
+                 'pytest>=7' pytest-randomly"
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The hunt's options a replay keeps: not its paths (the order names the tests), not bleed's
+/// plugin (the replay loads it its own way), and nothing that reorders or distributes tests.
+fn replayed_options(args: &[String]) -> Vec<String> {
+    let mut kept = Vec::new();
+    let mut rest = args.iter();
+    while let Some(word) = rest.next() {
+        let (name, inline_value) = match word.split_once('=') {
+            Some((name, _)) if name.starts_with("--") => (name, true),
+            _ => (word.as_str(), false),
+        };
+        let takes_next = !inline_value && OPTIONS_WITH_VALUES.contains(&name);
+        let value = if takes_next { rest.next() } else { None };
+        let toggled = |plugin: &str| plugin.ends_with("randomly") || plugin == MODULE;
+        let plugin_toggle = name == "-p" && value.is_some_and(|v| toggled(v))
+            || word.len() > 2 && word.strip_prefix("-p").is_some_and(toggled);
+        let drop = REORDERING_OPTIONS.contains(&name)
+            || name.starts_with("--randomly-")
+            || name.starts_with("--bleed-")
+            || plugin_toggle
+            || !word.starts_with('-');
+        if !drop {
+            kept.push(word.clone());
+            kept.extend(value.cloned());
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What bleed puts in front of a command to load its plugin, for the expected commands.
+    fn loading(command: &str) -> String {
+        with_plugin_path(command, false, &install_plugin().unwrap())
+    }
+
+    #[test]
+    fn recognises_pytest_in_its_usual_spellings() {
+        let recognised =
+            |command: &str| Invocation::parse(command).is_some_and(|i| Pytest.recognises(&i));
+        for yes in [
+            "pytest",
+            "python3 -m pytest -q tests",
+            "py.test x",
+            ".venv/bin/pytest",
+            "poetry run pytest",
+            "uv run pytest",
+        ] {
+            assert!(recognised(yes), "{yes}");
+        }
+        for no in [
+            "rspec --seed <seed>",
+            "cargo test",
+            "go test ./...",
+            "mytool -k pytest",
+        ] {
+            assert!(!recognised(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn a_command_gets_the_seed_and_the_plugin() {
+        let hunt = |command: &str| {
+            Pytest
+                .hunt_command(&Template::parse(command).unwrap())
+                .unwrap()
+                .as_str()
+                .to_string()
+        };
+        assert_eq!(
+            hunt("python3 -m pytest -q tests"),
+            loading(
+                "python3 -m pytest -q tests -p bleed_pytest --bleed-report=<report> -p randomly --randomly-seed=<seed>"
+            )
+        );
+        // A JUnit report at <report> gives way to the plugin's; the seed given is kept.
+        assert_eq!(
+            hunt(
+                "python3 -m pytest -q -p randomly --randomly-seed=<seed> --junitxml=<report> -o junit_family=xunit1 tests"
+            ),
+            loading(
+                "python3 -m pytest -q -p randomly --randomly-seed=<seed> tests -p bleed_pytest --bleed-report=<report>"
+            )
+        );
+        let dir = install_plugin().unwrap();
+        assert_eq!(
+            hunt("PYTHONPATH=src pytest"),
+            with_plugin_path(
+                "PYTHONPATH=src pytest -p bleed_pytest --bleed-report=<report> -p randomly --randomly-seed=<seed>",
+                true,
+                &dir
+            )
+        );
+        // A compound command that writes xunit1 itself is run as written and read as JUnit.
+        let compound = "cd x && pytest -p randomly --randomly-seed=<seed> --junitxml=<report> -o junit_family=xunit1";
+        assert_eq!(hunt(compound), compound);
+    }
+
+    #[test]
+    fn commands_that_cannot_vary_or_report_are_refused() {
+        for (command, hint) in [
+            ("pytest --randomly-seed=3 tests", "--randomly-seed=<seed>"),
+            ("pytest -p no:randomly tests", "no:randomly"),
+            ("pytest --report-log=<report> tests", "leave <report> out"),
+            ("cd x && pytest tests", "compound"),
+            (
+                "cd x && pytest --randomly-seed=<seed> --junitxml=<report>",
+                "xunit1",
+            ),
+        ] {
+            let error = Pytest
+                .hunt_command(&Template::parse(command).unwrap())
+                .unwrap_err();
+            assert!(error.message.contains(hint), "{command}: {}", error.message);
+        }
+    }
+
+    #[test]
+    fn replay_drops_shuffling_and_paths_and_keeps_the_rest() {
+        let hunt = Pytest
+            .hunt_command(
+                &Template::parse(
+                    "python3 -m pytest -q -k 'not slow' -n 4 --randomly-dont-reorganize tests other/test_x.py",
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        let replay = Pytest.replay_command(&hunt).unwrap();
+        assert_eq!(
+            replay.as_str(),
+            loading(
+                "python3 -m pytest -q -k 'not slow' -p no:randomly -p no:xdist -p bleed_pytest --bleed-report=<report> --bleed-order=<tests-file>"
+            )
+        );
+    }
+
+    #[test]
+    fn the_reproducer_lists_the_node_ids_without_the_plugin() {
+        let replay = Pytest
+            .replay_command(
+                &Pytest
+                    .hunt_command(&Template::parse("python3 -m pytest -q tests").unwrap())
+                    .unwrap(),
+            )
+            .unwrap();
+        let order = vec![
+            "tests/a.py::test_p[it's \"q\" $(x)]".to_string(),
+            "tests/a.py::test_p[a::b ]".to_string(),
+            "tests/b.py::test_v".to_string(),
+        ];
+        assert_eq!(
+            Pytest.reproducer(&replay, &order, None).unwrap(),
+            "python3 -m pytest -q -p no:randomly -p no:xdist 'tests/a.py::test_p[it'\\''s \"q\" $(x)]' \
+             'tests/a.py::test_p[a::b ]' tests/b.py::test_v"
+        );
+        assert_eq!(
+            Pytest
+                .version_command(&Template::parse("python3 -m pytest -q tests").unwrap())
+                .unwrap(),
+            "python3 -m pytest --version"
+        );
+        assert_eq!(
+            Pytest.version_command(&replay).unwrap(),
+            "python3 -m pytest --version"
+        );
+    }
+
+    #[test]
+    fn pytest_older_than_7_is_refused_with_what_to_install() {
+        assert_eq!(Pytest.check_version("pytest 7.0.0"), Ok(()));
+        assert_eq!(Pytest.check_version("pytest 9.2.0"), Ok(()));
+        let refused = Pytest
+            .check_version("This is pytest version 6.2.5, imported from /x/pytest/__init__.py")
+            .unwrap_err();
+        assert!(refused.contains("6.2.5"), "{refused}");
+        assert!(refused.contains("pip install"), "{refused}");
+    }
+}

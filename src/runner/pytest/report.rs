@@ -1,0 +1,293 @@
+//! pytest's results, from the JSON lines bleed's plugin writes, or from a JUnit XML report that
+//! CI kept (`bleed bisect --junit`), told apart by their first character.
+
+use std::fs;
+use std::io::ErrorKind;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::super::{RunResults, results_from_junit};
+use crate::junit::Case;
+use crate::outcome::TestResult;
+
+/// One line of the plugin's report.
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Line {
+    Test(TestResult),
+    End {},
+    Error(String),
+}
+
+pub(super) fn read(path: &Path) -> RunResults {
+    let text = match fs::read(path) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            return broken(format!("no report was written at {}", path.display()));
+        }
+        Err(e) => return broken(format!("cannot read the report at {}: {e}", path.display())),
+    };
+    if text.trim_start().starts_with('<') {
+        read_junit(path)
+    } else {
+        read_lines(&text)
+    }
+}
+
+fn broken(problem: String) -> RunResults {
+    RunResults {
+        results: Vec::new(),
+        problem: Some(problem),
+    }
+}
+
+/// The plugin's report: a test a line as each finished, then an end line. Without the end line
+/// pytest was stopped before the end of its run, and the tests it did not reach are missing.
+fn read_lines(text: &str) -> RunResults {
+    let mut results = Vec::new();
+    let mut ended = false;
+    let mut error = None;
+    let complete = text.is_empty() || text.ends_with('\n');
+    let lines: Vec<&str> = text.lines().collect();
+    for (number, line) in lines.iter().enumerate() {
+        let last = number + 1 == lines.len();
+        if last && !complete {
+            return RunResults {
+                problem: Some(format!(
+                    "the report is cut off in the middle of line {}",
+                    number + 1
+                )),
+                results,
+            };
+        }
+        match serde_json::from_str::<Line>(line) {
+            Ok(Line::Test(result)) => results.push(result),
+            Ok(Line::End {}) => ended = true,
+            Ok(Line::Error(message)) => {
+                error.get_or_insert(message);
+            }
+            Err(e) => {
+                return RunResults {
+                    problem: Some(format!(
+                        "line {} of the report is not one of bleed's pytest plugin ({e})",
+                        number + 1
+                    )),
+                    results,
+                };
+            }
+        }
+    }
+    let problem = error.or_else(|| {
+        (!ended).then(|| {
+            format!(
+                "pytest stopped before the end of its run: the report ends after {} tests",
+                results.len()
+            )
+        })
+    });
+    RunResults { results, problem }
+}
+
+fn read_junit(path: &Path) -> RunResults {
+    let mut read = results_from_junit(path, node_id);
+    read.results = merge_teardown_errors(read.results);
+    // pytest writes the 0-based line of the `def`; editors and tracebacks count from 1.
+    for result in &mut read.results {
+        result.line = result.line.map(|line| line + 1);
+    }
+    read
+}
+
+/// The node id of a JUnit test case, `path::Class::name[param]`, rebuilt from the dotted
+/// `classname` (pytest makes it from the node id: module path, then classes) and xunit1's
+/// `file`, which tells where the module path ends. `file` names the file that defines the
+/// function, which for a test wrapped by a decorator from another module is the decorator's:
+/// then, as with xunit2 (no `file`), the classes are taken to be the trailing parts that start
+/// with a capital letter, as `Test…` classes do.
+pub(super) fn node_id(case: &Case) -> String {
+    let classname = case.classname.as_deref().unwrap_or("");
+    if classname.is_empty() {
+        return case.name.clone();
+    }
+    let from_file = case.file.as_deref().and_then(|file| {
+        let module = file.trim_end_matches(".py").replace(['/', '\\'], ".");
+        let classes = classname.strip_prefix(module.as_str())?;
+        (classes.is_empty() || classes.starts_with('.')).then(|| (file.to_string(), classes))
+    });
+    let (file, classes) = from_file.unwrap_or_else(|| {
+        let parts: Vec<&str> = classname.split('.').collect();
+        let module_parts = parts
+            .iter()
+            .rposition(|part| !part.starts_with(|c: char| c.is_ascii_uppercase()))
+            .map_or(parts.len(), |last| last + 1);
+        let classes = &classname[parts[..module_parts].join(".").len()..];
+        (format!("{}.py", parts[..module_parts].join("/")), classes)
+    });
+    let mut id = file;
+    for class in classes.split('.').filter(|c| !c.is_empty()) {
+        id.push_str("::");
+        id.push_str(class);
+    }
+    id.push_str("::");
+    id.push_str(&case.name);
+    id
+}
+
+/// pytest reports an error in teardown as a second testcase of the same name right after the
+/// first: one test ran, and it did not pass if either part failed.
+fn merge_teardown_errors(results: Vec<TestResult>) -> Vec<TestResult> {
+    let mut merged: Vec<TestResult> = Vec::with_capacity(results.len());
+    for result in results {
+        match merged.last_mut() {
+            Some(previous) if previous.id == result.id => {
+                if !previous.outcome.is_failure() && result.outcome.is_failure() {
+                    previous.outcome = result.outcome;
+                    previous.message = result.message;
+                }
+                if let (Some(total), Some(more)) = (&mut previous.duration, result.duration) {
+                    *total += more;
+                }
+            }
+            _ => merged.push(result),
+        }
+    }
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Outcome;
+
+    fn case(file: Option<&str>, classname: &str, name: &str) -> Case {
+        Case {
+            name: name.into(),
+            classname: Some(classname.into()),
+            file: file.map(String::from),
+            line: None,
+            outcome: Outcome::Passed,
+            time: None,
+            message: None,
+        }
+    }
+
+    #[test]
+    fn a_teardown_error_merges_into_its_test() {
+        let result = |id: &str, outcome: Outcome| TestResult {
+            id: id.into(),
+            outcome,
+            duration: Some(1.0),
+            message: outcome.is_failure().then(|| "teardown failed".to_string()),
+            file: None,
+            line: None,
+        };
+        let merged = merge_teardown_errors(vec![
+            result("a", Outcome::Passed),
+            result("b", Outcome::Passed),
+            result("b", Outcome::Errored),
+            result("c", Outcome::Passed),
+        ]);
+        let summary: Vec<(&str, Outcome, Option<f64>)> = merged
+            .iter()
+            .map(|r| (r.id.as_str(), r.outcome, r.duration))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("a", Outcome::Passed, Some(1.0)),
+                ("b", Outcome::Errored, Some(2.0)),
+                ("c", Outcome::Passed, Some(1.0))
+            ]
+        );
+        assert_eq!(merged[1].message.as_deref(), Some("teardown failed"));
+    }
+
+    #[test]
+    fn node_ids_are_rebuilt_from_xunit1() {
+        let cases = [
+            (
+                case(Some("tests/test_a.py"), "tests.test_a", "test_x"),
+                "tests/test_a.py::test_x",
+            ),
+            (
+                case(Some("tests/test_a.py"), "tests.test_a.TestCart", "test_y"),
+                "tests/test_a.py::TestCart::test_y",
+            ),
+            (
+                case(
+                    Some("tests/test_a.py"),
+                    "tests.test_a.TestOuter.TestInner",
+                    "test_z[it's \"q\" $(x)]",
+                ),
+                "tests/test_a.py::TestOuter::TestInner::test_z[it's \"q\" $(x)]",
+            ),
+            (
+                case(Some("test_top.py"), "test_top", "test_w"),
+                "test_top.py::test_w",
+            ),
+            (
+                case(None, "tests.test_a", "test_x"),
+                "tests/test_a.py::test_x",
+            ),
+            // Wrapped by a decorator from tests/util.py: `file` names the decorator's module.
+            (
+                case(Some("tests/util.py"), "tests.test_a", "test_x"),
+                "tests/test_a.py::test_x",
+            ),
+            (
+                case(Some("tests/util.py"), "tests.test_a.TestCart", "test_y"),
+                "tests/test_a.py::TestCart::test_y",
+            ),
+            // A module whose name starts like another's is not taken for it.
+            (
+                case(Some("tests/test_a.py"), "tests.test_ab", "test_x"),
+                "tests/test_ab.py::test_x",
+            ),
+        ];
+        for (case, expected) in cases {
+            assert_eq!(node_id(&case), expected);
+        }
+    }
+
+    #[test]
+    fn the_plugins_lines_are_read_in_order_and_a_cut_report_is_broken() {
+        let test = |id: &str, outcome: &str| {
+            format!(
+                "{{\"test\": {{\"id\": \"{id}\", \"outcome\": \"{outcome}\", \"duration\": 0.5, \
+                 \"message\": null, \"file\": \"tests/a.py\", \"line\": 3}}}}\n"
+            )
+        };
+        let whole = format!(
+            "{}{}{{\"end\": {{\"exitstatus\": 1}}}}\n",
+            test("tests/a.py::b", "passed"),
+            test("tests/a.py::a", "errored")
+        );
+        let read = read_lines(&whole);
+        assert_eq!(read.problem, None);
+        let ids: Vec<(&str, Outcome)> = read
+            .results
+            .iter()
+            .map(|r| (r.id.as_str(), r.outcome))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("tests/a.py::b", Outcome::Passed),
+                ("tests/a.py::a", Outcome::Errored)
+            ]
+        );
+        assert_eq!(read.results[0].line, Some(3));
+
+        let killed = read_lines(&test("tests/a.py::b", "passed"));
+        assert_eq!(killed.results.len(), 1, "what finished is kept");
+        assert!(killed.problem.unwrap().contains("stopped before the end"));
+
+        let cut = &whole[..whole.len() - 10];
+        assert!(read_lines(cut).problem.unwrap().contains("cut off"));
+
+        let refused =
+            read_lines("{\"error\": \"bleed: not collected\"}\n{\"end\": {\"exitstatus\": 4}}\n");
+        assert_eq!(refused.problem.as_deref(), Some("bleed: not collected"));
+    }
+}
