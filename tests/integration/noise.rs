@@ -67,7 +67,13 @@ fn a_parallel_pytest_hunt_tells_races_noise_and_hangs_from_order_dependencies() 
         !timeouts.is_empty(),
         "the hang after test_enable_slow_backend timed out"
     );
-    assert!(timeouts.iter().all(|t| t["seed"].is_u64()));
+    for timeout in timeouts {
+        assert!(timeout["seed"].is_u64(), "{timeout}");
+        assert_eq!(
+            timeout["running"], "tests/test_report.py::test_nightly_report",
+            "the hanging test is named from bleed's pytest plugin: {timeout}"
+        );
+    }
     assert!(report["runs"]["confirmations"].as_u64().unwrap() > 0);
     let confirmations = std::fs::read_to_string(sandbox.path().join(".bleed/confirmations.jsonl"))
         .expect("confirmation runs are recorded");

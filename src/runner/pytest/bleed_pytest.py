@@ -191,6 +191,14 @@ def closure_contents(function):
             continue
 
 
+def pytest_runtest_logstart(nodeid, location):
+    """Says which test starts, so that a run killed while a test hangs names that test."""
+    config = _config
+    if config is None:
+        return
+    Report.of(config).write({"started": command_line_id(config, nodeid)})
+
+
 def pytest_runtest_logreport(report):
     config = _config
     if config is None:

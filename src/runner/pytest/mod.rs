@@ -263,6 +263,10 @@ impl Adapter for Pytest {
         "jsonl"
     }
 
+    fn running_test(&self, report: &Path) -> Option<String> {
+        report::running(report)
+    }
+
     /// The replay without bleed's plugin: the node ids on the command line, in order, which
     /// pytest 7 and later run as given.
     fn reproducer(&self, replay: &Template, order: &[String], seed: Option<u64>) -> Result<String> {

@@ -15,6 +15,8 @@ use crate::outcome::TestResult;
 #[derive(Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum Line {
+    /// A test began; its result follows once it ends.
+    Started(String),
     Test(TestResult),
     End {},
     Error(String),
@@ -62,6 +64,7 @@ fn read_lines(text: &str) -> RunResults {
             };
         }
         match serde_json::from_str::<Line>(line) {
+            Ok(Line::Started(_)) => {}
             Ok(Line::Test(result)) => results.push(result),
             Ok(Line::End {}) => ended = true,
             Ok(Line::Error(message)) => {
@@ -87,6 +90,22 @@ fn read_lines(text: &str) -> RunResults {
         })
     });
     RunResults { results, problem }
+}
+
+/// The test that started and never ended, in a report cut short (a run killed while it hung).
+pub(super) fn running(path: &Path) -> Option<String> {
+    let text = fs::read_to_string(path).ok()?;
+    let mut running = None;
+    for line in text.lines() {
+        match serde_json::from_str::<Line>(line) {
+            Ok(Line::Started(id)) => running = Some(id),
+            Ok(Line::Test(result)) if running.as_deref() == Some(result.id.as_str()) => {
+                running = None;
+            }
+            _ => {}
+        }
+    }
+    running
 }
 
 fn read_junit(path: &Path) -> RunResults {
@@ -289,5 +308,28 @@ mod tests {
         let refused =
             read_lines("{\"error\": \"bleed: not collected\"}\n{\"end\": {\"exitstatus\": 4}}\n");
         assert_eq!(refused.problem.as_deref(), Some("bleed: not collected"));
+    }
+}
+
+#[cfg(test)]
+mod running_tests {
+    use super::*;
+
+    #[test]
+    fn a_test_that_started_and_never_ended_was_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.jsonl");
+        let done = r#"{"test": {"id": "t.py::a", "outcome": "passed"}}"#;
+        fs::write(
+            &path,
+            format!("{{\"started\": \"t.py::a\"}}\n{done}\n{{\"started\": \"t.py::b\"}}\n"),
+        )
+        .unwrap();
+        assert_eq!(running(&path).as_deref(), Some("t.py::b"));
+        let read = read(&path);
+        assert_eq!(read.results.len(), 1);
+        assert!(read.problem.is_some(), "no end line: broken");
+        fs::write(&path, format!("{{\"started\": \"t.py::a\"}}\n{done}\n")).unwrap();
+        assert_eq!(running(&path), None);
     }
 }

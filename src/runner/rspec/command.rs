@@ -393,11 +393,7 @@ pub(super) fn splits_a_group(order: &[String]) -> Option<String> {
 /// The groups `members` fall into at `depth` (at depth 0, the top-level groups of every file),
 /// each as its members in the order listed, in the order the helper runs them: by where each
 /// group's first example is listed.
-fn groups_at(
-    parsed: &[(&str, Vec<u32>)],
-    members: Vec<usize>,
-    depth: usize,
-) -> Vec<Vec<usize>> {
+fn groups_at(parsed: &[(&str, Vec<u32>)], members: Vec<usize>, depth: usize) -> Vec<Vec<usize>> {
     let mut groups: Vec<((&str, u32), Vec<usize>)> = Vec::new();
     for at in members {
         let key = (parsed[at].0, parsed[at].1[depth]);
@@ -411,12 +407,7 @@ fn groups_at(
 
 /// Appends the examples of one group (`members`, whose ids agree to `depth`) in the order the
 /// helper has RSpec run them: its own examples as listed, then each nested group whole.
-fn run_group(
-    parsed: &[(&str, Vec<u32>)],
-    members: Vec<usize>,
-    depth: usize,
-    run: &mut Vec<usize>,
-) {
+fn run_group(parsed: &[(&str, Vec<u32>)], members: Vec<usize>, depth: usize, run: &mut Vec<usize>) {
     let (own, nested): (Vec<usize>, Vec<usize>) = members
         .into_iter()
         .partition(|&at| parsed[at].1.len() == depth + 1);
