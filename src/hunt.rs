@@ -295,20 +295,22 @@ impl Hunting<'_> {
     }
 }
 
-/// A typo in the command breaks every run the same way: find out from the first, alone.
+/// A typo in the command breaks every run the same way: find out from the first, alone. A
+/// first run killed by the timeout is a finding like any other (a test may hang only in some
+/// orders), so the hunt goes on.
 fn first_run(hunting: &Hunting, progress: &ProgressBar, state: &mut State) -> Result<()> {
-    let has_ok_run = hunting
+    let has_usable_run = hunting
         .recorded
         .iter()
-        .any(|r| r.status == RunStatus::Ok && r.index.is_some());
-    let Some(&first) = hunting.todo.first().filter(|_| !has_ok_run) else {
+        .any(|r| r.status != RunStatus::Broken && r.index.is_some());
+    let Some(&first) = hunting.todo.first().filter(|_| !has_usable_run) else {
         return Ok(());
     };
     match hunting.run_index(first, 1)? {
         Ended::Interrupted => state.interrupted = true,
         Ended::Recorded(record) => {
             hunting.store.append_run(&record)?;
-            if record.status != RunStatus::Ok {
+            if record.status == RunStatus::Broken {
                 progress.finish_and_clear();
                 return Err(first_run_failed(&record, &hunting.store));
             }

@@ -25,6 +25,9 @@ pub struct Recorded {
 /// does not explain may hide a cleaner, or show chance at work: either way the history then
 /// says nothing sure, and only fresh probes count.
 pub fn history_trials(history: &[Recorded]) -> Option<Trials> {
+    if history.is_empty() {
+        return None;
+    }
     let mut trials = Trials::default();
     for run in history {
         match (run.culprits_before, run.target_outcome) {
@@ -177,6 +180,7 @@ mod tests {
         );
         let cleaned = [recorded(true, true), recorded(true, false)];
         assert_eq!(history_trials(&cleaned), None);
+        assert_eq!(history_trials(&[]), None, "no history is no evidence");
     }
 
     #[test]

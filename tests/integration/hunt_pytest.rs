@@ -291,7 +291,7 @@ fn a_hung_run_is_killed_at_the_timeout() {
         .output()
         .expect("run bleed");
     // Panics if bleed itself hung and had to be killed by the bound above.
-    util::exit_code(&output);
+    assert_eq!(util::exit_code(&output), 1, "a timeout is a finding");
 
     let runs = sandbox.runs();
     assert_eq!(runs.len(), 1, "the timed-out run is recorded");
