@@ -466,11 +466,33 @@ fn a_subtest_in_the_order_is_refused_before_any_probe() {
         .output()
         .expect("run bleed");
     let stderr = util::stderr(&output);
+    // Refused as bad input, before the failing order is even read.
+    assert_eq!(util::exit_code(&output), 2, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "bleed: error: the go runner cannot bisect {subtest}: {subtest} is a subtest"
+        )) && stderr.contains("--victim example.com/shapes/shelf.TestShelfIsEmpty"),
+        "{stderr}"
+    );
+    assert!(sandbox.probes().is_empty(), "nothing ran");
+
+    // A subtest among the tests before the victim is refused before the first probe.
+    sandbox.write(
+        "order.txt",
+        &format!("{subtest}\nexample.com/shapes/shelf.TestStockShelf\n"),
+    );
+    let output = offline(&mut sandbox.bleed())
+        .args(["bisect", "--cmd", "go test ./...", "--order-file", "order.txt"])
+        .args(["--replay-cmd", "go test -count=1 -json ./... > <report>"])
+        .args(["--victim", "example.com/shapes/shelf.TestStockShelf"])
+        .output()
+        .expect("run bleed");
+    let stderr = util::stderr(&output);
     assert_eq!(util::exit_code(&output), 3, "{stderr}");
     assert!(
         stderr.starts_with(&format!(
             "bleed: error: the go runner cannot run the order bleed needs: {subtest} is a subtest"
-        )) && stderr.contains("--victim example.com/shapes/shelf.TestShelfIsEmpty"),
+        )),
         "{stderr}"
     );
     assert!(sandbox.probes().is_empty(), "nothing ran");
