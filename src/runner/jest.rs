@@ -13,7 +13,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::node::{node_script_prefix, option_name, runs_under_node, split_node_script};
+use super::node::{
+    install_script, node_script_prefix, option_name, runs_under_node, split_node_script,
+};
 use super::{Adapter, Capabilities, Invocation, RunResults, accepts_appended_args, inline_order};
 use crate::error::{Error, Result};
 use crate::outcome::{Outcome, TestResult};
@@ -123,7 +125,7 @@ const WORKER_OPTIONS: &[&str] = &["-i", "--runInBand", "-w", "--maxWorkers"];
 /// a shell cannot turn a list of ids into a regex; the script keeps them data all the way.
 /// The pattern is built as [`name_pattern`] builds it.
 const REPLAY_SCRIPT: &str = r#"const fail = (m) => { console.error("bleed: " + m); process.exit(2); };
-const [list, ...command] = process.argv.slice(1);
+const [list, ...command] = process.argv.slice(2);
 const sep = " \u203a ";
 const ids = require("fs").readFileSync(list, "utf8").split("\n").filter(Boolean);
 const files = [...new Set(ids.map((id) => id.split(sep)[0]))];
@@ -334,7 +336,8 @@ impl Adapter for Jest {
                 "the command does not run jest: give --runner to name the right one",
             ));
         };
-        let mut command = node_script_prefix(&words, start, REPLAY_SCRIPT);
+        let script = install_script("jest-replay", REPLAY_SCRIPT)?;
+        let mut command = node_script_prefix(&words, start, &script);
         for argument in arguments(&words[start + 1..]) {
             let name = option_name(&argument.words[0]);
             if !argument.positional && !SELECTING_OPTIONS.contains(&name) {
@@ -369,7 +372,9 @@ impl Adapter for Jest {
     /// The Jest command without bleed's report options, with the order's `-t` pattern and file
     /// inline and the seed filled in.
     fn reproducer(&self, replay: &Template, order: &[String], seed: Option<u64>) -> Result<String> {
-        let Some((assignments, jest)) = split_node_script(replay, REPLAY_SCRIPT) else {
+        let Some((assignments, jest)) =
+            split_node_script(replay, &install_script("jest-replay", REPLAY_SCRIPT)?)
+        else {
             // A replay command the user gave: bleed cannot tell its report options from the rest.
             return inline_order(replay, order, seed, Path::new("/tmp/bleed-report.json"));
         };
@@ -672,9 +677,11 @@ mod tests {
         assert_eq!(
             replay.as_str(),
             format!(
-                "CI=true node -e {} <tests-file> npx jest -c jest.config.js --roots src lib --ci --randomize \
+                "CI=true node {} <tests-file> npx jest -c jest.config.js --roots src lib --ci --randomize \
                  --seed=<seed> --runInBand --json --outputFile=<report> --testLocationInResults",
-                quote(REPLAY_SCRIPT)
+                install_script("jest-replay", REPLAY_SCRIPT)
+                    .unwrap()
+                    .display()
             )
         );
         assert!(
