@@ -9,6 +9,7 @@
 //! files in an order either (Jest's sequencer decides), which does not matter because each file
 //! has its own module registry and globals: bisecting stays within the victim's file.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -116,25 +117,77 @@ const SELECTING_OPTIONS: &[&str] = &[
 /// Options under which Jest never finishes a run.
 const WATCH_OPTIONS: &[&str] = &["--watch", "--watchAll"];
 
-/// Options with which the user already chose how many processes run the files.
-const WORKER_OPTIONS: &[&str] = &["-i", "--runInBand", "-w", "--maxWorkers"];
-
-/// Run by `node -e` in front of the user's Jest command: reads the order bleed wrote (one id a
-/// line), checks that it is one file's tests, and runs the command with `-t` matching exactly
-/// those tests and `--runTestsByPath` naming the file. A probe's tests arrive as a file because
-/// a shell cannot turn a list of ids into a regex; the script keeps them data all the way.
-/// The pattern is built as [`name_pattern`] builds it.
-const REPLAY_SCRIPT: &str = r#"const fail = (m) => { console.error("bleed: " + m); process.exit(2); };
+/// Run by node in front of the user's Jest command: reads the order bleed wrote (one id a
+/// line), checks that it is one file's tests, and runs the command on that file
+/// (`--runTestsByPath`) with a test runner of bleed's that wraps Jest's own (jest-circus) and
+/// skips every test not asked for. `-t` cannot do that: Jest matches it without regard to case,
+/// and every test of a name matches it. The wrapper sees the tests in the order they were
+/// defined, before Jest shuffles them, so it knows each twin (same titles) by its place among
+/// them: `… #2` is the second. Once the file has run, it names the twins it ran so in the
+/// report, since Jest's report alone cannot tell them apart. The ids stay data all the way
+/// from the file to the wrapper: no shell sees them.
+const REPLAY_SCRIPT: &str = r#"const fs = require("fs"), path = require("path"), os = require("os");
+const fail = (m) => { console.error("bleed: " + m); process.exit(2); };
 const [list, ...command] = process.argv.slice(2);
 const sep = " \u203a ";
-const ids = require("fs").readFileSync(list, "utf8").split("\n").filter(Boolean);
+const ids = fs.readFileSync(list, "utf8").split("\n").filter(Boolean);
 const files = [...new Set(ids.map((id) => id.split(sep)[0]))];
 if (files.length !== 1) fail("a Jest replay runs the tests of one file, and this order has " + files.length + ": " + files.join(", "));
-const names = ids.map((id) => id.includes(sep) ? id.slice(id.indexOf(sep) + sep.length) : fail(id + " names a file, not a test"));
-const escape = (name) => name.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&").split(sep).join("(?: \u203a | )");
-const pattern = "^(?:" + names.map(escape).join("|") + ")$";
+// Each id names titles and a place among namesakes; an id ending in " #k" may also be a title
+// that ends so, and both readings are wanted.
+const wanted = [];
+for (const id of ids) {
+  if (!id.includes(sep)) fail(id + " names a file, not a test");
+  const titles = id.split(sep).slice(1);
+  wanted.push(JSON.stringify([titles, 1]));
+  const twin = / #(\d+)$/.exec(titles[titles.length - 1]);
+  if (twin && Number(twin[1]) > 1) wanted.push(JSON.stringify([titles.slice(0, -1).concat(titles[titles.length - 1].slice(0, twin.index)), Number(twin[1])]));
+}
+const from = (names, dir) => names.reduce((at, name) => path.dirname(require.resolve(name + "/package.json", { paths: [at] })), dir);
+let circus;
+for (const via of [[], ["jest", "jest-cli", "jest-config"], ["jest", "@jest/core", "jest-config"]]) {
+  try { circus = require.resolve("jest-circus/runner", { paths: [from(via, process.cwd())] }); break; } catch (e) {}
+}
+if (!circus) fail("cannot find jest-circus, Jest's test runner, from " + process.cwd());
+function runner() {
+  const loaded = require(CIRCUS);
+  const own = typeof loaded === "function" ? loaded : loaded.default;
+  const chosen = new Set(WANTED);
+  const places = new Map();
+  let ran = [];
+  const choose = (block, titles, count) => {
+    for (const child of block.children) {
+      const named = titles.concat(child.name);
+      if (child.type === "describeBlock") { choose(child, named, count); continue; }
+      const key = JSON.stringify(named);
+      const nth = (count.get(key) || 0) + 1;
+      count.set(key, nth);
+      places.set(child, nth);
+      if (!chosen.has(JSON.stringify([named, nth]))) child.mode = "skip";
+    }
+  };
+  const walk = (block) => block.children.flatMap((child) => child.type === "describeBlock" ? walk(child) : [child]);
+  return async (globalConfig, config, environment, runtime, testPath, send) => {
+    const handle = environment.handleTestEvent;
+    environment.handleTestEvent = function (event, state) {
+      if (event.name === "run_start") choose(state.rootDescribeBlock, [], new Map());
+      if (event.name === "run_finish") ran = walk(state.rootDescribeBlock);
+      return handle ? handle.call(this, event, state) : undefined;
+    };
+    const result = await own(globalConfig, config, environment, runtime, testPath, send);
+    result.testResults.forEach((assertion, at) => {
+      const nth = ran[at] && places.get(ran[at]);
+      if (nth > 1) { assertion.title += " #" + nth; assertion.fullName += " #" + nth; }
+    });
+    return result;
+  };
+}
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bleed-jest-"));
+const wrapper = path.join(dir, "runner.cjs");
+fs.writeFileSync(wrapper, "const CIRCUS = " + JSON.stringify(circus) + ", WANTED = " + JSON.stringify(wanted) + ";\nmodule.exports = (" + runner + ")();\n");
 const file = files[0].startsWith("-") ? "./" + files[0] : files[0];
-const run = require("child_process").spawnSync(command[0], command.slice(1).concat(["-t", pattern, "--runTestsByPath", file]), { stdio: "inherit" });
+const run = require("child_process").spawnSync(command[0], command.slice(1).concat(["--testRunner", wrapper, "--runTestsByPath", file]), { stdio: "inherit" });
+fs.rmSync(dir, { recursive: true, force: true });
 if (run.error) fail("cannot run " + command[0] + ": " + run.error.message);
 process.exit(run.status === null ? 1 : run.status);"#;
 
@@ -243,7 +296,7 @@ impl Adapter for Jest {
             explicit_order: "one file's tests (each file has its own modules), under the failing run's seed, chosen with -t: sub-orders of that seed's order only",
             results: "--json --outputFile=<report> --testLocationInResults (added when missing), in run order",
             selector: "path/to/file.test.js › describe › test",
-            versions: "any",
+            versions: "≥ 29.5.0 (--randomize); tested on 29.7.0 and 30.5.2",
         }
     }
 
@@ -264,8 +317,10 @@ impl Adapter for Jest {
             )));
         }
         // Some options are needed to vary the order and read the results; the rest help: no
-        // snapshot is rewritten between runs, one process per run leaves bleed's --jobs in
-        // charge of the machine, and locations give line numbers.
+        // snapshot is written by one run and compared by the next, and locations give line
+        // numbers and tell twins apart. The number of worker processes stays the user's: a test
+        // run in band sees Jest's command line in process.argv, and `--runInBand` there broke a
+        // suite that reads it.
         let mut additions = Vec::new();
         let mut needed = false;
         let mut add = |option: &'static str, is_needed: bool| {
@@ -286,9 +341,6 @@ impl Adapter for Jest {
                 )));
             }
             add("--seed=<seed>", true);
-        }
-        if !has_option(&words, WORKER_OPTIONS) {
-            add("--runInBand", false);
         }
         if !has_option(&words, &["--json"]) {
             add("--json", true);
@@ -419,6 +471,22 @@ impl Adapter for Jest {
         ))
     }
 
+    fn report_extension(&self) -> &'static str {
+        "json"
+    }
+
+    /// `--randomize` and `--seed` arrived in Jest 29.5.0: an older Jest rejects them.
+    fn check_version(&self, reported: &str) -> std::result::Result<(), String> {
+        match super::parse_version(reported) {
+            Some(version) if version < (29, 5, 0) => Err(format!(
+                "Jest {} cannot shuffle its tests (--randomize arrived in Jest 29.5.0): upgrade \
+                 Jest to 29.5 or later, e.g. npm install --save-dev jest@30",
+                reported.trim()
+            )),
+            _ => Ok(()),
+        }
+    }
+
     fn version_command(&self, hunt: &Template) -> Option<String> {
         let words = shell_words::split(hunt.as_str()).ok()?;
         let start = jest_position(&words)?;
@@ -478,6 +546,8 @@ struct Assertion {
 #[derive(Deserialize)]
 struct Location {
     line: u32,
+    #[serde(default)]
+    column: u32,
 }
 
 /// Reads Jest's JSON report, naming files relative to `cwd`. Tests that did not run (skipped,
@@ -504,17 +574,16 @@ fn parse_report(text: &str, cwd: &Path) -> std::result::Result<RunResults, Strin
             });
             continue;
         }
-        for assertion in file.assertion_results {
+        let ids = twin_ids(&relative, &file.assertion_results);
+        for (assertion, id) in file.assertion_results.into_iter().zip(ids) {
             let outcome = match assertion.status.as_str() {
                 "passed" if assertion.invocations.is_some_and(|n| n > 1) => Outcome::Flaky,
                 "passed" => Outcome::Passed,
                 "failed" => Outcome::Failed,
                 _ => continue,
             };
-            let mut titles = assertion.ancestor_titles;
-            titles.push(assertion.title);
             results.push(TestResult {
-                id: Jest::test_id(&relative, &titles),
+                id,
                 outcome,
                 duration: assertion.duration.map(|ms| ms / 1000.0),
                 message: assertion
@@ -530,6 +599,45 @@ fn parse_report(text: &str, cwd: &Path) -> std::result::Result<RunResults, Strin
         results,
         problem: None,
     })
+}
+
+/// The ids of a file's tests, skipped ones included: tests with the same titles (twins) are
+/// numbered `… #2`, `… #3` in the order of their place in the file, which is the order they
+/// were defined in and does not change with the seed. Twins at the same place (rows of a
+/// `test.each` whose title has no placeholder, a test defined in a loop) cannot be told apart
+/// by Jest's report: they are numbered in the order they ran. In a replay, bleed's runner has
+/// already named each twin by its place in the definition order.
+fn twin_ids(file: &str, assertions: &[Assertion]) -> Vec<String> {
+    let mut ids: Vec<String> = assertions
+        .iter()
+        .map(|assertion| {
+            let mut titles = assertion.ancestor_titles.clone();
+            titles.push(assertion.title.clone());
+            Jest::test_id(file, &titles)
+        })
+        .collect();
+    let place = |at: usize| {
+        assertions[at]
+            .location
+            .as_ref()
+            .map_or((u32::MAX, u32::MAX), |l| (l.line, l.column))
+    };
+    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (at, id) in ids.iter().enumerate() {
+        groups.entry(id.as_str()).or_default().push(at);
+    }
+    let mut renamed = Vec::new();
+    for members in groups.values_mut().filter(|members| members.len() > 1) {
+        // Stable: twins at one place keep the order they ran in.
+        members.sort_by_key(|&at| place(at));
+        for (nth, &at) in members.iter().enumerate().skip(1) {
+            renamed.push((at, nth + 1));
+        }
+    }
+    for (at, nth) in renamed {
+        ids[at] = format!("{} #{nth}", ids[at]);
+    }
+    ids
 }
 
 /// The first line with text, without the terminal colours Jest may have added.
@@ -617,7 +725,7 @@ mod tests {
         let hunt = Jest.hunt_command(&template("npx jest")).unwrap();
         assert_eq!(
             hunt.as_str(),
-            "npx jest --ci --randomize --seed=<seed> --runInBand --json --outputFile=<report> --testLocationInResults"
+            "npx jest --ci --randomize --seed=<seed> --json --outputFile=<report> --testLocationInResults"
         );
         let complete = "npx jest --ci --randomize --seed=<seed> -i --json --outputFile=<report> --testLocationInResults __tests__";
         assert_eq!(
@@ -678,7 +786,7 @@ mod tests {
             replay.as_str(),
             format!(
                 "CI=true node {} <tests-file> npx jest -c jest.config.js --roots src lib --ci --randomize \
-                 --seed=<seed> --runInBand --json --outputFile=<report> --testLocationInResults",
+                 --seed=<seed> --json --outputFile=<report> --testLocationInResults",
                 install_script("jest-replay", REPLAY_SCRIPT)
                     .unwrap()
                     .display()
@@ -701,7 +809,7 @@ mod tests {
         ];
         assert_eq!(
             Jest.reproducer(&replay, &order, Some(19497)).unwrap(),
-            "npx jest --ci --randomize --seed=19497 --runInBand \
+            "npx jest --ci --randomize --seed=19497 \
              -t '^(?:banner \\(v2\\.\\*\\)(?: › | )it'\\''s \"quoted\" \\$\\(touch bleed-pwned\\)|defaults to \"Welcome\")$' \
              --runTestsByPath __tests__/labels.test.js"
         );
@@ -849,6 +957,51 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let missing = Jest.read_results(&dir.path().join("report.json"));
         assert!(missing.problem.is_some_and(|p| p.contains("no report")));
+    }
+
+    /// One file's report as Jest 30.5.2 wrote it for testdata/jest/shapes (abridged): twins
+    /// at two places, twins at one place (a `test.each` row), case twins, one skipped.
+    const TWINS: &str = r#"{"testResults": [{"name": "/p/__tests__/rates.test.js", "status": "passed",
+      "assertionResults": [
+        {"ancestorTitles": ["rates"], "title": "rounds to cents", "status": "passed", "location": {"line": 24, "column": 3}},
+        {"ancestorTitles": ["rates"], "title": "doubles an amount", "status": "passed", "location": {"line": 28, "column": 24}},
+        {"ancestorTitles": ["rates"], "title": "Applies the rate", "status": "passed", "location": {"line": 7, "column": 3}},
+        {"ancestorTitles": ["rates"], "title": "rounds to cents", "status": "pending", "location": {"line": 20, "column": 3}},
+        {"ancestorTitles": ["rates"], "title": "doubles an amount", "status": "failed", "location": {"line": 28, "column": 24}},
+        {"ancestorTitles": ["rates"], "title": "applies the rate", "status": "passed", "location": {"line": 12, "column": 3}},
+        {"ancestorTitles": ["rates"], "title": "halves an amount #2", "status": "passed", "location": {"line": 33, "column": 5}},
+        {"ancestorTitles": ["rates"], "title": "halves an amount", "status": "pending", "location": {"line": 33, "column": 5}}
+      ]}]}"#;
+
+    #[test]
+    fn twins_are_numbered_by_their_place_and_every_test_is_counted() {
+        let read = parse_report(TWINS, Path::new("/p")).unwrap();
+        let file = "__tests__/rates.test.js › rates";
+        assert_eq!(
+            ids(&read),
+            [
+                // Defined second (line 24), run first: still the second.
+                format!("{file} › rounds to cents #2"),
+                // At one place, twins are numbered in the order they ran.
+                format!("{file} › doubles an amount"),
+                format!("{file} › Applies the rate"),
+                format!("{file} › doubles an amount #2"),
+                format!("{file} › applies the rate"),
+                // Named by bleed's runner in a replay, where the first did not run.
+                format!("{file} › halves an amount #2"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_jest_that_cannot_shuffle_is_refused_with_what_to_do() {
+        let refusal = Jest.check_version("29.4.3").unwrap_err();
+        assert!(refusal.contains("Jest 29.4.3"), "{refusal}");
+        assert!(refusal.contains("upgrade Jest to 29.5"), "{refusal}");
+        for supported in ["29.5.0", "29.7.0", "30.5.2"] {
+            assert_eq!(Jest.check_version(supported), Ok(()));
+        }
+        assert_eq!(Jest.report_extension(), "json");
     }
 
     #[test]
