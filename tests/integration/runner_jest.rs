@@ -313,3 +313,28 @@ fn shapes_are_hunted_and_bisected(node_modules: &str) {
     assert!(apart, "a probe ran the polluter without its case twin");
     util::assert_nothing_ran_as_code(&sandbox);
 }
+
+/// Jest before 29.5.0 has no --randomize: refused before anything runs, with what to do.
+#[test]
+fn a_jest_that_cannot_shuffle_is_refused_at_once() {
+    let sandbox = Sandbox::new();
+    sandbox.write("old/jest", "#!/bin/sh\necho 29.4.3\n");
+    let output = sandbox
+        .bleed()
+        .args([
+            "hunt",
+            "--runs",
+            "2",
+            "--runner",
+            "jest",
+            "--cmd",
+            "sh old/jest",
+        ])
+        .output()
+        .expect("run bleed");
+    let stderr = util::stderr(&output);
+    assert_eq!(util::exit_code(&output), 3, "stderr:\n{stderr}");
+    assert!(stderr.contains("Jest 29.4.3"), "stderr:\n{stderr}");
+    assert!(stderr.contains("upgrade Jest to 29.5"), "stderr:\n{stderr}");
+    assert!(sandbox.runs().is_empty(), "nothing ran");
+}
