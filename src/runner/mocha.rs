@@ -261,7 +261,7 @@ impl Adapter for Mocha {
             seeded_order: "none of its own: bleed shuffles the test files, each keeping mocha's order inside it",
             explicit_order: "any order (a describe block with before/after hooks keeps its tests together), arranged by a --require'd root hook",
             results: "--reporter xunit --reporter-option output=<report> (added when missing), in run order",
-            selector: "path/to/file.spec.js › full title",
+            selector: "path/to/file.spec.js › full title, twins … #2",
             versions: "≥ 10.4.0 (its xunit report names each test's file); tested on 10.4.0 and 12.0.3",
         }
     }

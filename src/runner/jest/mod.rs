@@ -81,9 +81,9 @@ impl Adapter for Jest {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             seeded_order: "--randomize --seed=<seed> (added when missing): the tests of every describe block, in each file",
-            explicit_order: "one file's tests (each file has its own modules), under the failing run's seed, chosen with -t: sub-orders of that seed's order only",
+            explicit_order: "one file's tests (each file has its own modules), under the failing run's seed, chosen exactly by a test runner of bleed's wrapping jest-circus: sub-orders of that seed's order only",
             results: "--json --outputFile=<report> --testLocationInResults (added when missing), in run order",
-            selector: "path/to/file.test.js › describe › test",
+            selector: "path/to/file.test.js › describe › test, twins … #2",
             versions: "≥ 29.5.0 (--randomize); tested on 29.7.0 and 30.5.2",
         }
     }
