@@ -62,6 +62,34 @@ pub(super) fn node_script_prefix(words: &[String], runner: usize, script: &Path)
     command
 }
 
+/// `[VAR=value …] node [node's options] <script>` and the user's command from its wrappers on:
+/// the two halves of a command that runs `script` in front of the runner at `words[runner]`,
+/// in one node process. The user's own `node` options (`node --expose-gc …/jest`) are given to
+/// the script's node too; `exec` and `time` mean nothing to it and are dropped.
+pub(super) fn launch_halves(
+    words: &[String],
+    runner: usize,
+    script: &Path,
+) -> (Vec<String>, Vec<String>) {
+    let assignments = words[..runner]
+        .iter()
+        .take_while(|w| is_assignment(w))
+        .count();
+    let command: Vec<String> = words[assignments..]
+        .iter()
+        .skip_while(|w| matches!(w.as_str(), "exec" | "time"))
+        .cloned()
+        .collect();
+    let mut launcher = words[..assignments].to_vec();
+    launcher.push("node".to_string());
+    if command.first().is_some_and(|word| word == "node") {
+        let options = command[1..].iter().take_while(|w| w.starts_with('-'));
+        launcher.extend(options.cloned());
+    }
+    launcher.push(script.display().to_string());
+    (launcher, command)
+}
+
 /// Splits a replay command made with [`node_script_prefix`] into the words before its
 /// `node <script> <tests-file>` and the runner's command after it.
 pub(super) fn split_node_script(

@@ -235,7 +235,7 @@ const CAPITAL: &str = "__tests__/rates.test.js › rates › Applies the rate";
 const LOWER: &str = "__tests__/rates.test.js › rates › applies the rate";
 
 /// Every test of the shapes suite as bleed names it: each counted, twins numbered.
-const SHAPE_IDS: [&str; 12] = [
+const SHAPE_IDS: [&str; 13] = [
     CAPITAL,
     LOWER,
     TOTALS,
@@ -248,6 +248,7 @@ const SHAPE_IDS: [&str; 12] = [
     "__tests__/rates.test.js › rates › keeps a trailing space ",
     "__tests__/rates.test.js › rates › when exempt › abroad › it's \"quoted\" $(touch bleed-pwned)",
     "__tests__/argv.test.js › runs in the processes the command asked for",
+    "__tests__/argv.test.js › prints text unless asked for JSON",
 ];
 
 #[test]
@@ -263,7 +264,7 @@ fn jest_29_tells_tests_named_alike_apart() {
 /// Real suites name tests alike: case twins, a title written twice, `test.each` rows and a
 /// loop under one title. Each is a test of its own, counted, and a probe runs exactly the ones
 /// asked for, which `-t` cannot (it ignores case). The suite also reads process.argv, which
-/// must hold nothing that changes how Jest runs.
+/// must hold the user's command line and none of bleed's options.
 fn shapes_are_hunted_and_bisected(node_modules: &str) {
     if !require_jest_in(node_modules) {
         return;

@@ -93,38 +93,76 @@ pub(super) const SELECTING_OPTIONS: &[&str] = &[
 /// Options under which Jest never finishes a run.
 pub(super) const WATCH_OPTIONS: &[&str] = &["--watch", "--watchAll"];
 
-/// Run by node in front of the user's Jest command: reads the order bleed wrote (one id a
-/// line), checks that it is one file's tests, and runs the command on that file
-/// (`--runTestsByPath`) with a test runner of bleed's that wraps Jest's own (jest-circus) and
-/// skips every test not asked for. `-t` cannot do that: Jest matches it without regard to case,
-/// and every test of a name matches it. The wrapper sees the tests in the order they were
-/// defined, before Jest shuffles them, so it knows each twin (same titles) by its place among
-/// them: `… #2` is the second. Once the file has run, it names the twins it ran so in the
-/// report, since Jest's report alone cannot tell them apart. The ids stay data all the way
-/// from the file to the wrapper: no shell sees them.
-pub(super) const REPLAY_SCRIPT: &str = r#"const fs = require("fs"), path = require("path"), os = require("os");
+/// Runs Jest inside its own node process, as `node <this> [--order <tests-file>] <bleed's
+/// options> -- <the user's command from its runner on>`. Jest gets the user's arguments and
+/// bleed's, but `process.argv`, which a test run in band sees, holds only the user's: what the
+/// user's own command would give it. Jest is found from the command's program, as the shell
+/// would find it (a path, `node_modules/.bin` up from the working directory, then `PATH`).
+///
+/// With `--order`, it runs the tests of one file listed in `<tests-file>` (one id a line), with a
+/// test runner of bleed's that wraps Jest's own (jest-circus) and skips every test not asked
+/// for. `-t` cannot do that: Jest matches it without regard to case, and every test of a name
+/// matches it. The wrapper sees the tests in the order they were defined, before Jest shuffles
+/// them, so it knows each twin (same titles) by its place among them: `… #2` is the second.
+/// Once the file has run, it names the twins so in the report, since Jest's report alone cannot
+/// tell them apart. The ids stay data from the file to the wrapper: no shell sees them.
+pub(super) const LAUNCH_SCRIPT: &str = r#"const fs = require("fs"), path = require("path"), os = require("os");
 const fail = (m) => { console.error("bleed: " + m); process.exit(2); };
-const [list, ...command] = process.argv.slice(2);
-const sep = " \u203a ";
-const ids = fs.readFileSync(list, "utf8").split("\n").filter(Boolean);
-const files = [...new Set(ids.map((id) => id.split(sep)[0]))];
-if (files.length !== 1) fail("a Jest replay runs the tests of one file, and this order has " + files.length + ": " + files.join(", "));
-// Each id names titles and a place among namesakes; an id ending in " #k" may also be a title
-// that ends so, and both readings are wanted.
-const wanted = [];
-for (const id of ids) {
-  if (!id.includes(sep)) fail(id + " names a file, not a test");
-  const titles = id.split(sep).slice(1);
-  wanted.push(JSON.stringify([titles, 1]));
-  const twin = / #(\d+)$/.exec(titles[titles.length - 1]);
-  if (twin && Number(twin[1]) > 1) wanted.push(JSON.stringify([titles.slice(0, -1).concat(titles[titles.length - 1].slice(0, twin.index)), Number(twin[1])]));
+const args = process.argv.slice(2);
+const split = args.indexOf("--");
+if (split < 0) fail("no -- between bleed's options and the Jest command");
+let options = args.slice(0, split);
+const command = args.slice(split + 1);
+const at = command.findIndex((word) => ["jest", "jest.js"].includes(path.basename(word)));
+if (at < 0) fail("the command runs no jest: " + command.join(" "));
+const [program, ...user] = command.slice(at);
+function find(word) {
+  if (word.includes("/")) return path.resolve(word);
+  const dirs = [];
+  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+    dirs.push(path.join(dir, "node_modules", ".bin"));
+    if (dir === path.dirname(dir)) break;
+  }
+  for (const dir of dirs.concat((process.env.PATH || "").split(path.delimiter).filter(Boolean))) {
+    if (fs.existsSync(path.join(dir, word))) return path.join(dir, word);
+  }
+  fail("cannot find " + word + " in node_modules/.bin or PATH from " + process.cwd());
 }
-const from = (names, dir) => names.reduce((at, name) => path.dirname(require.resolve(name + "/package.json", { paths: [at] })), dir);
-let circus;
-for (const via of [[], ["jest", "jest-cli", "jest-config"], ["jest", "@jest/core", "jest-config"]]) {
-  try { circus = require.resolve("jest-circus/runner", { paths: [from(via, process.cwd())] }); break; } catch (e) {}
+const bin = find(program);
+let jest = path.dirname(fs.realpathSync(bin));
+const named = (dir) => { try { return JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).name; } catch (e) { return ""; } };
+while (!["jest", "jest-cli"].includes(named(jest))) {
+  if (jest === path.dirname(jest)) fail(bin + " is not in a jest or jest-cli package");
+  jest = path.dirname(jest);
 }
-if (!circus) fail("cannot find jest-circus, Jest's test runner, from " + process.cwd());
+if (options[0] === "--order") {
+  const sep = " \u203a ";
+  const ids = fs.readFileSync(options[1], "utf8").split("\n").filter(Boolean);
+  options = options.slice(2);
+  const files = [...new Set(ids.map((id) => id.split(sep)[0]))];
+  if (files.length !== 1) fail("a Jest replay runs the tests of one file, and this order has " + files.length + ": " + files.join(", "));
+  // Each id names titles and a place among namesakes; an id ending in " #k" may also be a
+  // title that ends so, and both readings are wanted.
+  const wanted = [];
+  for (const id of ids) {
+    if (!id.includes(sep)) fail(id + " names a file, not a test");
+    const titles = id.split(sep).slice(1);
+    wanted.push(JSON.stringify([titles, 1]));
+    const twin = / #(\d+)$/.exec(titles[titles.length - 1]);
+    if (twin && Number(twin[1]) > 1) wanted.push(JSON.stringify([titles.slice(0, -1).concat(titles[titles.length - 1].slice(0, twin.index)), Number(twin[1])]));
+  }
+  const from = (names, dir) => names.reduce((at, name) => path.dirname(require.resolve(name + "/package.json", { paths: [at] })), dir);
+  let circus;
+  for (const [via, dir] of [[[], process.cwd()], [["jest-config"], jest], [["@jest/core", "jest-config"], jest], [["jest-cli", "jest-config"], jest]]) {
+    try { circus = require.resolve("jest-circus/runner", { paths: [from(via, dir)] }); break; } catch (e) {}
+  }
+  if (!circus) fail("cannot find jest-circus, Jest's test runner, from " + jest);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bleed-jest-"));
+  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  const wrapper = path.join(dir, "runner.cjs");
+  fs.writeFileSync(wrapper, "const CIRCUS = " + JSON.stringify(circus) + ", WANTED = " + JSON.stringify(wanted) + ";\nmodule.exports = (" + runner + ")();\n");
+  options.push("--testRunner", wrapper, "--runTestsByPath", files[0].startsWith("-") ? "./" + files[0] : files[0]);
+}
 function runner() {
   const loaded = require(CIRCUS);
   const own = typeof loaded === "function" ? loaded : loaded.default;
@@ -158,14 +196,8 @@ function runner() {
     return result;
   };
 }
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bleed-jest-"));
-const wrapper = path.join(dir, "runner.cjs");
-fs.writeFileSync(wrapper, "const CIRCUS = " + JSON.stringify(circus) + ", WANTED = " + JSON.stringify(wanted) + ";\nmodule.exports = (" + runner + ")();\n");
-const file = files[0].startsWith("-") ? "./" + files[0] : files[0];
-const run = require("child_process").spawnSync(command[0], command.slice(1).concat(["--testRunner", wrapper, "--runTestsByPath", file]), { stdio: "inherit" });
-fs.rmSync(dir, { recursive: true, force: true });
-if (run.error) fail("cannot run " + command[0] + ": " + run.error.message);
-process.exit(run.status === null ? 1 : run.status);"#;
+process.argv = [process.argv[0], bin, ...user];
+require(jest).run([...user, ...options]);"#;
 
 pub(super) fn correct_example() -> &'static str {
     "e.g. --cmd \"npx jest --ci --randomize --seed=<seed> --json --outputFile=<report>\""

@@ -14,15 +14,13 @@ mod report;
 
 use std::path::Path;
 
-use super::node::{
-    install_script, node_script_prefix, option_name, runs_under_node, split_node_script,
-};
+use super::node::{install_script, launch_halves, option_name, runs_under_node};
 use super::{Adapter, Capabilities, Invocation, RunResults, accepts_appended_args, inline_order};
 use crate::error::{Error, Result};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders, quote};
 
 use command::{
-    REPLAY_SCRIPT, SELECTING_OPTIONS, WATCH_OPTIONS, arguments, correct_example, has_option,
+    LAUNCH_SCRIPT, SELECTING_OPTIONS, WATCH_OPTIONS, arguments, correct_example, has_option,
     is_jest, jest_position,
 };
 use report::{broken, parse_report};
@@ -154,37 +152,45 @@ impl Adapter for Jest {
             }
             return Ok(user.clone());
         }
-        if additions.is_empty() {
-            return Ok(user.clone());
-        }
-        Ok(user.with_args(&additions.join(" ")))
+        let Some(start) = jest_position(&words) else {
+            return Err(Error::usage(
+                "the command does not run jest: give --runner to name the right one",
+            ));
+        };
+        // Through the launcher, so that a test run in band sees the user's command line in
+        // process.argv and none of bleed's options.
+        let (mut command, user_words) = launch_halves(&words, start, &launcher()?);
+        command.extend(additions.into_iter().map(String::from));
+        command.push("--".to_string());
+        command.extend(user_words);
+        Template::parse(&join_keeping_placeholders(&command))
     }
 
     fn replay_command(&self, hunt: &Template) -> Result<Template> {
-        let words = shell_words::split(hunt.as_str())
+        let launched = shell_words::split(hunt.as_str())
             .ok()
-            .filter(|_| accepts_appended_args(hunt.as_str()));
-        let Some(words) = words else {
+            .and_then(|words| Launched::split(&words).transpose())
+            .transpose()?;
+        let Some(launched) = launched else {
             return Err(Error::usage(format!(
                 "bleed cannot derive a replay command from a compound Jest command: give --cmd as one \
                  simple Jest command, {}",
                 correct_example()
             )));
         };
-        let Some(start) = jest_position(&words) else {
-            return Err(Error::usage(
-                "the command does not run jest: give --runner to name the right one",
-            ));
-        };
-        let script = install_script("jest-replay", REPLAY_SCRIPT)?;
-        let mut command = node_script_prefix(&words, start, &script);
-        for argument in arguments(&words[start + 1..]) {
+        let mut words = launched.launcher;
+        words.extend(["--order", "<tests-file>"].map(String::from));
+        words.extend(launched.options);
+        words.push("--".to_string());
+        let start = jest_position(&launched.command).unwrap_or(0);
+        words.extend(launched.command[..=start].iter().cloned());
+        for argument in arguments(&launched.command[start + 1..]) {
             let name = option_name(&argument.words[0]);
             if !argument.positional && !SELECTING_OPTIONS.contains(&name) {
-                command.extend(argument.words.iter().cloned());
+                words.extend(argument.words.iter().cloned());
             }
         }
-        Template::parse(&join_keeping_placeholders(&command))
+        Template::parse(&join_keeping_placeholders(&words))
     }
 
     fn read_results(&self, report: &Path) -> RunResults {
@@ -212,9 +218,11 @@ impl Adapter for Jest {
     /// The Jest command without bleed's report options, with the order's `-t` pattern and file
     /// inline and the seed filled in.
     fn reproducer(&self, replay: &Template, order: &[String], seed: Option<u64>) -> Result<String> {
-        let Some((assignments, jest)) =
-            split_node_script(replay, &install_script("jest-replay", REPLAY_SCRIPT)?)
-        else {
+        let launched = shell_words::split(replay.as_str())
+            .ok()
+            .and_then(|words| Launched::split(&words).transpose())
+            .transpose()?;
+        let Some(launched) = launched else {
             // A replay command the user gave: bleed cannot tell its report options from the rest.
             return inline_order(replay, order, seed, Path::new("/tmp/bleed-report.json"));
         };
@@ -232,13 +240,14 @@ impl Adapter for Jest {
             .iter()
             .map(|id| id.split_once(SEPARATOR).map_or("", |(_, name)| name))
             .collect();
-        let mut words = assignments;
-        let mut jest = jest.into_iter().peekable();
-        while let Some(word) = jest.next() {
+        let mut words = launched.assignments;
+        words.extend(launched.command);
+        let mut options = launched.options.into_iter().peekable();
+        while let Some(word) = options.next() {
             match word.as_str() {
                 "--json" | "--testLocationInResults" | "--outputFile=<report>" => {}
-                "--outputFile" if jest.peek().is_some_and(|next| next == "<report>") => {
-                    jest.next();
+                "--outputFile" if options.peek().is_some_and(|next| next == "<report>") => {
+                    options.next();
                 }
                 _ => words.push(word),
             }
@@ -277,6 +286,10 @@ impl Adapter for Jest {
 
     fn version_command(&self, hunt: &Template) -> Option<String> {
         let words = shell_words::split(hunt.as_str()).ok()?;
+        let words = match Launched::split(&words) {
+            Ok(Some(launched)) => [launched.assignments, launched.command].concat(),
+            _ => words,
+        };
         let start = jest_position(&words)?;
         let mut command = words[..=start].to_vec();
         command.push("--version".to_string());
@@ -287,6 +300,49 @@ impl Adapter for Jest {
     /// can have polluted it (see docs/runners/jest.md for what files still share).
     fn isolated(&self, candidate: &str, victim: &str) -> bool {
         Jest::file_of(candidate) != Jest::file_of(victim)
+    }
+}
+
+/// bleed's launcher, written once under the system temp dir.
+fn launcher() -> Result<std::path::PathBuf> {
+    install_script("jest-launch", LAUNCH_SCRIPT)
+}
+
+/// A command made by `hunt_command` or `replay_command`: `[VAR=value …] node [node's options]
+/// <launcher> [--order <tests-file>] <bleed's options> -- <the user's command>`.
+struct Launched {
+    assignments: Vec<String>,
+    /// Everything up to and including the launcher.
+    launcher: Vec<String>,
+    /// bleed's options, without `--order <tests-file>`.
+    options: Vec<String>,
+    command: Vec<String>,
+}
+
+impl Launched {
+    /// None for a command that does not run the launcher (one the user gave whole).
+    fn split(words: &[String]) -> Result<Option<Launched>> {
+        let script = launcher()?.display().to_string();
+        let Some(at) = words.iter().position(|word| *word == script) else {
+            return Ok(None);
+        };
+        let Some(dashes) = words[at..].iter().position(|word| word == "--") else {
+            return Ok(None);
+        };
+        let node = words[..at]
+            .iter()
+            .rposition(|word| word == "node")
+            .unwrap_or(0);
+        let mut options = words[at + 1..at + dashes].to_vec();
+        if options.first().is_some_and(|word| word == "--order") {
+            options.drain(..2);
+        }
+        Ok(Some(Launched {
+            assignments: words[..node].to_vec(),
+            launcher: words[..=at].to_vec(),
+            options,
+            command: words[at + dashes + 1..].to_vec(),
+        }))
     }
 }
 
@@ -329,21 +385,31 @@ mod tests {
 
     #[test]
     fn a_bare_command_gets_the_seed_and_report_options() {
+        let launch = launcher().unwrap().display().to_string();
         let hunt = Jest.hunt_command(&template("npx jest")).unwrap();
         assert_eq!(
             hunt.as_str(),
-            "npx jest --ci --randomize --seed=<seed> --json --outputFile=<report> --testLocationInResults"
+            format!(
+                "node {launch} --ci --randomize --seed=<seed> --json --outputFile=<report> \
+                 --testLocationInResults -- npx jest"
+            )
         );
+        // What the user wrote stays theirs, after the launcher's `--`.
         let complete = "npx jest --ci --randomize --seed=<seed> -i --json --outputFile=<report> --testLocationInResults __tests__";
         assert_eq!(
             Jest.hunt_command(&template(complete)).unwrap().as_str(),
-            complete
+            format!("node {launch} -- {complete}")
         );
         assert_eq!(
-            Jest.hunt_command(&template("jest -w 4 --seed <seed> --outputFile <report>"))
-                .unwrap()
-                .as_str(),
-            "jest -w 4 --seed <seed> --outputFile <report> --ci --randomize --json --testLocationInResults"
+            Jest.hunt_command(&template(
+                "CI=1 exec node --expose-gc node_modules/.bin/jest -w 4 --seed <seed> --outputFile <report>"
+            ))
+            .unwrap()
+            .as_str(),
+            format!(
+                "CI=1 node --expose-gc {launch} --ci --randomize --json --testLocationInResults -- \
+                 node --expose-gc node_modules/.bin/jest -w 4 --seed <seed> --outputFile <report>"
+            )
         );
     }
 
@@ -392,11 +458,9 @@ mod tests {
         assert_eq!(
             replay.as_str(),
             format!(
-                "CI=true node {} <tests-file> npx jest -c jest.config.js --roots src lib --ci --randomize \
-                 --seed=<seed> --json --outputFile=<report> --testLocationInResults",
-                install_script("jest-replay", REPLAY_SCRIPT)
-                    .unwrap()
-                    .display()
+                "CI=true node {} --order <tests-file> --ci --randomize --seed=<seed> --json \
+                 --outputFile=<report> --testLocationInResults -- npx jest -c jest.config.js --roots src lib",
+                launcher().unwrap().display()
             )
         );
         assert!(
