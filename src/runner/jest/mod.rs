@@ -153,9 +153,11 @@ impl Adapter for Jest {
             return Ok(user.clone());
         }
         let Some(start) = jest_position(&words) else {
-            return Err(Error::usage(
-                "the command does not run jest: give --runner to name the right one",
-            ));
+            return Err(Error::usage(format!(
+                "bleed runs Jest itself and finds it by the program's name, which the command does \
+                 not have (a script such as npm test hides it): write the Jest command, {}",
+                correct_example()
+            )));
         };
         // Through the launcher, so that a test run in band sees the user's command line in
         // process.argv and none of bleed's options.
@@ -434,6 +436,7 @@ mod tests {
             ),
             ("npx jest --watchAll", "never ends"),
             ("cd web && npx jest", "compound"),
+            ("npm test", "write the Jest command"),
         ] {
             let error = Jest.hunt_command(&template(command)).unwrap_err();
             assert!(error.message.contains(hint), "{command}: {}", error.message);
