@@ -9,9 +9,12 @@
 //! leaves a describe block with `before`/`after` hooks and comes back: those hooks run once
 //! around all of the block's tests.
 
+use std::collections::HashMap;
 use std::path::Path;
 
-use super::node::{node_script_prefix, option_name, runs_under_node, split_node_script};
+use super::node::{
+    install_script, node_script_prefix, option_name, runs_under_node, split_node_script,
+};
 use super::{Adapter, Capabilities, Invocation, RunResults, accepts_appended_args, inline_order};
 use crate::error::{Error, Result};
 use crate::junit::{self, Case};
@@ -99,7 +102,8 @@ const REPORTER_OPTIONS: &[&str] = &["-O", "--reporter-option", "--reporter-optio
 /// all its tests, so such an order is refused.
 const REPLAY_SCRIPT: &str = r#"const fs = require("fs"), path = require("path"), os = require("os");
 const fail = (m) => { console.error("bleed: " + m); process.exit(2); };
-const [list, ...command] = process.argv.slice(1);
+// Run as a file (argv[1] is the script) or inline with node -e (it is not).
+const [list, ...command] = process.argv.slice(require.main ? 2 : 1);
 const sep = " \u203a ";
 const ids = fs.readFileSync(list, "utf8").split("\n").filter(Boolean);
 const order = ids.map((id) => id.includes(sep) ? [id.slice(0, id.indexOf(sep)), id.slice(id.indexOf(sep) + sep.length)] : fail(id + " names no test"));
@@ -110,12 +114,18 @@ function arrange() {
   const key = (file, title) => file + "\u0000" + title;
   const wanted = new Map(ORDER.map(([file, title], at) => [key(file, title), at]));
   const tests = [];
+  // Twins (same file, same full title) are told apart by their place in mocha's own order,
+  // the order bleed numbered them in: the second is "<full title> #2".
+  const seen = new Map();
   const find = (suite) => {
     for (const test of suite.tests) {
-      const at = wanted.get(key(test.file, test.fullTitle()));
+      const title = test.fullTitle();
+      const nth = (seen.get(key(test.file, title)) || 0) + 1;
+      seen.set(key(test.file, title), nth);
+      const at = wanted.get(key(test.file, nth > 1 ? title + " #" + nth : title));
       if (at === undefined) continue;
-      if (tests[at]) fail("two tests of " + test.file + " are called " + JSON.stringify(test.fullTitle()) + ": bleed cannot run one without the other");
       tests[at] = test;
+      if (nth > 1) RENAMED.push([test, " #" + nth]);
     }
     suite.suites.forEach(find);
   };
@@ -171,7 +181,10 @@ function arrange() {
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bleed-mocha-"));
 const plugin = path.join(dir, "order.cjs");
 const absolute = order.map(([file, title]) => [path.resolve(file), title]);
-fs.writeFileSync(plugin, "const ORDER = " + JSON.stringify(absolute) + ";\nexports.mochaHooks = { beforeAll: " + arrange + " };\n");
+// A twin's number reaches the report through its title, given once every test has run, so
+// that the test itself sees its own title.
+const rename = function () { for (const [test, suffix] of RENAMED) test.title += suffix; };
+fs.writeFileSync(plugin, "const ORDER = " + JSON.stringify(absolute) + ", RENAMED = [];\nexports.mochaHooks = { beforeAll: " + arrange + ", afterAll: " + rename + " };\n");
 const run = require("child_process").spawnSync(command[0], command.slice(1).concat(["--require", plugin], files), { stdio: "inherit" });
 fs.rmSync(dir, { recursive: true, force: true });
 if (run.error) fail("cannot run " + command[0] + ": " + run.error.message);
@@ -248,8 +261,8 @@ impl Adapter for Mocha {
             seeded_order: "none of its own: bleed shuffles the test files, each keeping mocha's order inside it",
             explicit_order: "any order (a describe block with before/after hooks keeps its tests together), arranged by a --require'd root hook",
             results: "--reporter xunit --reporter-option output=<report> (added when missing), in run order",
-            selector: "path/to/file.spec.js › full title",
-            versions: "any",
+            selector: "path/to/file.spec.js › full title, twins … #2",
+            versions: "≥ 10.4.0 (its xunit report names each test's file); tested on 10.4.0 and 12.0.3",
         }
     }
 
@@ -340,7 +353,8 @@ impl Adapter for Mocha {
                 "the command does not run mocha: give --runner to name the right one",
             ));
         };
-        let mut command = node_script_prefix(&words, start, REPLAY_SCRIPT);
+        let script = install_script("mocha-order", REPLAY_SCRIPT)?;
+        let mut command = node_script_prefix(&words, start, &script);
         for argument in arguments(&words[start + 1..]) {
             let spec_file = !argument[0].starts_with('-');
             if !spec_file && !LEFT_OUT_OF_REPLAYS.contains(&option_name(&argument[0])) {
@@ -363,7 +377,9 @@ impl Adapter for Mocha {
     /// scratch file, since mocha has no option that runs tests in a given order.
     fn reproducer(&self, replay: &Template, order: &[String], seed: Option<u64>) -> Result<String> {
         let report = Path::new("/tmp/bleed-report.xml");
-        let Some((assignments, mocha)) = split_node_script(replay, REPLAY_SCRIPT) else {
+        let Some((assignments, mocha)) =
+            split_node_script(replay, &install_script("mocha-order", REPLAY_SCRIPT)?)
+        else {
             return inline_order(replay, order, seed, report);
         };
         let mut words = assignments;
@@ -389,6 +405,20 @@ impl Adapter for Mocha {
             seed,
             report,
         )
+    }
+
+    /// mocha names each test's file in its xunit report since 10.4.0; without it bleed can
+    /// neither tell twin titles of two files apart nor replay a file.
+    fn check_version(&self, reported: &str) -> std::result::Result<(), String> {
+        match super::parse_version(reported) {
+            Some(version) if version < (10, 4, 0) => Err(format!(
+                "mocha {} writes its xunit report without each test's file, which bleed needs to \
+                 run a file's tests (mocha 10.4.0 added it): upgrade mocha to 10.4 or later, \
+                 e.g. npm install --save-dev mocha@12",
+                reported.trim()
+            )),
+            _ => Ok(()),
+        }
     }
 
     fn version_command(&self, hunt: &Template) -> Option<String> {
@@ -530,7 +560,22 @@ fn results_from_cases(cases: &[Case], cwd: &Path) -> Vec<TestResult> {
         }
         results.push(result);
     }
+    number_twins(&mut results);
     results
+}
+
+/// Gives the second and later tests of one file with the same full title (a table of cases
+/// under one title, `it` in a loop) the ids `… #2`, `… #3`, in the order they ran. Only a run
+/// in mocha's own order has twins to number: a replay's plugin has already named them so.
+fn number_twins(results: &mut [TestResult]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for result in results {
+        let count = seen.entry(result.id.clone()).or_insert(0);
+        *count += 1;
+        if *count > 1 {
+            result.id = format!("{} #{count}", result.id);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -643,9 +688,11 @@ mod tests {
         assert_eq!(
             Mocha.replay_command(&hunt).unwrap().as_str(),
             format!(
-                "NODE_ENV=test node -e {} <tests-file> npx mocha --config .mocharc.yml --require ts-node/register \
+                "NODE_ENV=test node {} <tests-file> npx mocha --config .mocharc.yml --require ts-node/register \
                  -t 5000 --reporter xunit --reporter-option output=<report> --fail-hook-affected-tests",
-                quote(REPLAY_SCRIPT)
+                install_script("mocha-order", REPLAY_SCRIPT)
+                    .unwrap()
+                    .display()
             )
         );
         assert!(
@@ -850,6 +897,52 @@ mod tests {
             results[2].message.as_deref(),
             Some("\"after each\" hook: cleanUp for \"prints\": could not clean up")
         );
+    }
+
+    #[test]
+    fn twins_of_one_file_are_numbered_and_other_files_keep_theirs() {
+        let result = |id: &str| TestResult {
+            id: id.to_string(),
+            outcome: Outcome::Passed,
+            duration: None,
+            message: None,
+            file: None,
+            line: None,
+        };
+        let mut results = [
+            result("a.js › T adds"),
+            result("b.js › T adds"),
+            result("a.js › T adds"),
+            result("a.js › T Adds"),
+            result("a.js › T adds"),
+        ];
+        number_twins(&mut results);
+        let ids: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "a.js › T adds",
+                "b.js › T adds",
+                "a.js › T adds #2",
+                "a.js › T Adds",
+                "a.js › T adds #3",
+            ]
+        );
+    }
+
+    #[test]
+    fn versions_without_files_in_the_report_are_refused_with_what_to_do() {
+        for old in ["9.2.2", "10.3.0", "8.4.0"] {
+            let refusal = Mocha.check_version(old).unwrap_err();
+            assert!(refusal.contains(old), "{refusal}");
+            assert!(
+                refusal.contains("upgrade mocha to 10.4 or later"),
+                "{refusal}"
+            );
+        }
+        for supported in ["10.4.0", "11.7.5", "12.0.3"] {
+            assert_eq!(Mocha.check_version(supported), Ok(()));
+        }
     }
 
     #[test]

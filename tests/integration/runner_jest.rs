@@ -1,6 +1,8 @@
-//! Integration tests of the jest adapter against the real runner, on the planted suite in
-//! testdata/jest/suite (described in testdata/jest/PLANTED.md). Jest is installed once into
-//! testdata/jest/node_modules (`npm install --prefix testdata/jest`); each sandbox links to it.
+//! Integration tests of the jest adapter against the real runner, on the planted suites in
+//! testdata/jest/suite and testdata/jest/shapes (described in testdata/jest/PLANTED.md), with
+//! the newest Jest (testdata/jest/node_modules, `npm install --prefix testdata/jest`) and Jest 29
+//! (testdata/jest-29/node_modules, `npm ci --prefix testdata/jest-29`); each sandbox links to
+//! one of them.
 
 use std::collections::BTreeSet;
 use std::process::Output;
@@ -10,6 +12,9 @@ use crate::util::{self, Plant, Sandbox};
 const SUITE: &str = "jest/suite";
 
 const NODE_MODULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/jest/node_modules");
+
+/// Jest 29.7.0: the 29 line is the oldest bleed supports (from 29.5.0, which can shuffle).
+const OLDEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/jest-29/node_modules");
 
 /// Pinned: under its first 6 run seeds every planted victim both fails and passes.
 const MASTER_SEED: &str = "19497";
@@ -37,9 +42,14 @@ const V5: &str =
 const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
 
 fn require_jest() -> bool {
-    let jest = format!("{NODE_MODULES}/.bin/jest");
+    require_jest_in(NODE_MODULES)
+}
+
+fn require_jest_in(node_modules: &str) -> bool {
+    let jest = format!("{node_modules}/.bin/jest");
+    let prefix = node_modules.trim_end_matches("/node_modules");
     util::require_runner(
-        "jest (npm install --prefix testdata/jest)",
+        &format!("jest (npm install --prefix {prefix})"),
         &[&["node", &jest, "--version"]],
     )
 }
@@ -71,10 +81,19 @@ const PLANT: Plant = Plant {
 
 #[test]
 fn a_hunt_finds_exactly_the_planted_victims_and_bisect_their_causes() {
-    if !require_jest() {
+    hunt_and_bisect_the_planted_suite(NODE_MODULES);
+}
+
+#[test]
+fn jest_29_finds_the_planted_victims_too() {
+    hunt_and_bisect_the_planted_suite(OLDEST);
+}
+
+fn hunt_and_bisect_the_planted_suite(node_modules: &str) {
+    if !require_jest_in(node_modules) {
         return;
     }
-    let sandbox = Sandbox::with_node_suite(SUITE, NODE_MODULES);
+    let sandbox = Sandbox::with_node_suite(SUITE, node_modules);
     let output = hunt(&sandbox, "node_modules/.bin/jest");
     let report = util::json_exiting(&output, 1, "flips found means exit 1");
     assert_eq!(report["runner"], "jest");
@@ -206,4 +225,117 @@ fn a_fixed_seed_is_refused_with_a_corrected_command() {
     assert_eq!(util::exit_code(&output), 2, "stderr:\n{stderr}");
     assert!(stderr.contains("--seed=<seed>"), "stderr:\n{stderr}");
     assert!(!sandbox.path().join(".bleed").join("runs.jsonl").exists());
+}
+
+const SHAPES: &str = "jest/shapes";
+
+/// The victim of the shapes suite, its polluter, and the polluter's case twin.
+const TOTALS: &str = "__tests__/rates.test.js › rates › totals without tax";
+const CAPITAL: &str = "__tests__/rates.test.js › rates › Applies the rate";
+const LOWER: &str = "__tests__/rates.test.js › rates › applies the rate";
+
+/// Every test of the shapes suite as bleed names it: each counted, twins numbered.
+const SHAPE_IDS: [&str; 13] = [
+    CAPITAL,
+    LOWER,
+    TOTALS,
+    "__tests__/rates.test.js › rates › rounds to cents",
+    "__tests__/rates.test.js › rates › rounds to cents #2",
+    "__tests__/rates.test.js › rates › doubles an amount",
+    "__tests__/rates.test.js › rates › doubles an amount #2",
+    "__tests__/rates.test.js › rates › halves an amount",
+    "__tests__/rates.test.js › rates › halves an amount #2",
+    "__tests__/rates.test.js › rates › keeps a trailing space ",
+    "__tests__/rates.test.js › rates › when exempt › abroad › it's \"quoted\" $(touch bleed-pwned)",
+    "__tests__/argv.test.js › runs in the processes the command asked for",
+    "__tests__/argv.test.js › prints text unless asked for JSON",
+];
+
+#[test]
+fn tests_named_alike_are_counted_and_bisected_apart() {
+    shapes_are_hunted_and_bisected(NODE_MODULES);
+}
+
+#[test]
+fn jest_29_tells_tests_named_alike_apart() {
+    shapes_are_hunted_and_bisected(OLDEST);
+}
+
+/// Real suites name tests alike: case twins, a title written twice, `test.each` rows and a
+/// loop under one title. Each is a test of its own, counted, and a probe runs exactly the ones
+/// asked for, which `-t` cannot (it ignores case). The suite also reads process.argv, which
+/// must hold the user's command line and none of bleed's options.
+fn shapes_are_hunted_and_bisected(node_modules: &str) {
+    if !require_jest_in(node_modules) {
+        return;
+    }
+    let sandbox = Sandbox::with_node_suite(SHAPES, node_modules);
+    let output = hunt(&sandbox, "node_modules/.bin/jest");
+    let report = util::json_exiting(&output, 1, "flips found means exit 1");
+    assert_eq!(report["runs"]["ok"], RUNS, "{}", report["runs"]);
+    let flipping: Vec<&str> = report["flips"]
+        .as_array()
+        .expect("\"flips\" is an array")
+        .iter()
+        .map(|flip| flip["test"].as_str().expect("a flip names its test"))
+        .collect();
+    assert_eq!(flipping, [TOTALS]);
+    assert_eq!(report["always_failing"], serde_json::json!([]));
+    let expected: BTreeSet<&str> = SHAPE_IDS.into_iter().collect();
+    for run in sandbox.runs() {
+        let ids: Vec<&str> = run["results"]
+            .as_array()
+            .expect("a run records its results")
+            .iter()
+            .map(|r| r["id"].as_str().expect("an id"))
+            .collect();
+        assert_eq!(ids.len(), SHAPE_IDS.len(), "every test counted: {ids:?}");
+        assert_eq!(ids.iter().copied().collect::<BTreeSet<_>>(), expected);
+        let command = run["command"].as_str().expect("a command");
+        assert!(
+            command.contains(".json "),
+            "a JSON report is named so: {command}"
+        );
+        let totals = ids.iter().position(|id| *id == TOTALS).unwrap();
+        let polluted = ids[..totals].contains(&CAPITAL);
+        let failed = run["results"][totals]["outcome"] == "failed";
+        assert_eq!(failed, polluted, "{ids:?}");
+    }
+
+    let bisection = util::bisect_json(&sandbox, "node_modules/.bin/jest", TOTALS, &[]);
+    assert_eq!(bisection["verdict"], "polluted");
+    assert_eq!(util::ids(&bisection["polluters"]), [CAPITAL]);
+    let probes = sandbox.probes();
+    let apart = probes.iter().any(|probe| {
+        let results = probe["results"].as_array().expect("a probe has results");
+        let ran = |id: &str| results.iter().any(|r| r["id"] == id);
+        ran(CAPITAL) && !ran(LOWER)
+    });
+    assert!(apart, "a probe ran the polluter without its case twin");
+    util::assert_nothing_ran_as_code(&sandbox);
+}
+
+/// Jest before 29.5.0 has no --randomize: refused before anything runs, with what to do.
+#[test]
+fn a_jest_that_cannot_shuffle_is_refused_at_once() {
+    let sandbox = Sandbox::new();
+    sandbox.write("old/jest", "#!/bin/sh\necho 29.4.3\n");
+    let output = sandbox
+        .bleed()
+        .args([
+            "hunt",
+            "--runs",
+            "2",
+            "--runner",
+            "jest",
+            "--cmd",
+            "sh old/jest",
+        ])
+        .output()
+        .expect("run bleed");
+    let stderr = util::stderr(&output);
+    assert_eq!(util::exit_code(&output), 3, "stderr:\n{stderr}");
+    assert!(stderr.contains("Jest 29.4.3"), "stderr:\n{stderr}");
+    assert!(stderr.contains("upgrade Jest to 29.5"), "stderr:\n{stderr}");
+    assert!(sandbox.runs().is_empty(), "nothing ran");
 }

@@ -1,6 +1,7 @@
-//! Integration tests of the mocha adapter against the real runner, on the planted suite in
-//! testdata/mocha/suite (described in testdata/mocha/PLANTED.md). mocha is installed once into
-//! testdata/mocha/node_modules (`npm ci --prefix testdata/mocha`); each sandbox links to it.
+//! Integration tests of the mocha adapter against the real runner, on the planted suites in
+//! testdata/mocha/suite and testdata/mocha/shapes (described in testdata/mocha/PLANTED.md), with
+//! the newest mocha (testdata/mocha/node_modules, `npm ci --prefix testdata/mocha`) and the
+//! oldest bleed supports (testdata/mocha-10/node_modules); each sandbox links to one of them.
 
 use std::collections::BTreeSet;
 use std::process::Output;
@@ -12,6 +13,12 @@ use crate::util::{self, Plant, Sandbox};
 const SUITE: &str = "mocha/suite";
 
 const NODE_MODULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/mocha/node_modules");
+
+/// mocha 10.4.0, the oldest version bleed supports.
+const OLDEST: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/testdata/mocha-10/node_modules"
+);
 
 const MOCHA: &str = "node_modules/.bin/mocha";
 
@@ -39,9 +46,14 @@ const V5: &str = "test/settings.spec.js › Settings banner defaults to \"Welcom
 const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
 
 fn require_mocha() -> bool {
-    let mocha = format!("{NODE_MODULES}/.bin/mocha");
+    require_mocha_in(NODE_MODULES)
+}
+
+fn require_mocha_in(node_modules: &str) -> bool {
+    let mocha = format!("{node_modules}/.bin/mocha");
+    let prefix = node_modules.trim_end_matches("/node_modules");
     util::require_runner(
-        "mocha (npm ci --prefix testdata/mocha)",
+        &format!("mocha (npm ci --prefix {prefix})"),
         &[&["node", &mocha, "--version"]],
     )
 }
@@ -73,10 +85,19 @@ const PLANT: Plant = Plant {
 
 #[test]
 fn a_hunt_finds_exactly_the_planted_victims_and_bisect_their_causes() {
-    if !require_mocha() {
+    hunt_and_bisect_the_planted_suite(NODE_MODULES);
+}
+
+#[test]
+fn the_oldest_supported_mocha_finds_the_planted_victims_too() {
+    hunt_and_bisect_the_planted_suite(OLDEST);
+}
+
+fn hunt_and_bisect_the_planted_suite(node_modules: &str) {
+    if !require_mocha_in(node_modules) {
         return;
     }
-    let sandbox = Sandbox::with_node_suite(SUITE, NODE_MODULES);
+    let sandbox = Sandbox::with_node_suite(SUITE, node_modules);
     let output = hunt(&sandbox, MOCHA, RUNS);
     let report = util::json_exiting(&output, 1, "flips found means exit 1");
     assert_eq!(report["runner"], "mocha");
@@ -222,4 +243,129 @@ fn an_order_that_splits_a_block_with_before_hooks_is_refused_plainly() {
         ),
         "stderr:\n{stderr}"
     );
+}
+
+const SHAPES: &str = "mocha/shapes";
+
+/// The victim of the shapes suite and its polluter, the second of two tests called the same.
+const RECEIPT: &str = "test/receipt.spec.js › Receipt totals without tax";
+const SECOND_RATE: &str = "test/rates.spec.js › Rates applies a rate #2";
+
+/// Every test of the shapes suite, as bleed names it in mocha's own order: twins numbered,
+/// case twins apart, the trailing space kept.
+const SHAPE_IDS: [&str; 11] = [
+    "test/rates.spec.js › Rates applies a rate",
+    SECOND_RATE,
+    "test/rates.spec.js › Rates rounds to cents",
+    "test/rates.spec.js › Rates rounds to cents #2",
+    "test/rates.spec.js › Rates Rounds up",
+    "test/rates.spec.js › Rates rounds up",
+    "test/rates.spec.js › Rates keeps a trailing space ",
+    "test/rates.spec.js › Rates when exempt abroad it's \"quoted\" $(touch bleed-pwned)",
+    "test/rates.spec.js › Rates when exempt abroad it's \"quoted\" $(touch bleed-pwned) #2",
+    RECEIPT,
+    "test/receipt.spec.js › Receipt prints a header",
+];
+
+#[test]
+fn tests_called_the_same_are_counted_shuffled_and_bisected_apart() {
+    shapes_are_hunted_and_bisected(NODE_MODULES);
+}
+
+#[test]
+fn the_oldest_supported_mocha_tells_tests_called_the_same_apart() {
+    shapes_are_hunted_and_bisected(OLDEST);
+}
+
+/// Real suites name tests alike (a table of cases under one title): each is a test of its
+/// own, counted, moved with its file in a hunt, and run alone or with its twin in a probe.
+fn shapes_are_hunted_and_bisected(node_modules: &str) {
+    if !require_mocha_in(node_modules) {
+        return;
+    }
+    let sandbox = Sandbox::with_node_suite(SHAPES, node_modules);
+    let output = hunt(&sandbox, MOCHA, RUNS);
+    let report = util::json_exiting(&output, 1, "flips found means exit 1");
+    assert_eq!(report["runs"]["ok"], RUNS, "{}", report["runs"]);
+    let flipping: Vec<&str> = report["flips"]
+        .as_array()
+        .expect("\"flips\" is an array")
+        .iter()
+        .map(|flip| flip["test"].as_str().expect("a flip names its test"))
+        .collect();
+    assert_eq!(flipping, [RECEIPT]);
+    let expected: BTreeSet<&str> = SHAPE_IDS.into_iter().collect();
+    for run in sandbox.runs() {
+        let ids: Vec<&str> = run["results"]
+            .as_array()
+            .expect("a run records its results")
+            .iter()
+            .map(|r| r["id"].as_str().expect("an id"))
+            .collect();
+        assert_eq!(ids.len(), SHAPE_IDS.len(), "every test counted: {ids:?}");
+        assert_eq!(ids.iter().copied().collect::<BTreeSet<_>>(), expected);
+        // mocha's own order within a file numbers the twins; shuffles move whole files.
+        let rates: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| id.starts_with("test/rates"))
+            .collect();
+        assert_eq!(rates, SHAPE_IDS[..9]);
+        let receipt = ids.iter().position(|id| *id == RECEIPT).unwrap();
+        let polluted = ids[..receipt].contains(&SECOND_RATE);
+        let failed = run["results"][receipt]["outcome"] == "failed";
+        assert_eq!(failed, polluted, "{ids:?}");
+    }
+
+    let bisection = util::bisect_json(&sandbox, MOCHA, RECEIPT, &[]);
+    assert_eq!(bisection["verdict"], "polluted");
+    assert_eq!(util::ids(&bisection["polluters"]), [SECOND_RATE]);
+    let probes = sandbox.probes();
+    let asked: Vec<Vec<&str>> = probes
+        .iter()
+        .map(|probe| {
+            let results = probe["results"].as_array().expect("a probe has results");
+            results
+                .iter()
+                .map(|r| r["id"].as_str().expect("an id"))
+                .collect()
+        })
+        .collect();
+    assert!(
+        asked
+            .iter()
+            .any(|order| order.contains(&SECOND_RATE) && !order.contains(&SHAPE_IDS[0])),
+        "a probe ran the second twin without the first: {asked:?}"
+    );
+    util::assert_nothing_ran_as_code(&sandbox);
+}
+
+#[test]
+fn a_mocha_older_than_its_file_attribute_is_refused_at_once() {
+    if !require_mocha() {
+        return;
+    }
+    let sandbox = Sandbox::with_node_suite(SHAPES, NODE_MODULES);
+    sandbox.write("old/mocha", "#!/bin/sh\necho 9.2.2\n");
+    let output = sandbox
+        .bleed()
+        .args([
+            "hunt",
+            "--runs",
+            "2",
+            "--runner",
+            "mocha",
+            "--cmd",
+            "sh old/mocha",
+        ])
+        .output()
+        .expect("run bleed");
+    let stderr = util::stderr(&output);
+    assert_eq!(util::exit_code(&output), 3, "stderr:\n{stderr}");
+    assert!(stderr.contains("mocha 9.2.2"), "stderr:\n{stderr}");
+    assert!(
+        stderr.contains("upgrade mocha to 10.4"),
+        "stderr:\n{stderr}"
+    );
+    assert!(sandbox.runs().is_empty(), "nothing ran");
 }
