@@ -312,7 +312,12 @@ fn first_run(hunting: &Hunting, progress: &ProgressBar, state: &mut State) -> Re
             hunting.store.append_run(&record)?;
             if record.status == RunStatus::Broken {
                 progress.finish_and_clear();
-                return Err(first_run_failed(&record, &hunting.store));
+                let which = if hunting.shuffled.is_some() {
+                    "the first run in an order of bleed's"
+                } else {
+                    "the first run"
+                };
+                return Err(first_run_failed(&record, &hunting.store, which));
             }
             state.new_runs += 1;
             progress.inc(1);
@@ -636,7 +641,11 @@ fn natural_run(hunting: &Hunting) -> Result<Vec<TestResult>> {
         Ended::Recorded(record) => {
             hunting.store.append_run(&record)?;
             if record.status != RunStatus::Ok {
-                return Err(first_run_failed(&record, &hunting.store));
+                return Err(first_run_failed(
+                    &record,
+                    &hunting.store,
+                    "the run in the runner's own order (to list its tests)",
+                ));
             }
             Ok(record.results)
         }
@@ -693,13 +702,13 @@ fn count(records: &[RunRecord], asked: u64, confirmations: usize) -> RunCounts {
     counts
 }
 
-fn first_run_failed(record: &RunRecord, store: &Store) -> Error {
+fn first_run_failed(record: &RunRecord, store: &Store, which: &str) -> Error {
     let log = store.root().join(&record.log);
     let problem = record.problem.as_deref().unwrap_or("no results");
-    let tail = exec::log_tail(&log, 15);
+    let tail = exec::log_tail(&log, 10);
     let indented: String = tail.lines().map(|line| format!("    {line}\n")).collect();
     Error::suite(format!(
-        "the first run gave no results ({problem}); check the command by running it yourself:\n    {}\n\
+        "{which} gave no results ({problem}); check the command by running it yourself:\n    {}\n\
          last lines of its output ({}):\n{}",
         record.command,
         log.display(),

@@ -13,6 +13,7 @@ mod node;
 mod pytest;
 mod rspec;
 mod ruby;
+mod scripts;
 
 use std::path::Path;
 

@@ -3,13 +3,10 @@
 //! a file bleed writes under the system temp dir, so that a command shown in a message or a log
 //! is one line, not the script.
 
-use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::Invocation;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::template::Template;
 
 /// Whether the command runs the runner `is_runner` recognises, directly or as
@@ -104,54 +101,7 @@ pub(super) fn split_node_script(
     Some((words[..at].to_vec(), words[at + 3..].to_vec()))
 }
 
-/// The script `source`, written once under the system temp dir as `bleed-<name>-<hash>.cjs`,
-/// so that every bleed of this version shares it and another version has its own.
+/// A Node script of bleed's, as `bleed-<name>-<hash>.cjs` in the temp dir.
 pub(super) fn install_script(name: &str, source: &str) -> Result<PathBuf> {
-    let dir = std::env::temp_dir();
-    let hash = crate::run::fnv1a(source.bytes());
-    let path = dir.join(format!("bleed-{name}-{hash:016x}.cjs"));
-    if is_ours(&path, source) {
-        return Ok(path);
-    }
-    let cannot = |e: std::io::Error| {
-        Error::suite(format!(
-            "cannot write bleed's {name} script in {}: {e}",
-            dir.display()
-        ))
-    };
-    let mut file = tempfile::Builder::new()
-        .prefix(&format!("bleed-{name}-"))
-        .suffix(".cjs")
-        .tempfile_in(&dir)
-        .map_err(cannot)?;
-    file.write_all(source.as_bytes()).map_err(cannot)?;
-    file.as_file()
-        .set_permissions(fs::Permissions::from_mode(0o644))
-        .map_err(cannot)?;
-    match file.persist_noclobber(&path) {
-        Ok(_) => Ok(path),
-        // Another bleed wrote it first.
-        Err(_) if is_ours(&path, source) => Ok(path),
-        // The name is taken by a file that is not ours (another user's, on a shared /tmp):
-        // node must not run it, so this bleed keeps a script of its own.
-        Err(error) => error
-            .file
-            .keep()
-            .map(|(_, kept)| kept)
-            .map_err(|e| cannot(e.error)),
-    }
-}
-
-/// Whether `path` holds `source`, written by this user and writable by no one else: node runs
-/// it as code, and the temp dir is shared.
-fn is_ours(path: &Path, source: &str) -> bool {
-    let Ok(metadata) = fs::symlink_metadata(path) else {
-        return false;
-    };
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let user = unsafe { libc::geteuid() };
-    metadata.file_type().is_file()
-        && metadata.uid() == user
-        && metadata.mode() & 0o022 == 0
-        && fs::read(path).is_ok_and(|content| content == source.as_bytes())
+    super::scripts::install(name, "cjs", source, &format!("{name} script"))
 }

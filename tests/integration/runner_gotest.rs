@@ -482,7 +482,13 @@ fn a_subtest_in_the_order_is_refused_before_any_probe() {
         &format!("{subtest}\nexample.com/shapes/shelf.TestStockShelf\n"),
     );
     let output = offline(&mut sandbox.bleed())
-        .args(["bisect", "--cmd", "go test ./...", "--order-file", "order.txt"])
+        .args([
+            "bisect",
+            "--cmd",
+            "go test ./...",
+            "--order-file",
+            "order.txt",
+        ])
         .args(["--replay-cmd", "go test -count=1 -json ./... > <report>"])
         .args(["--victim", "example.com/shapes/shelf.TestStockShelf"])
         .output()

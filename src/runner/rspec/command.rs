@@ -1,10 +1,7 @@
 //! The rspec command line read as OptionParser reads it, the commands bleed builds from it, and
 //! the Ruby helper that runs an explicit order.
 
-use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::super::ruby::{Arg, Grammar};
 use crate::error::{Error, Result};
@@ -417,57 +414,7 @@ fn run_group(parsed: &[(&str, Vec<u32>)], members: Vec<usize>, depth: usize, run
     }
 }
 
-/// The helper, written once under the system temp dir with a hash of its content in its name,
-/// so that every bleed of this version shares it, and an older or newer bleed has its own.
+/// The ordering helper, as `bleed-rspec-order-<hash>.rb` in the temp dir.
 pub(super) fn install_helper() -> Result<PathBuf> {
-    let dir = std::env::temp_dir();
-    let path = dir.join(format!(
-        "bleed-rspec-order-{:016x}.rb",
-        crate::run::fnv1a(ORDER_HELPER.bytes())
-    ));
-    if is_ours(&path) {
-        return Ok(path);
-    }
-    let cannot = |e: std::io::Error| {
-        Error::suite(format!(
-            "cannot write bleed's rspec ordering helper in {}: {e}",
-            dir.display()
-        ))
-    };
-    let mut file = tempfile::Builder::new()
-        .prefix("bleed-rspec-order-")
-        .suffix(".rb")
-        .tempfile_in(&dir)
-        .map_err(cannot)?;
-    file.write_all(ORDER_HELPER.as_bytes()).map_err(cannot)?;
-    // Readable by all, like any library file; writable by its owner only (checked by is_ours).
-    file.as_file()
-        .set_permissions(fs::Permissions::from_mode(0o644))
-        .map_err(cannot)?;
-    match file.persist_noclobber(&path) {
-        Ok(_) => Ok(path),
-        // Another bleed wrote it first.
-        Err(_) if is_ours(&path) => Ok(path),
-        // The name is taken by a file that is not ours (another user's, on a shared /tmp):
-        // rspec must not load it, so this bisection keeps a helper of its own.
-        Err(error) => error
-            .file
-            .keep()
-            .map(|(_, kept)| kept)
-            .map_err(|e| cannot(e.error)),
-    }
-}
-
-/// Whether `path` is the helper, written by this user and writable by no one else: rspec loads
-/// it as code, and the temp dir is shared.
-pub(super) fn is_ours(path: &Path) -> bool {
-    let Ok(metadata) = fs::symlink_metadata(path) else {
-        return false;
-    };
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let user = unsafe { libc::geteuid() };
-    metadata.file_type().is_file()
-        && metadata.uid() == user
-        && metadata.mode() & 0o022 == 0
-        && fs::read(path).is_ok_and(|content| content == ORDER_HELPER.as_bytes())
+    super::super::scripts::install("rspec-order", "rb", ORDER_HELPER, "rspec ordering helper")
 }
