@@ -7,7 +7,8 @@
 #
 #   benches/random_victim.sh [pytest|cucumber] [TRIES]     (default: pytest 20)
 #
-# Needs a release build of bleed (cargo build --release) and the runner installed.
+# Needs a release build of bleed (cargo build --release) and the runner installed. BLEED=path
+# picks another bleed binary; BLEED_HUNT_FLAGS= (empty) drops --no-confirm, for bleeds before it.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,7 +33,8 @@ for try in $(seq 1 "$tries"); do
   work=$(mktemp -d)
   cp -r "$here/testdata/noise/$runner/." "$work"
   cd "$work"
-  "$bleed" hunt --cmd "$cmd" --runs 10 --seed "$try" --no-confirm --json >/dev/null 2>&1 || true
+  # shellcheck disable=SC2086
+  "$bleed" hunt --cmd "$cmd" --runs 10 --seed "$try" ${BLEED_HUNT_FLAGS---no-confirm} --json >/dev/null 2>&1 || true
   result=$("$bleed" bisect --victim "$victim" --json 2>/dev/null || true)
   line=$(printf '%s' "$result" | python3 -c '
 import json, sys
