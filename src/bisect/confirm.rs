@@ -81,7 +81,10 @@ impl Claim {
                     misses: self.fixed.misses + history.misses,
                 },
                 Rate::UNKNOWN,
-                chance::choices(self.candidates, self.culprits),
+                // The search could have stopped at any size up to this one.
+                (1..=self.culprits)
+                    .map(|size| chance::choices(self.candidates, size))
+                    .sum(),
             ),
             None => (self.fixed, self.rate, 1.0),
         }
@@ -250,6 +253,89 @@ mod tests {
             }
             blamed += usize::from(believed);
         }
+        assert!(
+            (blamed as f64) < 0.01 * tries as f64,
+            "blamed innocents in {blamed} of {tries} tries"
+        );
+    }
+
+    /// The same, after a hunt: 10 recorded runs of 6 tests in random orders, the victim failing
+    /// 30 % of the time whatever the order. The bisection searches the latest failing run, which
+    /// therefore counts for nothing, and ends, at worst, on any set of one or two of the tests
+    /// before the victim that happens to fit every other run (the search is steered by the
+    /// history, so it finds such a set when there is one).
+    #[test]
+    fn a_random_failure_that_happens_to_fit_the_history_is_still_not_blamed() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let roll = |rng: &mut ChaCha8Rng, percent: u32| rng.next_u32() % 100 < percent;
+        let tries = 20_000;
+        let mut blamed = 0;
+        for _ in 0..tries {
+            let mut runs: Vec<(Vec<usize>, bool)> = Vec::new();
+            for _ in 0..10 {
+                let mut order: Vec<usize> = (0..6).collect();
+                for i in (1..order.len()).rev() {
+                    order.swap(i, rng.next_u32() as usize % (i + 1));
+                }
+                runs.push((order, roll(&mut rng, 30)));
+            }
+            let Some(latest) = runs.iter().rposition(|(_, failed)| *failed) else {
+                continue;
+            };
+            let (failing, _) = runs.remove(latest);
+            let victim = 5;
+            let candidates: Vec<usize> = failing
+                .iter()
+                .take_while(|&&t| t != victim)
+                .copied()
+                .collect();
+            let before = |order: &[usize], set: &[usize]| {
+                let at = order.iter().position(|&t| t == victim).unwrap();
+                set.iter().all(|t| order[..at].contains(t))
+            };
+            let mut sets: Vec<Vec<usize>> = candidates.iter().map(|&c| vec![c]).collect();
+            for (i, &a) in candidates.iter().enumerate() {
+                sets.extend(candidates[i + 1..].iter().map(|&b| vec![a, b]));
+            }
+            let Some((set, history)) = sets.into_iter().find_map(|set| {
+                let recorded: Vec<Recorded> = runs
+                    .iter()
+                    .map(|(order, failed)| recorded(before(order, &set), *failed))
+                    .collect();
+                history_trials(&recorded).map(|trials| (set, trials))
+            }) else {
+                continue;
+            };
+            // The search's fixed probes: the full order failed again, the victim alone passed.
+            if !roll(&mut rng, 30) || roll(&mut rng, 30) {
+                continue;
+            }
+            let failures = runs.iter().filter(|(_, failed)| *failed).count();
+            let mut claim = Claim {
+                fixed: Trials { hits: 1, misses: 1 },
+                history: Some(history),
+                rate: Rate::observed(failures, runs.len()),
+                candidates: candidates.len(),
+                culprits: set.len(),
+            };
+            let believed = loop {
+                match claim.still_needed() {
+                    None => break false,
+                    Some(extra) if extra == Trials::default() => break true,
+                    Some(extra) => {
+                        let with = (0..extra.hits).all(|_| roll(&mut rng, 30));
+                        let alone = (0..extra.misses).all(|_| !roll(&mut rng, 30));
+                        if !(with && alone) {
+                            break false;
+                        }
+                        claim.fixed.hits += extra.hits;
+                        claim.fixed.misses += extra.misses;
+                    }
+                }
+            };
+            blamed += usize::from(believed);
+        }
+        eprintln!("blamed innocents in {blamed} of {tries} tries");
         assert!(
             (blamed as f64) < 0.01 * tries as f64,
             "blamed innocents in {blamed} of {tries} tries"

@@ -157,8 +157,8 @@ struct Job {
     position: usize,
     /// The tests before the victim that the runner does not keep apart from it.
     candidates: Vec<String>,
-    /// Recorded runs of the same command that ran the victim: order and whether it failed.
-    history: Vec<(Vec<String>, bool)>,
+    /// Recorded runs of the same command that ran the victim.
+    history: Vec<Past>,
     retries: usize,
     runner_version: Option<String>,
     jobs: usize,
@@ -260,15 +260,23 @@ fn prepare(settings: &Settings) -> Result<Job> {
     })
 }
 
-fn history_of(runs: &[RunRecord], template: &str, victim: &str) -> Vec<(Vec<String>, bool)> {
+/// A recorded run of the victim, as the bisection uses it.
+struct Past {
+    order: Vec<String>,
+    victim_failed: bool,
+    run: String,
+}
+
+fn history_of(runs: &[RunRecord], template: &str, victim: &str) -> Vec<Past> {
     runs.iter()
         .filter(|r| r.status == RunStatus::Ok && r.template == template)
         .filter_map(|r| {
             let result = r.results.iter().find(|t| t.id == victim)?;
-            Some((
-                r.results.iter().map(|t| t.id.clone()).collect(),
-                result.outcome.is_failure(),
-            ))
+            Some(Past {
+                order: r.results.iter().map(|t| t.id.clone()).collect(),
+                victim_failed: result.outcome.is_failure(),
+                run: r.id.clone(),
+            })
         })
         .collect()
 }
@@ -276,11 +284,7 @@ fn history_of(runs: &[RunRecord], template: &str, victim: &str) -> Vec<(Vec<Stri
 /// No retries, unless the history shows failures that no single test before the victim
 /// explains: a victim that may lose its failure at random, where one lost failure would send
 /// the search the wrong way.
-fn automatic_retries(
-    candidates: &[String],
-    victim: &str,
-    history: &[(Vec<String>, bool)],
-) -> usize {
+fn automatic_retries(candidates: &[String], victim: &str, history: &[Past]) -> usize {
     let past = past_runs(history);
     if !past.iter().any(|run| run.victim_failed) {
         return 0;
@@ -289,12 +293,12 @@ fn automatic_retries(
     if explained { 0 } else { 1 }
 }
 
-fn past_runs(history: &[(Vec<String>, bool)]) -> Vec<PastRun<'_>> {
+fn past_runs(history: &[Past]) -> Vec<PastRun<'_>> {
     history
         .iter()
-        .map(|(order, victim_failed)| PastRun {
-            order,
-            victim_failed: *victim_failed,
+        .map(|past| PastRun {
+            order: &past.order,
+            victim_failed: past.victim_failed,
         })
         .collect()
 }
@@ -461,6 +465,7 @@ fn search_and_conclude(
         }
         Search::Minimal { set } => {
             let found = Found {
+                run: job.failing.run.as_deref(),
                 candidates: &job.candidates,
                 set,
                 fixed: Trials {
@@ -553,6 +558,8 @@ fn times(n: usize) -> String {
 
 /// A set the search ended on, with what the fixed orders showed about it.
 struct Found<'a> {
+    /// The recorded run whose order was searched.
+    run: Option<&'a str>,
     candidates: &'a [String],
     set: Vec<usize>,
     fixed: Trials,
@@ -572,14 +579,16 @@ fn confirm_culprits(
     context.progress.phase("confirming");
     let culprits = pick(found.candidates, &found.set);
     let target_failure = found.target == Target::VictimFails;
+    // The run the searched order came from was picked for its outcome: no evidence.
     let recorded: Vec<Recorded> = job
         .history
         .iter()
-        .filter_map(|(order, failed)| {
-            let at = order.iter().position(|id| *id == job.victim)?;
+        .filter(|past| found.run != Some(past.run.as_str()))
+        .filter_map(|past| {
+            let at = past.order.iter().position(|id| *id == job.victim)?;
             Some(Recorded {
-                culprits_before: culprits.iter().all(|c| order[..at].contains(c)),
-                target_outcome: *failed == target_failure,
+                culprits_before: culprits.iter().all(|c| past.order[..at].contains(c)),
+                target_outcome: past.victim_failed == target_failure,
             })
         })
         .collect();
@@ -755,7 +764,7 @@ fn search_state_setters(
     context: &ProbeContext,
     result: &mut Bisection,
 ) -> Result<Option<Interrupted>> {
-    let Some((before, passing_seed)) = latest_passing_order(job) else {
+    let Some((before, passing_seed, passing_run)) = latest_passing_order(job) else {
         result.verdict = Verdict::FailsAlone;
         result.evidence = Some(
             "the victim fails when run alone, and no recorded run shows it passing after other \
@@ -786,6 +795,7 @@ fn search_state_setters(
     match setters.verdict {
         Search::Minimal { set } => {
             let found = Found {
+                run: Some(passing_run.as_str()),
                 candidates: &before,
                 set,
                 fixed: Trials {
@@ -827,8 +837,9 @@ fn search_state_setters(
     Ok(None)
 }
 
-/// The tests before the victim in the latest recorded run where it passed, with that run's seed.
-fn latest_passing_order(job: &Job) -> Option<(Vec<String>, Option<u64>)> {
+/// The tests before the victim in the latest recorded run where it passed, with that run's seed
+/// and id.
+fn latest_passing_order(job: &Job) -> Option<(Vec<String>, Option<u64>, String)> {
     job.runs
         .iter()
         .rev()
@@ -843,7 +854,7 @@ fn latest_passing_order(job: &Job) -> Option<(Vec<String>, Option<u64>)> {
                 .map(|t| t.id.clone())
                 .filter(|id| !job.adapter.isolated(id, &job.victim))
                 .collect();
-            (!before.is_empty()).then_some((before, r.seed))
+            (!before.is_empty()).then(|| (before, r.seed, r.id.clone()))
         })
 }
 
@@ -925,9 +936,14 @@ const MAX_SEEDED_CLEANER_PROBES: usize = 8;
 mod tests {
     use super::*;
 
-    fn history(runs: &[(&[&str], bool)]) -> Vec<(Vec<String>, bool)> {
+    fn history(runs: &[(&[&str], bool)]) -> Vec<Past> {
         runs.iter()
-            .map(|(order, failed)| (order.iter().map(|s| s.to_string()).collect(), *failed))
+            .enumerate()
+            .map(|(i, (order, failed))| Past {
+                order: order.iter().map(|s| s.to_string()).collect(),
+                victim_failed: *failed,
+                run: format!("r{i}"),
+            })
             .collect()
     }
 

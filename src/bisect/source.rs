@@ -34,6 +34,9 @@ pub struct Failing {
     pub origin: String,
     /// True when bleed ran it just now rather than reading it from a record or a file.
     pub fresh: bool,
+    /// The recorded run it is, if any: picked because the victim failed in it, it is no
+    /// evidence that the victim fails after its culprits.
+    pub run: Option<String>,
 }
 
 /// Where the failing order comes from, read or run.
@@ -44,6 +47,7 @@ pub fn failing_order(settings: &Settings, runs: &[RunRecord]) -> Result<Failing>
         seed: record.seed,
         origin,
         fresh: false,
+        run: Some(record.id.clone()),
     };
     let same_command = |record: &&RunRecord| {
         settings
@@ -121,6 +125,7 @@ pub fn failing_order(settings: &Settings, runs: &[RunRecord]) -> Result<Failing>
                 seed: None,
                 origin: format!("report {}", path.display()),
                 fresh: false,
+                run: None,
             })
         }
     }
@@ -173,6 +178,7 @@ fn read_order_file(path: &std::path::Path) -> Result<Failing> {
         seed: None,
         origin: format!("order file {}", path.display()),
         fresh: false,
+        run: None,
     })
 }
 
@@ -220,6 +226,7 @@ fn run_seed_once(settings: &Settings, template: &Template, seed: u64) -> Result<
                 seed: Some(seed),
                 origin: format!("a run of seed {seed} ({})", record.id),
                 fresh: true,
+                run: Some(record.id.clone()),
             })
         }
     }
