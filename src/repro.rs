@@ -146,14 +146,14 @@ pub fn render(result: &Bisection, written: Option<&Path>) -> String {
 
 /// How the culprits were confirmed, in a line: the runs, and what chance that leaves.
 fn confirmation_line(confirmed: &Confirmation) -> String {
-    let history = match confirmed.history_runs {
-        0 => String::new(),
-        n => format!(", and explains all {n} recorded runs of the victim"),
+    let probes = match confirmed.extra_probes {
+        1 => "1 confirmation probe".to_string(),
+        n => format!("{n} confirmation probes"),
     };
     format!(
-        "{} runs of the culprits then the victim and {} of the victim alone all went as the verdict \
-         says{history} ({} confirmation probes): {}",
-        confirmed.with_culprits, confirmed.alone, confirmed.extra_probes, confirmed.basis
+        "{} runs of the culprits then the victim and {} of the victim alone went as the verdict \
+         says ({probes}); {}",
+        confirmed.with_culprits, confirmed.alone, confirmed.basis
     )
 }
 

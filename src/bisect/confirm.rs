@@ -112,26 +112,25 @@ pub struct Confirmation {
 impl Confirmation {
     pub fn new(claim: &Claim, extra_probes: usize, outcome: &str) -> Confirmation {
         let history_runs = claim.history.map_or(0, |h| h.hits + h.misses);
+        let chance = percent(claim.chance());
         let basis = match claim.history {
             Some(_) => format!(
-                "the verdict explains all {history_runs} recorded runs of the victim, so a random \
-                 {outcome} would fit them and the probes with a chance of {} (counting the {} sets \
-                 of {} the search could have ended on)",
-                percent(claim.chance()),
-                chance::choices(claim.candidates, claim.culprits),
-                claim.culprits
+                "with all {history_runs} recorded runs of the victim explained too, a victim that \
+                 {outcome} at random would show this with a chance of {chance} (counting the {} \
+                 sets the search could have ended on)",
+                (1..=claim.culprits)
+                    .map(|size| chance::choices(claim.candidates, size))
+                    .sum::<f64>()
             ),
             None if claim.rate == Rate::UNKNOWN => format!(
-                "with no recorded rate for the victim, a test that {outcome} at random at the worst \
-                 rate would pass these probes with a chance of {}",
-                percent(claim.chance())
+                "a victim that {outcome} at random, at any rate, would show this with a chance of \
+                 {chance}"
             ),
             None => format!(
-                "a test that {outcome} at random at the rate the recorded runs show ({}–{}) would \
-                 pass these probes with a chance of {}",
+                "a victim that {outcome} at random, at the rate its recorded runs show ({}–{}), \
+                 would show this with a chance of {chance}",
                 percent(claim.rate.low),
                 percent(claim.rate.high),
-                percent(claim.chance())
             ),
         };
         Confirmation {
