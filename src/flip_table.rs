@@ -47,6 +47,7 @@ pub fn render(hunt: &Hunt) -> String {
         }
     }
     timeouts(&mut out, hunt);
+    indistinguishable(&mut out, hunt);
     next_steps(&mut out, hunt);
     out
 }
@@ -170,6 +171,21 @@ fn timeouts(out: &mut String, hunt: &Hunt) {
             timeout.seed,
             hunt.store.join(&timeout.log).display()
         );
+    }
+}
+
+fn indistinguishable(out: &mut String, hunt: &Hunt) {
+    if hunt.indistinguishable.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{} cannot tell these tests apart (the same title at the same place, such as test.each \
+         rows without a placeholder): their ids follow the order they ran, so a flip may mix them up",
+        hunt.runner
+    );
+    for group in &hunt.indistinguishable {
+        let _ = writeln!(out, "  {}", group.join(", "));
     }
 }
 

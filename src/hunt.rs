@@ -81,6 +81,10 @@ pub struct Hunt {
     #[serde(flatten)]
     pub analysis: Analysis,
     pub timeouts: Vec<TimedOut>,
+    /// Groups of tests the runner's report cannot tell apart: their ids follow the order they
+    /// ran, so their flips may mix them up.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub indistinguishable: Vec<Vec<String>>,
     /// Runs made by this invocation (the rest were recorded before).
     pub new_runs: usize,
     pub interrupted: bool,
@@ -151,6 +155,13 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
         runner: hunting.adapter.name().to_string(),
         runs: count(&hunting.recorded, settings.runs, confirmations.len()),
         timeouts: timeouts(&hunting),
+        indistinguishable: hunting
+            .recorded
+            .iter()
+            .rev()
+            .find(|r| r.status == RunStatus::Ok)
+            .map(|r| hunting.adapter.indistinguishable(&r.results))
+            .unwrap_or_default(),
         analysis,
         new_runs: state.new_runs,
         interrupted: state.interrupted || interrupt::requested(),

@@ -187,6 +187,14 @@ pub trait Adapter: Send + Sync {
         false
     }
 
+    /// Groups of tests in a run that the runner's report cannot tell apart (Jest's twins defined
+    /// at one place: `test.each` rows without a placeholder, a test made in a loop). Their ids
+    /// follow the order they ran, so an id may not name the same test in two runs; the hunt
+    /// says so.
+    fn indistinguishable(&self, _results: &[TestResult]) -> Vec<Vec<String>> {
+        Vec::new()
+    }
+
     /// For runners with no seeded order of their own: bleed shuffles these groups of test ids
     /// (each group keeps its inner order, e.g. a file's tests in definition order) and runs the
     /// result through the replay command. `natural` is a run in the runner's own order.

@@ -281,6 +281,21 @@ fn shapes_are_hunted_and_bisected(node_modules: &str) {
         .collect();
     assert_eq!(flipping, [TOTALS]);
     assert_eq!(report["always_failing"], serde_json::json!([]));
+    // The test.each rows without a placeholder, and the tests made in a loop, share a title
+    // and a place: the hunt says so.
+    let indistinguishable: Vec<&str> = report["indistinguishable"]
+        .as_array()
+        .expect("said")
+        .iter()
+        .map(|group| group[0].as_str().expect("an id"))
+        .collect();
+    assert_eq!(
+        indistinguishable,
+        [
+            "__tests__/rates.test.js › rates › doubles an amount",
+            "__tests__/rates.test.js › rates › halves an amount"
+        ]
+    );
     let expected: BTreeSet<&str> = SHAPE_IDS.into_iter().collect();
     for run in sandbox.runs() {
         let ids: Vec<&str> = run["results"]

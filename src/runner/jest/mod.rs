@@ -12,11 +12,13 @@
 mod command;
 mod report;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::node::{install_script, launch_halves, option_name, runs_under_node};
 use super::{Adapter, Capabilities, Invocation, RunResults, accepts_appended_args, inline_order};
 use crate::error::{Error, Result};
+use crate::outcome::TestResult;
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders, quote};
 
 use command::{
@@ -296,6 +298,22 @@ impl Adapter for Jest {
         let mut command = words[..=start].to_vec();
         command.push("--version".to_string());
         Some(join_keeping_placeholders(&command))
+    }
+
+    /// Twins at one place carry the same title, file and line: only their run order tells
+    /// them apart.
+    fn indistinguishable(&self, results: &[TestResult]) -> Vec<Vec<String>> {
+        let mut groups: BTreeMap<(&str, &str, u32), Vec<String>> = BTreeMap::new();
+        for result in results {
+            let (Some(file), Some(line)) = (result.file.as_deref(), result.line) else {
+                continue;
+            };
+            groups
+                .entry((file, report::twin_stem(&result.id), line))
+                .or_default()
+                .push(result.id.clone());
+        }
+        groups.into_values().filter(|ids| ids.len() > 1).collect()
     }
 
     /// Each test file has its own module registry and globals, so only the victim's own file
