@@ -493,24 +493,10 @@ fn awkward_names_are_all_counted_keep_unique_stable_ids_and_their_polluter_is_fo
 #[test]
 fn a_cucumber_older_than_2_4_is_refused_before_anything_runs() {
     let sandbox = Sandbox::with_suite(SHAPES);
-    sandbox.write(
+    util::assert_too_old_is_refused(
+        &sandbox,
+        ("cucumber", "--version", "2.3.3"),
         "old/cucumber",
-        "#!/bin/sh\n# cucumber as version 2.3.3 would answer --version.\n[ \"$1\" = --version ] && { echo 2.3.3; exit 0; }\nexec cucumber \"$@\"\n",
+        "bleed needs cucumber-ruby 2.4 or later",
     );
-    let made = sandbox.sh("chmod +x old/cucumber");
-    assert!(made.status.success(), "{made:?}");
-    let output = sandbox
-        .bleed()
-        .args(["hunt", "--cmd", "old/cucumber", "--runs", "2"])
-        .output()
-        .expect("run bleed");
-    let stderr = util::stderr(&output);
-    assert_eq!(util::exit_code(&output), 3, "{stderr}");
-    let error = stderr.lines().last().unwrap_or_default();
-    assert!(
-        error.starts_with("bleed: error: bleed needs cucumber-ruby 2.4 or later")
-            && error.contains("says 2.3.3: "),
-        "the last line says it all: {stderr}"
-    );
-    assert!(sandbox.runs().is_empty(), "nothing ran");
 }

@@ -508,24 +508,10 @@ fn a_subtest_in_the_order_is_refused_before_any_probe() {
 #[test]
 fn a_go_older_than_1_17_is_refused_before_anything_runs() {
     let sandbox = Sandbox::with_suite(SHAPES);
-    sandbox.write(
-        "old/go",
-        "#!/bin/sh\n# go as version 1.16.15 would answer `go version`.\n[ \"$1\" = version ] && { echo go version go1.16.15 linux/amd64; exit 0; }\nexec go \"$@\"\n",
+    util::assert_too_old_is_refused(
+        &sandbox,
+        ("go", "version", "go version go1.16.15 linux/amd64"),
+        "old/go test ./...",
+        "bleed needs go 1.17 or later",
     );
-    let made = sandbox.sh("chmod +x old/go");
-    assert!(made.status.success(), "{made:?}");
-    let output = sandbox
-        .bleed()
-        .args(["hunt", "--cmd", "old/go test ./...", "--runs", "2"])
-        .output()
-        .expect("run bleed");
-    let stderr = util::stderr(&output);
-    assert_eq!(util::exit_code(&output), 3, "{stderr}");
-    let error = stderr.lines().last().unwrap_or_default();
-    assert!(
-        error.starts_with("bleed: error: bleed needs go 1.17 or later")
-            && error.contains("says go version go1.16.15 linux/amd64: "),
-        "the last line says it all: {stderr}"
-    );
-    assert!(sandbox.runs().is_empty(), "nothing ran");
 }

@@ -493,24 +493,10 @@ fn awkward_names_are_all_counted_keep_unique_stable_ids_and_their_polluter_is_fo
 #[test]
 fn an_rspec_older_than_3_6_is_refused_before_anything_runs() {
     let sandbox = Sandbox::with_suite(SHAPES);
-    sandbox.write(
+    util::assert_too_old_is_refused(
+        &sandbox,
+        ("rspec", "--version", "3.5.4"),
         "old/rspec",
-        "#!/bin/sh\n# rspec as version 3.5.4 would answer --version.\n[ \"$1\" = --version ] && { echo 3.5.4; exit 0; }\nexec rspec \"$@\"\n",
+        "bleed needs rspec-core 3.6 or later",
     );
-    let made = sandbox.sh("chmod +x old/rspec");
-    assert!(made.status.success(), "{made:?}");
-    let output = sandbox
-        .bleed()
-        .args(["hunt", "--cmd", "old/rspec", "--runs", "2"])
-        .output()
-        .expect("run bleed");
-    let stderr = util::stderr(&output);
-    assert_eq!(util::exit_code(&output), 3, "{stderr}");
-    let error = stderr.lines().last().unwrap_or_default();
-    assert!(
-        error.starts_with("bleed: error: bleed needs rspec-core 3.6 or later")
-            && error.contains("says 3.5.4: "),
-        "the last line says it all: {stderr}"
-    );
-    assert!(sandbox.runs().is_empty(), "nothing ran");
 }

@@ -331,3 +331,37 @@ impl Plant {
         }
     }
 }
+
+/// A runner too old for bleed is refused in one line, with the version it gave, before
+/// anything runs. The old runner is faked by `old/<program>` in the sandbox, which answers
+/// `<program> <version_arg>` with `version_line` and runs the real program otherwise;
+/// `hunt_command` runs it, and `refusal` is how the error line must start.
+pub fn assert_too_old_is_refused(
+    sandbox: &Sandbox,
+    (program, version_arg, version_line): (&str, &str, &str),
+    hunt_command: &str,
+    refusal: &str,
+) {
+    sandbox.write(
+        &format!("old/{program}"),
+        &format!(
+            "#!/bin/sh\n[ \"$1\" = {version_arg} ] && {{ echo {version_line}; exit 0; }}\nexec {program} \"$@\"\n"
+        ),
+    );
+    let made = sandbox.sh(&format!("chmod +x old/{program}"));
+    assert!(made.status.success(), "{made:?}");
+    let output = sandbox
+        .bleed()
+        .args(["hunt", "--cmd", hunt_command, "--runs", "2"])
+        .output()
+        .expect("run bleed");
+    let stderr = stderr(&output);
+    assert_eq!(exit_code(&output), 3, "{stderr}");
+    let error = stderr.lines().last().unwrap_or_default();
+    assert!(
+        error.starts_with(&format!("bleed: error: {refusal}"))
+            && error.contains(&format!("says {version_line}: ")),
+        "the last line says it all: {stderr}"
+    );
+    assert!(sandbox.runs().is_empty(), "nothing ran");
+}
