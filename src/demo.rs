@@ -130,8 +130,10 @@ type Expected = Option<(
     &'static [&'static str],
 )>;
 
-/// The planted cases: victim, what was planted, and what its bisection should find.
-const PLANTED: &[(&str, &str, Expected)] = &[
+/// A planted case: victim, what was planted, and what its bisection should find.
+type Planted = (&'static str, &'static str, Expected);
+
+const PLANTED: &[Planted] = &[
     (
         "checkout::total_in_dollars",
         "fails after currency::switch_to_euro",
@@ -287,36 +289,13 @@ pub fn run(args: &DemoArgs, _store: &Path) -> Result<ExitCode> {
                 "cannot create a temporary directory for the demo: {e}"
             ))
         })?;
-    let exe = std::env::current_exe().map_err(|e| {
-        Error::suite(format!(
-            "cannot find the bleed executable to run the demo suite: {e}"
-        ))
-    })?;
-    let command = format!(
-        "{} demo-runner --seed <seed> --report <report>",
-        quote(&exe.display().to_string())
-    );
     println!(
         "bleed demo: {} tests with planted order dependencies, {} runs under seeds derived from {}\n",
         SUITE.len(),
         args.runs,
         args.seed
     );
-    let replay = format!(
-        "{} demo-runner --report <report> --tests-file <tests-file>",
-        quote(&exe.display().to_string())
-    );
-    let settings = hunt::Settings {
-        template: Template::parse(&command)?,
-        replay: Some(Template::parse(&replay)?),
-        confirm: true,
-        runs: args.runs,
-        jobs: 2,
-        master_seed: Some(args.seed),
-        timeout: Some(Duration::from_secs(60)),
-        runner: Some("generic".to_string()),
-        store: workdir.path().join(".bleed"),
-    };
+    let settings = hunt_settings(args, &workdir.path().join(".bleed"))?;
     let result = hunt::hunt(&settings)?;
     print!("{}", flip_table::render(&result));
     if result.interrupted {
@@ -332,59 +311,8 @@ pub fn run(args: &DemoArgs, _store: &Path) -> Result<ExitCode> {
         "\nBisecting each flipping test (bleed bisect --victim TEST), from the latest run where it failed:\n"
     );
     let mut all_found = true;
-    for (victim, story, expected) in PLANTED {
-        let Some(&kind) = kinds.get(victim) else {
-            all_found = false;
-            println!(
-                "  MISSED  {victim}: it never flipped in {} runs ({story})",
-                args.runs
-            );
-            continue;
-        };
-        let Some(expected) = expected else {
-            // A random failure has no culprit to find: the hunt must not send anyone to bisect
-            // it. In a parallel hunt a rare one may stay unconfirmed (it could be interference).
-            let right = !kind.bisectable();
-            all_found &= right;
-            println!(
-                "  {} {victim}\n      planted: {story}\n      found:   {}, so there is nothing to bisect",
-                if right { "found " } else { "WRONG " },
-                kind.name()
-            );
-            continue;
-        };
-        if !kind.bisectable() {
-            all_found = false;
-            println!(
-                "  WRONG  {victim}: the hunt called it {} ({story})",
-                kind.name()
-            );
-            continue;
-        }
-        let bisection = bisect::bisect(&bisect::Settings {
-            template: Some(settings.template.clone()),
-            replay: Some(Template::parse(&replay)?),
-            runner: Some("generic".to_string()),
-            victim: victim.to_string(),
-            source: bisect::Source::Latest,
-            retries: Some(1),
-            jobs: 2,
-            timeout: settings.timeout,
-            cleaners: true,
-            out: None,
-            store: settings.store.clone(),
-        })?;
-        let bisect::Outcome::Done(found) = bisection else {
-            return Err(Error::interrupted("demo interrupted"));
-        };
-        let right = matches(&found, expected);
-        all_found &= right;
-        let found_line = describe(&found);
-        println!(
-            "  {} {victim}\n      planted: {story}\n      found:   {found_line} ({} probes)",
-            if right { "found " } else { "WRONG " },
-            found.probes + found.cleaner_probes
-        );
+    for planted in PLANTED {
+        all_found &= check_planted(planted, &kinds, &settings, args.runs)?;
     }
     println!(
         "\nNext, on your own suite:\n  bleed hunt --cmd \"python3 -m pytest -q tests\" --runs 30 --jobs 2\n  \
@@ -395,6 +323,87 @@ pub fn run(args: &DemoArgs, _store: &Path) -> Result<ExitCode> {
     } else {
         ExitCode::NeedsAttention
     })
+}
+
+/// The demo suite run by this very executable, hunted with two jobs.
+fn hunt_settings(args: &DemoArgs, store: &Path) -> Result<hunt::Settings> {
+    let exe = std::env::current_exe().map_err(|e| {
+        Error::suite(format!(
+            "cannot find the bleed executable to run the demo suite: {e}"
+        ))
+    })?;
+    let exe = quote(&exe.display().to_string());
+    Ok(hunt::Settings {
+        template: Template::parse(&format!(
+            "{exe} demo-runner --seed <seed> --report <report>"
+        ))?,
+        replay: Some(Template::parse(&format!(
+            "{exe} demo-runner --report <report> --tests-file <tests-file>"
+        ))?),
+        confirm: true,
+        runs: args.runs,
+        jobs: 2,
+        master_seed: Some(args.seed),
+        timeout: Some(Duration::from_secs(60)),
+        runner: Some("generic".to_string()),
+        store: store.to_path_buf(),
+    })
+}
+
+/// Whether the hunt gave a planted victim the right kind and, when it has culprits, whether
+/// bisecting it finds them; says so in a few lines.
+fn check_planted(
+    (victim, story, expected): &Planted,
+    kinds: &BTreeMap<&str, Kind>,
+    settings: &hunt::Settings,
+    runs: u64,
+) -> Result<bool> {
+    let Some(&kind) = kinds.get(victim) else {
+        println!("  MISSED  {victim}: it never flipped in {runs} runs ({story})");
+        return Ok(false);
+    };
+    let Some(expected) = expected else {
+        // A random failure has no culprit to find: the hunt must not send anyone to bisect
+        // it. In a parallel hunt a rare one may stay unconfirmed (it could be interference).
+        let right = !kind.bisectable();
+        println!(
+            "  {} {victim}\n      planted: {story}\n      found:   {}, so there is nothing to bisect",
+            if right { "found " } else { "WRONG " },
+            kind.name()
+        );
+        return Ok(right);
+    };
+    if !kind.bisectable() {
+        println!(
+            "  WRONG  {victim}: the hunt called it {} ({story})",
+            kind.name()
+        );
+        return Ok(false);
+    }
+    let bisection = bisect::bisect(&bisect::Settings {
+        template: Some(settings.template.clone()),
+        replay: settings.replay.clone(),
+        runner: Some("generic".to_string()),
+        victim: victim.to_string(),
+        source: bisect::Source::Latest,
+        retries: Some(1),
+        jobs: 2,
+        timeout: settings.timeout,
+        cleaners: true,
+        out: None,
+        store: settings.store.clone(),
+    })?;
+    let bisect::Outcome::Done(found) = bisection else {
+        return Err(Error::interrupted("demo interrupted"));
+    };
+    let right = matches(&found, expected);
+    println!(
+        "  {} {victim}\n      planted: {story}\n      found:   {} ({} probes)",
+        if right { "found " } else { "WRONG " },
+        describe(&found),
+        found.probes + found.cleaner_probes
+    );
+    Ok(right)
 }
 
 /// A bisection in one line.
