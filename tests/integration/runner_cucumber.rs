@@ -245,12 +245,7 @@ fn a_hunt_flips_exactly_the_planted_victims_and_each_case_bisects() {
     );
     let report = util::json(&hunt);
     assert_eq!(report["runner"], "cucumber");
-    let mut flipping: Vec<&str> = report["flips"]
-        .as_array()
-        .expect("\"flips\" is an array")
-        .iter()
-        .map(|flip| flip["test"].as_str().expect("a flip names its test"))
-        .collect();
+    let mut flipping: Vec<&str> = util::flipped(&report);
     flipping.sort_unstable();
     let mut victims = VICTIMS.to_vec();
     victims.sort_unstable();
@@ -415,12 +410,7 @@ fn awkward_names_are_all_counted_keep_unique_stable_ids_and_their_polluter_is_fo
         .output()
         .expect("run bleed");
     let report = util::json_exiting(&output, 1, "the planted victim flips");
-    let flipped: Vec<&str> = report["flips"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|flip| flip["test"].as_str().unwrap())
-        .collect();
+    let flipped: Vec<&str> = util::flipped(&report);
     assert_eq!(flipped, [SHAPES_VICTIM]);
     let runs = sandbox.runs();
     let first: BTreeSet<&str> = ids_of(&runs[0]).into_iter().collect();

@@ -107,12 +107,7 @@ fn a_hunt_finds_exactly_the_planted_victims() {
     let counts = &report["runs"];
     assert_eq!(counts["total"], RUNS, "{counts}");
     assert_eq!(counts["ok"], RUNS, "{counts}");
-    let flipped: BTreeSet<&str> = report["flips"]
-        .as_array()
-        .expect("\"flips\" is an array")
-        .iter()
-        .map(|flip| flip["test"].as_str().expect("a flip names its test"))
-        .collect();
+    let flipped: BTreeSet<&str> = util::flipped(&report).into_iter().collect();
     assert_eq!(flipped, VICTIMS.into_iter().collect());
     assert_eq!(report["always_failing"], serde_json::json!([]));
 
@@ -345,12 +340,7 @@ fn awkward_names_are_all_counted_keep_unique_stable_ids_and_their_polluter_is_fo
     let own = go_own_ids(&sandbox);
     assert_eq!(own.len(), 4);
     let report = shapes_hunt(&sandbox, "go test ./...");
-    let flipped: Vec<&str> = report["flips"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|flip| flip["test"].as_str().unwrap())
-        .collect();
+    let flipped: Vec<&str> = util::flipped(&report);
     assert_eq!(flipped, [SHAPES_VICTIM]);
     for run in sandbox.runs() {
         let ids: Vec<String> = run["results"]

@@ -102,12 +102,7 @@ fn hunt_and_bisect_the_planted_suite(node_modules: &str) {
     let report = util::json_exiting(&output, 1, "flips found means exit 1");
     assert_eq!(report["runner"], "mocha");
     assert_eq!(report["runs"]["ok"], RUNS, "{}", report["runs"]);
-    let flipping: BTreeSet<&str> = report["flips"]
-        .as_array()
-        .expect("\"flips\" is an array")
-        .iter()
-        .map(|flip| flip["test"].as_str().expect("a flip names its test"))
-        .collect();
+    let flipping: BTreeSet<&str> = util::flipped(&report).into_iter().collect();
     assert_eq!(flipping, VICTIMS.into_iter().collect());
     assert_eq!(report["always_failing"], serde_json::json!([]));
 
@@ -287,12 +282,7 @@ fn shapes_are_hunted_and_bisected(node_modules: &str) {
     let output = hunt(&sandbox, MOCHA, RUNS);
     let report = util::json_exiting(&output, 1, "flips found means exit 1");
     assert_eq!(report["runs"]["ok"], RUNS, "{}", report["runs"]);
-    let flipping: Vec<&str> = report["flips"]
-        .as_array()
-        .expect("\"flips\" is an array")
-        .iter()
-        .map(|flip| flip["test"].as_str().expect("a flip names its test"))
-        .collect();
+    let flipping: Vec<&str> = util::flipped(&report);
     assert_eq!(flipping, [RECEIPT]);
     let expected: BTreeSet<&str> = SHAPE_IDS.into_iter().collect();
     for run in sandbox.runs() {

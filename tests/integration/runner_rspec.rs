@@ -147,12 +147,7 @@ fn a_bare_rspec_hunt_flips_exactly_the_planted_victims_and_bisects_find_their_ca
     let report = hunt(&sandbox);
     assert_eq!(report["runner"], "rspec");
     assert_eq!(report["runs"]["ok"], RUNS, "{}", report["runs"]);
-    let flipped: BTreeSet<&str> = report["flips"]
-        .as_array()
-        .expect("flips")
-        .iter()
-        .map(|flip| flip["test"].as_str().expect("a flip names its test"))
-        .collect();
+    let flipped: BTreeSet<&str> = util::flipped(&report).into_iter().collect();
     assert_eq!(flipped, VICTIMS.into_iter().collect());
     assert_eq!(report["always_failing"], serde_json::json!([]));
 
@@ -437,12 +432,7 @@ fn awkward_names_are_all_counted_keep_unique_stable_ids_and_their_polluter_is_fo
         .output()
         .expect("run bleed");
     let report = util::json_exiting(&output, 1, "the planted victim flips");
-    let flipped: Vec<&str> = report["flips"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|flip| flip["test"].as_str().unwrap())
-        .collect();
+    let flipped: Vec<&str> = util::flipped(&report);
     assert_eq!(flipped, [SHAPES_VICTIM]);
     let expected: BTreeSet<&str> = own.iter().map(String::as_str).collect();
     for run in sandbox.runs() {

@@ -238,6 +238,16 @@ pub fn json_exiting(output: &Output, code: i32, doing: &str) -> Value {
     json(output)
 }
 
+/// The tests of `hunt --json`'s flips, in the order it lists them.
+pub fn flipped(report: &Value) -> Vec<&str> {
+    report["flips"]
+        .as_array()
+        .unwrap_or_else(|| panic!("\"flips\" is an array: {report}"))
+        .iter()
+        .map(|flip| flip["test"].as_str().expect("a flip names its test"))
+        .collect()
+}
+
 /// The ids of a list of tests in bleed's JSON (polluters, cleaners, state_setters), in order.
 pub fn ids(tests: &Value) -> Vec<&str> {
     tests
