@@ -494,18 +494,12 @@ mod tests {
     use crate::outcome::Outcome;
 
     fn result(id: &str, failed: bool) -> TestResult {
-        TestResult {
-            id: id.to_string(),
-            outcome: if failed {
-                Outcome::Failed
-            } else {
-                Outcome::Passed
-            },
-            duration: None,
-            message: None,
-            file: None,
-            line: None,
-        }
+        let outcome = if failed {
+            Outcome::Failed
+        } else {
+            Outcome::Passed
+        };
+        TestResult::bare(id, outcome)
     }
 
     /// A run: the tests in order, `!` marking a failure.

@@ -42,3 +42,18 @@ pub struct TestResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
 }
+
+#[cfg(test)]
+impl TestResult {
+    /// A result with nothing but its id and outcome, as the unit tests build them.
+    pub fn bare(id: &str, outcome: Outcome) -> TestResult {
+        TestResult {
+            id: id.to_string(),
+            outcome,
+            duration: None,
+            message: None,
+            file: None,
+            line: None,
+        }
+    }
+}

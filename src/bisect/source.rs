@@ -330,14 +330,7 @@ mod tests {
     fn tests(names: &[&str]) -> Vec<TestResult> {
         names
             .iter()
-            .map(|n| TestResult {
-                id: n.to_string(),
-                outcome: Outcome::Passed,
-                duration: None,
-                message: None,
-                file: None,
-                line: None,
-            })
+            .map(|n| TestResult::bare(n, Outcome::Passed))
             .collect()
     }
 

@@ -730,14 +730,7 @@ mod tests {
 
     #[test]
     fn each_file_is_a_unit_of_shuffling_in_the_order_mocha_ran_it() {
-        let result = |id: &str| TestResult {
-            id: id.to_string(),
-            outcome: Outcome::Passed,
-            duration: None,
-            message: None,
-            file: None,
-            line: None,
-        };
+        let result = |id: &str| TestResult::bare(id, Outcome::Passed);
         let natural = [
             result("test/b.spec.js › root b"),
             result("test/a.spec.js › root a"),
@@ -901,14 +894,7 @@ mod tests {
 
     #[test]
     fn twins_of_one_file_are_numbered_and_other_files_keep_theirs() {
-        let result = |id: &str| TestResult {
-            id: id.to_string(),
-            outcome: Outcome::Passed,
-            duration: None,
-            message: None,
-            file: None,
-            line: None,
-        };
+        let result = |id: &str| TestResult::bare(id, Outcome::Passed);
         let mut results = [
             result("a.js › T adds"),
             result("b.js › T adds"),

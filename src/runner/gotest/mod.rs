@@ -12,7 +12,7 @@ mod report;
 
 use std::path::Path;
 
-use super::{Adapter, Capabilities, Invocation, RunResults, parse_version};
+use super::{Adapter, Capabilities, Invocation, RunResults, inline_order, parse_version};
 use crate::error::{Error, Result};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders, quote};
 
@@ -212,7 +212,8 @@ impl Adapter for GoTest {
     /// bleed's report: `go test ./cart -shuffle=19497 -count=1 -run '^(TestA|TestB)$'`.
     fn reproducer(&self, replay: &Template, order: &[String], seed: Option<u64>) -> Result<String> {
         let Some(command) = replay.as_str().strip_prefix(REPLAY_PRELUDE) else {
-            return render_foreign_replay(replay, order, seed);
+            // A replay command the user gave: rendered whole, for a person to paste.
+            return inline_order(replay, order, seed, Path::new("/tmp/bleed-report.json"));
         };
         let names: Vec<&str> = order
             .iter()
@@ -294,27 +295,6 @@ impl Adapter for GoTest {
             _ => false,
         }
     }
-}
-
-/// A replay command the user gave, rendered for a person to paste.
-fn render_foreign_replay(replay: &Template, order: &[String], seed: Option<u64>) -> Result<String> {
-    let scratch = Path::new("/tmp/bleed-order.txt");
-    let command = replay.render(&Values {
-        seed,
-        tests: Some(order),
-        tests_file: Some(scratch),
-        report: Some(Path::new("/tmp/bleed-report.json")),
-        worker: Some(1),
-    })?;
-    if !replay.has(Placeholder::TestsFile) {
-        return Ok(command);
-    }
-    let lines: Vec<String> = order.iter().map(|test| quote(test)).collect();
-    Ok(format!(
-        "printf '%s\\n' {} > {} && {command}",
-        lines.join(" "),
-        scratch.display()
-    ))
 }
 
 #[cfg(test)]
