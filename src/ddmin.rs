@@ -438,11 +438,33 @@ fn search(n: usize, ranking: Option<&Ranking>, session: &mut Session) -> Result<
             },
         });
     }
-    let full: Vec<usize> = (0..n).collect();
     let ranked = sanitize(n, ranking.map(|r| r.order.as_slice()));
     let suspects = ranking.map_or(0, |r| r.suspects).min(ranked.len());
     let order = search_order(n, ranked);
+    match open(&order, suspects, session)? {
+        Opened::Decided(verdict) => Ok(verdict),
+        Opened::Failing { set, head_start } => minimize(&order, set, head_start, session),
+    }
+}
 
+/// How the first rounds of a search ended.
+enum Opened {
+    /// The full order did not reproduce, or the victim reproduced alone.
+    Decided(Verdict),
+    /// `set` reproduces, and the end of the shortest reproducing prefix of the search order
+    /// lies in `head_start`.
+    Failing {
+        set: Vec<usize>,
+        head_start: Range<usize>,
+    },
+}
+
+/// Reproduces the full order and runs the victim alone, with the first suspects or cuts in
+/// the same round where there is room.
+fn open(order: &[usize], suspects: usize, session: &mut Session) -> Result<Opened, Stop> {
+    let n = order.len();
+    let full: Vec<usize> = (0..n).collect();
+    let alone: Vec<usize> = Vec::new();
     // History can narrow the polluter down to the first `suspects` tests of `order`. A group
     // that fits a round or two is tried test by test: a lone suspect that reproduces is its own
     // confirmation. A larger group (a whole module that always moved with the victim) has its
@@ -478,25 +500,36 @@ fn search(n: usize, ranking: Option<&Ranking>, session: &mut Session) -> Result<
     opening.extend(singles.iter().chain(&opening_prefixes).take(room).cloned());
     session.glance(&opening)?;
     if session.settle(std::slice::from_ref(&full))?.is_none() {
-        return Ok(Verdict::NotReproduced {
+        return Ok(Opened::Decided(Verdict::NotReproduced {
             tries: session.tries(&full),
-        });
+        }));
     }
     if session.settle(std::slice::from_ref(&alone))?.is_some() {
-        return Ok(Verdict::Alone);
+        return Ok(Opened::Decided(Verdict::Alone));
     }
-    let mut failing = full;
-    let mut head_start = 0..n;
     if let Some(hit) = first_hit(session, &singles)? {
-        failing = singles[hit].clone();
-        head_start = 0..1;
-    } else {
-        let hits = session.glance(&opening_prefixes)?;
-        head_start = narrow(head_start, &opening_cuts, &hits);
+        return Ok(Opened::Failing {
+            set: singles[hit].clone(),
+            head_start: 0..1,
+        });
     }
+    let hits = session.glance(&opening_prefixes)?;
+    Ok(Opened::Failing {
+        set: full,
+        head_start: narrow(0..n, &opening_cuts, &hits),
+    })
+}
 
+/// Shrinks a reproducing set to a 1-minimal one, starting again from any one-smaller set that
+/// still reproduces.
+fn minimize(
+    order: &[usize],
+    mut failing: Vec<usize>,
+    mut head_start: Range<usize>,
+    session: &mut Session,
+) -> Result<Verdict, Stop> {
     loop {
-        let mut in_failing = vec![false; n];
+        let mut in_failing = vec![false; order.len()];
         for &test in &failing {
             in_failing[test] = true;
         }
