@@ -38,52 +38,69 @@ struct Running {
 /// Reads a `go test -json` stream into one result per top-level test, in the order the tests
 /// started.
 pub(super) fn parse_events(text: &str) -> RunResults {
-    let mut tests: Vec<Running> = Vec::new();
-    let mut index: HashMap<(String, String), usize> = HashMap::new();
-    // The first line of output of every test and subtest that printed something of its own.
-    let mut first_lines: HashMap<(String, String), String> = HashMap::new();
-    let mut packages_started: Vec<String> = Vec::new();
-    let mut packages_ended: Vec<String> = Vec::new();
-    let mut not_built: Vec<String> = Vec::new();
-    let mut events = 0;
+    let mut stream = Stream::default();
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     for (number, line) in lines.iter().enumerate() {
         let Ok(event) = serde_json::from_str::<Event>(line) else {
             if !line.ends_with('\n') && number + 1 == lines.len() {
                 return cut_short(
-                    tests,
-                    first_lines,
+                    stream.tests,
+                    stream.first_lines,
                     "the report ends in the middle of a line",
                 );
             }
             // go < 1.24 prints a failed build as plain text among the events.
             if let Some(package) = build_failure(line) {
-                not_built.push(package);
+                stream.not_built.push(package);
             }
             continue;
         };
-        events += 1;
+        stream.add(event);
+    }
+    stream.finish(text)
+}
+
+/// What the events read so far say.
+#[derive(Default)]
+struct Stream {
+    tests: Vec<Running>,
+    index: HashMap<(String, String), usize>,
+    /// The first line of output of every test and subtest that printed something of its own.
+    first_lines: HashMap<(String, String), String>,
+    packages_started: Vec<String>,
+    packages_ended: Vec<String>,
+    not_built: Vec<String>,
+    events: usize,
+}
+
+impl Stream {
+    fn add(&mut self, event: Event) {
+        self.events += 1;
         let package = event.package.clone();
-        if !package.is_empty() && !packages_started.contains(&package) {
-            packages_started.push(package.clone());
+        if !package.is_empty() && !self.packages_started.contains(&package) {
+            self.packages_started.push(package.clone());
         }
         let Some(name) = event.test.clone().filter(|name| !name.is_empty()) else {
             match event.action.as_str() {
-                "pass" | "fail" | "skip" => packages_ended.push(package.clone()),
-                "output" => not_built.extend(event.output.as_deref().and_then(build_failure)),
+                "pass" | "fail" | "skip" => self.packages_ended.push(package),
+                "output" => self
+                    .not_built
+                    .extend(event.output.as_deref().and_then(build_failure)),
                 _ => {}
             }
-            not_built.extend(event.failed_build.filter(|path| !path.is_empty()));
-            continue;
+            self.not_built
+                .extend(event.failed_build.filter(|path| !path.is_empty()));
+            return;
         };
         let top = name.split('/').next().unwrap_or(&name).to_string();
         let key = (package.clone(), top.clone());
         match event.action.as_str() {
             "run" if top == name => {
-                index.entry(key).or_insert_with(|| {
+                let tests = &mut self.tests;
+                self.index.entry(key).or_insert_with(|| {
                     tests.push(Running {
-                        package: package.clone(),
-                        name: top.clone(),
+                        package,
+                        name: top,
                         outcome: None,
                         elapsed: None,
                         failed_subtests: Vec::new(),
@@ -93,20 +110,22 @@ pub(super) fn parse_events(text: &str) -> RunResults {
             }
             "output" => {
                 if let Some(content) = event.output.as_deref().and_then(content_line) {
-                    first_lines
-                        .entry((package.clone(), name.clone()))
+                    self.first_lines
+                        .entry((package, name))
                         .or_insert_with(|| content.to_string());
                 }
             }
             "pass" | "fail" | "skip" => {
                 // Benchmarks end without a "run" event; they are not tests bleed can order.
-                let Some(&at) = index.get(&key) else { continue };
-                let test = &mut tests[at];
+                let Some(&at) = self.index.get(&key) else {
+                    return;
+                };
+                let test = &mut self.tests[at];
                 if top != name {
                     if event.action == "fail" {
-                        test.failed_subtests.push(name.clone());
+                        test.failed_subtests.push(name);
                     }
-                    continue;
+                    return;
                 }
                 // go1.19 can report a test's end twice when benchmarks print after it.
                 if test.outcome.is_none() {
@@ -121,37 +140,40 @@ pub(super) fn parse_events(text: &str) -> RunResults {
             _ => {}
         }
     }
-    if events == 0 {
-        return RunResults {
-            results: Vec::new(),
-            problem: Some(if text.trim().is_empty() {
-                "the report is empty: go test printed no -json events".to_string()
-            } else {
-                "the report holds no go test -json events: does the command pass -json and send \
-                 stdout to <report>?"
-                    .to_string()
-            }),
-        };
+
+    /// The results, or why the stream cannot be trusted whole.
+    fn finish(self, text: &str) -> RunResults {
+        if self.events == 0 {
+            return RunResults {
+                results: Vec::new(),
+                problem: Some(if text.trim().is_empty() {
+                    "the report is empty: go test printed no -json events".to_string()
+                } else {
+                    "the report holds no go test -json events: does the command pass -json and \
+                     send stdout to <report>?"
+                        .to_string()
+                }),
+            };
+        }
+        if let Some(package) = self.not_built.first() {
+            let problem = format!(
+                "{package} did not build, so its tests did not run: the compiler's (or vet's) \
+                 messages are in the log"
+            );
+            let mut read = finish(self.tests, self.first_lines);
+            read.problem = Some(problem);
+            return read;
+        }
+        if let Some(package) = self
+            .packages_started
+            .iter()
+            .find(|p| !self.packages_ended.contains(p))
+        {
+            let why = format!("the report stops before {package} finished");
+            return cut_short(self.tests, self.first_lines, &why);
+        }
+        finish(self.tests, self.first_lines)
     }
-    if let Some(package) = not_built.first() {
-        let mut read = finish(tests, first_lines);
-        read.problem = Some(format!(
-            "{package} did not build, so its tests did not run: the compiler's (or vet's) \
-             messages are in the log"
-        ));
-        return read;
-    }
-    if let Some(package) = packages_started
-        .iter()
-        .find(|p| !packages_ended.contains(p))
-    {
-        return cut_short(
-            tests,
-            first_lines,
-            &format!("the report stops before {package} finished"),
-        );
-    }
-    finish(tests, first_lines)
 }
 
 fn cut_short(
