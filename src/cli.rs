@@ -345,11 +345,12 @@ fn runners_table() -> String {
     for adapter in runner::all() {
         let can = adapter.capabilities();
         out.push_str(&format!(
-            "{}\n  versions        {}\n  seeded order    {}\n  explicit order  {}\n  results         {}\n  test id         {}\n\n",
+            "{}\n  versions        {}\n  seeded order    {}\n  explicit order  {}\n  warm probes     {}\n  results         {}\n  test id         {}\n\n",
             adapter.name(),
             can.versions,
             can.seeded_order,
             can.explicit_order,
+            adapter.warm_support(),
             can.results,
             can.selector
         ));

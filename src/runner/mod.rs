@@ -39,6 +39,17 @@ pub struct RunResults {
     pub problem: Option<String>,
 }
 
+/// How a runner's probes skip the suite's boot (see docs/warm.md).
+pub enum Warm {
+    /// A server in the runner's own language, started with `sh -c`, that boots the suite once
+    /// and forks a child per probe, speaking the protocol of docs/warm.md.
+    Server { command: String },
+    /// Commands with the boot already paid (go's test binary, built once): `replay` runs
+    /// exactly `<tests>` like the replay command, `hunt` runs the runner's own order of
+    /// `<seed>` like the hunt command.
+    Prebuilt { replay: Template, hunt: Template },
+}
+
 /// What a runner can do, for `bleed runners` and the docs.
 pub struct Capabilities {
     /// How a hunt varies the order.
@@ -193,6 +204,18 @@ pub trait Adapter: Send + Sync {
     /// says so.
     fn indistinguishable(&self, _results: &[TestResult]) -> Vec<Vec<String>> {
         Vec::new()
+    }
+
+    /// Whether and how probes skip the suite's boot, in a sentence for `bleed runners`.
+    fn warm_support(&self) -> &'static str {
+        "no: every probe is a fresh run of the replay command"
+    }
+
+    /// Sets up warm probes for these commands, building in `scratch` what must be built first;
+    /// None where the runner has none. An error says why they cannot be had this time, and
+    /// bleed then probes cold.
+    fn warm(&self, _hunt: &Template, _replay: &Template, _scratch: &Path) -> Result<Option<Warm>> {
+        Ok(None)
     }
 
     /// For runners with no seeded order of their own: bleed shuffles these groups of test ids
