@@ -1198,7 +1198,11 @@ mod tests {
             order.extend((0..n).filter(|i| !module.contains(i)));
             let bisection = run(n, &explained(order, module.len()), all_of(&[polluter]));
             assert_eq!(bisection.verdict, minimal(&[polluter]));
-            assert_eq!(bisection.full, Counts::default(), "the full order never ran");
+            assert_eq!(
+                bisection.full,
+                Counts::default(),
+                "the full order never ran"
+            );
             assert!(
                 bisection.probes <= ceil_log2(module.len()) + 3,
                 "{} probes for a group of {}",
@@ -1217,7 +1221,10 @@ mod tests {
         let n = 400;
         let bisection = run(n, &explained((60..78).collect(), 18), all_of(&[300]));
         assert_eq!(bisection.verdict, minimal(&[300]));
-        assert_eq!(bisection.full.reproduced, 1, "the full order ran after the miss");
+        assert_eq!(
+            bisection.full.reproduced, 1,
+            "the full order ran after the miss"
+        );
     }
 
     #[test]
