@@ -423,3 +423,174 @@ fn closing_the_socket_kills_the_running_child_and_its_group_and_ends_the_server(
         thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// The hunt of runner_cucumber.rs: in its 8 runs every planted victim fails at least once.
+const MASTER_SEED: &str = "19497";
+
+fn bisect(sandbox: &Sandbox, victim: &str, run: &str, probe: &str) -> Value {
+    let output = sandbox
+        .bleed()
+        .args(["bisect", "--victim", victim, "--run", run, "--probe", probe])
+        .args(["--jobs", "2", "--json"])
+        .output()
+        .expect("run bleed");
+    util::json_exiting(&output, 0, &format!("bisecting {victim} {probe}"))
+}
+
+fn culprits(bisection: &Value) -> (String, Vec<String>, Vec<String>, Vec<String>) {
+    // A verdict leaves out the sets it has no use for.
+    let ids = |field: &str| -> Vec<String> {
+        let Some(tests) = bisection.get(field).filter(|tests| !tests.is_null()) else {
+            return Vec::new();
+        };
+        let mut ids: Vec<String> = util::ids(tests).into_iter().map(String::from).collect();
+        ids.sort();
+        ids
+    };
+    (
+        bisection["verdict"].as_str().unwrap().to_string(),
+        ids("polluters"),
+        ids("state_setters"),
+        ids("cleaners"),
+    )
+}
+
+#[test]
+fn bisect_finds_the_same_culprits_warm_and_cold() {
+    if !require_cucumber() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite("cucumber");
+    let hunt = sandbox
+        .bleed()
+        .args(["hunt", "--cmd", "cucumber", "--runs", "8", "--jobs", "2"])
+        .args(["--seed", MASTER_SEED, "--json"])
+        .output()
+        .expect("run bleed");
+    util::json_exiting(&hunt, 1, "hunting");
+    let runs = sandbox.runs();
+    let expected: [(&str, &str, &[&str], &[&str]); 5] = [
+        (V1, "polluted", &[P1], &[]),
+        (V2, "polluted", &[PA, PB], &[]),
+        (V3, "polluted", &[P3], &[C3]),
+        (B4, "brittle", &[S4], &[]),
+        (V5, "polluted", &[P5], &[]),
+    ];
+    for (victim, verdict, named, cleaners) in expected {
+        let failing =
+            runs.iter()
+                .find(|run| {
+                    run["results"].as_array().unwrap().iter().any(|r| {
+                        r["id"] == victim && util::is_failure(r["outcome"].as_str().unwrap())
+                    })
+                })
+                .unwrap_or_else(|| panic!("master seed {MASTER_SEED} no longer fails {victim}"));
+        let run = failing["id"].as_str().unwrap();
+        let warm = bisect(&sandbox, victim, run, "warm");
+        let cold = bisect(&sandbox, victim, run, "cold");
+        let mut named: Vec<String> = named.iter().map(|id| id.to_string()).collect();
+        named.sort();
+        let cleaners: Vec<String> = cleaners.iter().map(|id| id.to_string()).collect();
+        let (polluters, setters) = if verdict == "brittle" {
+            (Vec::new(), named)
+        } else {
+            (named, Vec::new())
+        };
+        let planted = (verdict.to_string(), polluters, setters, cleaners);
+        assert_eq!(culprits(&warm), planted, "warm: {warm:#}");
+        assert_eq!(culprits(&cold), planted, "cold: {cold:#}");
+        let probing = &warm["probe"];
+        assert_eq!(probing["mode"], "warm", "{probing}");
+        assert!(probing["warm"].as_u64().unwrap() > 0, "{probing}");
+        assert_eq!(probing.get("fallback"), None, "{probing}");
+        assert_eq!(probing.get("disagreement"), None, "{probing}");
+        assert_eq!(cold["probe"]["mode"], "cold", "{}", cold["probe"]);
+        assert_eq!(cold["probe"]["warm"], 0, "{}", cold["probe"]);
+    }
+    util::assert_nothing_ran_as_code(&sandbox);
+}
+
+/// The processes whose working directory is the sandbox: bleed, its runs, the warm server and
+/// its children.
+fn processes_in(sandbox: &Sandbox) -> Vec<String> {
+    let dir = sandbox.path().canonicalize().unwrap();
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc").unwrap().flatten() {
+        let proc_dir = entry.path();
+        let in_sandbox = fs::read_link(proc_dir.join("cwd")).is_ok_and(|cwd| cwd.starts_with(&dir));
+        let running = fs::read_to_string(proc_dir.join("stat")).is_ok_and(|stat| {
+            !stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        });
+        if in_sandbox && running {
+            let command = fs::read(proc_dir.join("cmdline")).unwrap_or_default();
+            found.push(String::from_utf8_lossy(&command).replace('\0', " "));
+        }
+    }
+    found
+}
+
+#[test]
+fn killing_bleed_with_sigkill_mid_probe_leaves_no_server_and_no_child() {
+    if !require_cucumber() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite("cucumber");
+    // Only warm children run after-fork hooks: cold runs finish, the first warm probe hangs in
+    // a subprocess of its own.
+    let env = fs::read_to_string(sandbox.path().join("features/support/shop.rb")).unwrap();
+    sandbox.write(
+        "features/support/shop.rb",
+        &format!(
+            "{env}\nBleed.after_fork {{ File.write('forked.txt', Process.pid.to_s); system('sleep', '600') }} if defined?(Bleed)\n"
+        ),
+    );
+    let mut bleed = Command::new(env!("CARGO_BIN_EXE_bleed"))
+        .args([
+            "bisect",
+            "--cmd",
+            "cucumber --order random:<seed>",
+            "--seed",
+            "19497",
+        ])
+        .args(["--victim", V1])
+        .current_dir(sandbox.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + HANG;
+    while !sandbox.path().join("forked.txt").exists() {
+        assert!(
+            bleed.try_wait().unwrap().is_none(),
+            "bleed ended before probing warm"
+        );
+        assert!(Instant::now() < deadline, "no warm probe started");
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        processes_in(&sandbox)
+            .iter()
+            .any(|p| p.contains("bleed-cucumber-warm-")),
+        "the server runs"
+    );
+    bleed.kill().unwrap();
+    bleed.wait().unwrap();
+    let deadline = Instant::now() + HANG;
+    loop {
+        let left = processes_in(&sandbox);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "left running after bleed was killed: {left:?}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
