@@ -594,3 +594,88 @@ fn killing_bleed_with_sigkill_mid_probe_leaves_no_server_and_no_child() {
         thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A recorded run: its seed, and each scenario's outcome in the order it ran.
+type SeededRun = (u64, Vec<(String, String)>);
+
+/// The runs of a hunt, by seed.
+fn runs_by_seed(sandbox: &Sandbox) -> Vec<SeededRun> {
+    let mut runs: Vec<SeededRun> = sandbox
+        .runs()
+        .iter()
+        .map(|run| {
+            let results = run["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let id = r["id"].as_str().unwrap().to_string();
+                    (id, r["outcome"].as_str().unwrap().to_string())
+                })
+                .collect();
+            (run["seed"].as_u64().unwrap(), results)
+        })
+        .collect();
+    runs.sort();
+    runs
+}
+
+#[test]
+fn a_warm_hunt_records_the_orders_and_outcomes_of_a_cold_one() {
+    if !require_cucumber() {
+        return;
+    }
+    let hunts: Vec<Vec<SeededRun>> = [&["--warm"][..], &[]]
+        .iter()
+        .map(|extra| {
+            let sandbox = Sandbox::with_suite("cucumber");
+            let output = sandbox
+                .bleed()
+                .args(["hunt", "--cmd", "cucumber", "--runs", "6", "--jobs", "2"])
+                .args(["--seed", MASTER_SEED, "--json"])
+                .args(*extra)
+                .output()
+                .expect("run bleed");
+            let report = util::json_exiting(&output, 1, "hunting");
+            let warm_runs = report["warm"]["warm"].as_u64().unwrap_or(0);
+            assert_eq!(warm_runs > 0, !extra.is_empty(), "{}", report["warm"]);
+            runs_by_seed(&sandbox)
+        })
+        .collect();
+    assert_eq!(hunts[0].len(), 6);
+    assert_eq!(hunts[0], hunts[1]);
+}
+
+#[test]
+fn a_cucumber_the_server_does_not_know_is_probed_cold_saying_why() {
+    if !require_cucumber() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite("cucumber");
+    // The real cucumber under another version number, as its own program would run it.
+    sandbox.write(
+        "other/cucumber",
+        "#!/usr/bin/env ruby\nrequire 'cucumber/rspec/disable_option_parser'\nrequire 'cucumber/cli/main'\n\
+         Cucumber.send(:remove_const, :VERSION)\nCucumber::VERSION = '9.2.0'\n\
+         Cucumber::Cli::Main.new(ARGV.dup).execute!\n",
+    );
+    let made = sandbox.sh("chmod +x other/cucumber");
+    assert!(made.status.success(), "{made:?}");
+    let output = sandbox
+        .bleed()
+        .args(["bisect", "--cmd", "other/cucumber --order random:<seed>"])
+        .args(["--seed", "19497", "--victim", V1, "--json"])
+        .output()
+        .expect("run bleed");
+    let bisection = util::json_exiting(&output, 0, "bisecting under another version");
+    assert_eq!(util::ids(&bisection["polluters"]), [P1]);
+    let probing = &bisection["probe"];
+    assert_eq!(probing["mode"], "cold", "{probing}");
+    assert!(
+        probing["fallback"]
+            .as_str()
+            .unwrap_or("")
+            .contains("knows cucumber 2.4 only, and this is cucumber 9.2.0"),
+        "{probing}"
+    );
+}

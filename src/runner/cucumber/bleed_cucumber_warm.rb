@@ -89,7 +89,7 @@ module Bleed
     def serve(main)
       version = Cucumber::VERSION.strip
       unless KNOWN_VERSION.match?(version)
-        fail_boot("bleed's warm server knows cucumber 2.4 and this is cucumber #{version}: probes run cold")
+        fail_boot("bleed's warm server knows cucumber 2.4 only, and this is cucumber #{version}")
       end
       @runtime = boot(main)
       connect
@@ -173,12 +173,14 @@ module Bleed
       @socket.write("#{JSON.generate(event)}\n")
     end
 
-    # The failure goes to the log whole and to bleed in a line; the suite's at_exit handlers
-    # stay unrun, as nothing ran.
+    # The reason goes to bleed in a line, and an exception's backtrace to the log; the suite's
+    # at_exit handlers stay unrun, as nothing ran.
     def fail_boot(error)
-      message = error.is_a?(Exception) ? "#{error.message} (#{error.class})" : error
-      warn "bleed: the warm server could not boot: #{message}"
-      warn error.backtrace.join("\n") if error.is_a?(Exception) && error.backtrace
+      message = error
+      if error.is_a?(Exception)
+        message = "#{error.message} (#{error.class})"
+        warn message, *error.backtrace
+      end
       begin
         connect unless @socket
         tell(event: 'error', message: message.lines.first.to_s.chomp)
