@@ -304,9 +304,11 @@ fn an_id_that_names_no_scenario_is_refused_and_the_server_goes_on() {
     server.close();
 }
 
-/// Appends `<what> <pid>` to notes.txt from the suite's own support code.
+/// Appends `<what> <pid>` to notes.txt from the suite's own support code; `<what>` gets a
+/// `+socket` when the code could see bleed's socket, which a cold run never has.
 const NOTES: &str = r##"
 def bleed_note(what)
+  what += '+socket' if ENV.key?('BLEED_WARM_SOCKET')
   File.open('notes.txt', 'a') { |file| file.puts("#{what} #{Process.pid}") }
 end
 bleed_note('loaded')

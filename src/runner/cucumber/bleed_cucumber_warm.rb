@@ -70,6 +70,8 @@ module Bleed
       @replay = replay
       @hunt = hunt
       @children = {}
+      # Taken out of the environment the suite's code and the probes see, as cold runs have it.
+      @socket_path = ENV.delete('BLEED_WARM_SOCKET')
     end
 
     # The program as the replay command would run it, with ARGV the replay's arguments without
@@ -164,13 +166,17 @@ module Bleed
     def connect
       require 'json'
       require 'socket'
-      path = ENV['BLEED_WARM_SOCKET'] or raise 'BLEED_WARM_SOCKET is not set: bleed starts this server'
-      @socket = UNIXSocket.new(path)
+      raise 'BLEED_WARM_SOCKET is not set: bleed starts this server' unless @socket_path
+
+      @socket = UNIXSocket.new(@socket_path)
       @socket.sync = true
     end
 
+    # bleed gone while the server wrote to it is bleed gone: the same end as reading EOF.
     def tell(event)
       @socket.write("#{JSON.generate(event)}\n")
+    rescue Errno::EPIPE, Errno::ECONNRESET
+      shut_down
     end
 
     # The reason goes to bleed in a line, and an exception's backtrace to the log; the suite's
