@@ -83,22 +83,22 @@ module Bleed
       $PROGRAM_NAME = path
       watch_for_cucumber
       load path
-      fail_boot("#{@program} ended without handing its arguments to cucumber (Cucumber::Cli::Main#execute!)")
+      give_up("#{@program} ended without handing its arguments to cucumber (Cucumber::Cli::Main#execute!)")
     rescue Exception => e # the suite's code may exit or raise anything
-      fail_boot(e)
+      give_up(e)
     end
 
     def serve(main)
       version = Cucumber::VERSION.strip
       unless KNOWN_VERSION.match?(version)
-        fail_boot("bleed's warm server knows cucumber 2.4 only, and this is cucumber #{version}")
+        give_up("bleed's warm server knows cucumber 2.4 only, and this is cucumber #{version}")
       end
       @runtime = boot(main)
       connect
       tell(event: 'ready', tests: @ids.size, version: "cucumber #{version}")
       listen
     rescue Exception => e
-      fail_boot(e)
+      give_up(e)
     end
 
     private
@@ -179,9 +179,10 @@ module Bleed
       shut_down
     end
 
-    # The reason goes to bleed in a line, and an exception's backtrace to the log; the suite's
-    # at_exit handlers stay unrun, as nothing ran.
-    def fail_boot(error)
+    # The server cannot go on, mostly because its boot failed: the reason goes to bleed in a line,
+    # an exception's backtrace to the log. The suite's at_exit handlers stay unrun, as the server
+    # ran no scenario.
+    def give_up(error)
       message = error
       if error.is_a?(Exception)
         message = "#{error.message} (#{error.class})"
@@ -194,6 +195,8 @@ module Bleed
         warn "bleed: cannot tell bleed: #{e.message}"
       end
       STDERR.flush
+      # Failing while serving (a bug of bleed's) leaves no probe behind either.
+      kill_children
       exit!(2)
     end
 
@@ -223,6 +226,11 @@ module Bleed
 
     # bleed closed the socket (it finished, or was killed): nothing of this server may outlive it.
     def shut_down
+      kill_children
+      exit!(0)
+    end
+
+    def kill_children
       @children.each_key do |pid|
         Process.kill('KILL', -pid)
       rescue Errno::ESRCH, Errno::EPERM
@@ -233,7 +241,7 @@ module Bleed
       rescue Errno::ECHILD
         nil
       end
-      exit!(0)
+      @children.clear
     end
 
     def reap
