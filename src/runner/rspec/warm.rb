@@ -241,6 +241,8 @@ module Bleed
         else
           take_hunt_options(probe["seed"], probe["report"])
         end
+        # Failures then show the backtrace a cold run shows, without the server's frames.
+        @config.backtrace_exclusion_patterns << Regexp.new(Regexp.escape(__FILE__))
         @load_spec_files.call
         runner = RSpec::Core::Runner.new(nil)
         world = RSpec.world
