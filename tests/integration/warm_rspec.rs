@@ -290,3 +290,26 @@ fn killing_bleed_leaves_no_warm_server_or_probe_running() {
         processes_in(sandbox.path()).is_empty()
     });
 }
+
+/// A command that sets RUBYOPT itself keeps the server's Bleed module out: the server says so
+/// instead of serving, and bleed probes cold to the same verdict.
+#[test]
+fn a_server_that_cannot_serve_says_why_and_the_bisection_goes_cold() {
+    if !require_rspec() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(SUITE);
+    let bisection = bisect(
+        &sandbox,
+        V2,
+        &["--cmd", "RUBYOPT=-W0 rspec", "--seed", FAILING_SEED],
+    );
+    assert_names_the_planted_culprits(&bisection, V2);
+    assert_eq!(bisection["probe"]["warm"], 0, "{}", bisection["probe"]);
+    let fallback = bisection["probe"]["fallback"].as_str().unwrap_or_default();
+    assert!(
+        fallback.contains("RUBYOPT did not reach the ruby that runs rspec"),
+        "{}",
+        bisection["probe"]
+    );
+}

@@ -7,6 +7,9 @@
 # $BLEED_WARM_SOCKET and forks a child for each, which loads the spec files the probe names and
 # runs them with RSpec's own runner, as a cold probe would.
 #
+# Needs Ruby 2.5 or later (rescue in do/end blocks); an older one stops at this file's syntax, and
+# bleed, seeing the server end before it is ready, probes cold.
+#
 # Spec files load in the children only, never here: a spec file's top-level code runs when a
 # probe names one of its examples, as in a cold probe, so state a file sets up as it loads still
 # shows up as that file's examples' doing.
@@ -106,7 +109,7 @@ module Bleed
         reader.close
         Process.wait(pid)
         ids = listed.empty? ? [] : JSON.parse(listed)
-        ids.empty? ? nil : ids.map { |id| key(id) }.to_h { |k| [k, true] }
+        ids.empty? ? nil : ids.each_with_object({}) { |id, keys| keys[key(id)] = true }
       end
 
       # An example id as the file it names and the example's place in it, whichever way the
