@@ -151,8 +151,30 @@ fn warm_probes_do_not_leak_state_into_each_other() {
     );
 }
 
+/// An example that writes the first random number it draws to `draws/<seed>`: the suite's
+/// spec_helper seeds Ruby with RSpec's seed, and a warm hunt's run must draw what a cold one does.
+const DRAWS_SPEC: &str = r#"
+RSpec.describe "a draw" do
+  it "is written down" do
+    File.write(File.join("draws", RSpec.configuration.seed.to_s), rand(10**9).to_s)
+  end
+end
+"#;
+
+fn draws(sandbox: &Sandbox) -> BTreeMap<String, String> {
+    fs::read_dir(sandbox.path().join("draws"))
+        .expect("read draws/")
+        .map(|entry| {
+            let path = entry.expect("an entry").path();
+            let seed = path.file_name().unwrap().to_string_lossy().into_owned();
+            (seed, fs::read_to_string(&path).expect("a draw"))
+        })
+        .collect()
+}
+
 /// A warm hunt orders each run by its seed as `rspec --seed` does: run for run, the same
-/// examples in the same order with the same outcomes as the cold hunt of the same seeds.
+/// examples in the same order with the same outcomes, and the same random numbers, as the cold
+/// hunt of the same seeds.
 #[test]
 fn a_warm_hunt_runs_what_the_cold_hunt_runs() {
     if !require_rspec() {
@@ -165,12 +187,20 @@ fn a_warm_hunt_runs_what_the_cold_hunt_runs() {
             .map(|run| (run["seed"].as_u64().expect("a seed"), ran(run)))
             .collect()
     };
-    let cold = Sandbox::with_suite(SUITE);
+    let with_draws = || {
+        let sandbox = Sandbox::with_suite(SUITE);
+        sandbox.write("spec/draws_spec.rb", DRAWS_SPEC);
+        fs::create_dir(sandbox.path().join("draws")).expect("create draws/");
+        sandbox
+    };
+    let cold = with_draws();
     let cold_report = hunt(&cold, &[]);
-    let warm = Sandbox::with_suite(SUITE);
+    let warm = with_draws();
     let warm_report = hunt(&warm, &["--warm"]);
     assert_eq!(util::flipped(&warm_report), util::flipped(&cold_report));
     assert_eq!(by_seed(&warm), by_seed(&cold));
+    assert_eq!(draws(&warm), draws(&cold));
+    assert_eq!(draws(&cold).len(), by_seed(&cold).len());
     assert!(
         warm.runs().iter().any(|run| run["warm"] == true),
         "no run of the warm hunt was warm"

@@ -26,6 +26,10 @@ module Bleed
     SOCKET = ENV.delete("BLEED_WARM_SOCKET")
     ORDER_HELPER = ENV.delete("BLEED_RSPEC_ORDER_HELPER")
     HUNT_ARGS = JSON.parse(ENV.delete("BLEED_RSPEC_HUNT_ARGS") || "[]")
+    # Whether spec_helper seeded Ruby's random numbers with RSpec's seed (`Kernel.srand
+    # config.seed`, as `rspec --init` suggests): Ruby reseeds a forked child at random, so a warm
+    # hunt's child seeds them again with its run's seed, as `rspec --seed` would have at boot.
+    SEEDS_RUBY = (Random.respond_to?(:seed) ? Random.seed : Random::DEFAULT.seed) == RSpec.configuration.seed
 
     class << self
       # Whether bleed has heard how the boot went (ready, or an error).
@@ -265,6 +269,7 @@ module Bleed
         # The replay's --order defined was forced at boot, which makes RSpec ignore any later
         # order; the registry takes the random ordering directly.
         @config.force(order: "rand:#{seed}")
+        Kernel.srand(seed) if SEEDS_RUBY
         @config.ordering_registry.register(:global, @config.ordering_registry.fetch(:random))
         @config.reset_reporter
         options.fetch(:formatters, [["progress"]]).each { |formatter| @config.add_formatter(*formatter) }
