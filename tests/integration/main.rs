@@ -17,3 +17,4 @@ mod runner_pytest;
 mod runner_rspec;
 mod util;
 mod warm_cucumber;
+mod warm_rspec;
