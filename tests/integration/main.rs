@@ -16,3 +16,4 @@ mod runner_mocha;
 mod runner_pytest;
 mod runner_rspec;
 mod util;
+mod warm_pytest;

@@ -1,0 +1,472 @@
+//! pytest's warm probe server (src/runner/pytest/bleed_pytest_warm.py) on the real runner,
+//! spoken to as docs/warm.md says bleed does: the command the adapter derives, started with
+//! `sh -c` in a process group of its own, a Unix socket, JSON lines. Each probe is checked
+//! against a cold run of the replay command on the same order, on pytest 9, 7.4 and 7.0.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bleed::outcome::Outcome;
+use bleed::runner::{Adapter, Pytest, Warm};
+use bleed::template::{Template, Values};
+use serde_json::{Value, json};
+
+use crate::util::{self, Sandbox};
+
+const SUITE: &str = "pytest/suite";
+
+/// Longer than any probe here takes: a server that stops answering fails the test.
+const ANSWER_TIME_LIMIT: Duration = Duration::from_secs(120);
+
+const P1: &str = "tests/test_settings.py::test_switch_currency_to_eur";
+const V1: &str = "tests/test_cart.py::test_total_is_in_dollars";
+const PA: &str = "tests/test_inventory.py::test_stock_check_opens_connection";
+const PB: &str = "tests/test_pricing.py::test_price_lookup_opens_connection";
+const V2: &str = "tests/test_cart.py::test_checkout_gets_a_connection";
+const P3: &str = "tests/test_settings.py::test_warm_price_cache";
+const C3: &str = "tests/test_plugins.py::test_reload_clears_price_cache";
+const V3: &str = "tests/test_pricing.py::test_apple_costs_three";
+const S4: &str = "tests/test_plugins.py::test_register_csv_exporter";
+const B4: &str = "tests/test_inventory.py::test_export_inventory_as_csv";
+const P5: &str = "tests/test_labels.py::test_custom_banner[it's \"quoted\" $(touch bleed-pwned)]";
+const V5: &str = "tests/test_settings.py::test_banner_defaults_to_welcome";
+
+/// The orders a bisection of the planted cases (PLANTED.md) asks about, each victim last:
+/// with and without its polluters, with a cleaner, the brittle test alone and after its setter.
+const ORDERS: &[&[&str]] = &[
+    &[P1, V1],
+    &[V1],
+    &[PA, PB, V2],
+    &[PA, V2],
+    &[PB, V2],
+    &[P3, V3],
+    &[P3, C3, V3],
+    &[C3, P3, V3],
+    &[B4],
+    &[S4, B4],
+    &[P5, V5],
+    &[V5],
+];
+
+/// The Pythons to test with, each only if installed: pytest 9 with pytest-randomly, pytest 7.4
+/// with it, and pytest 7.0.1 without it (.ci/run's install_pytest7 and install_pytest70).
+fn pythons() -> Vec<(String, bool)> {
+    let mut found = Vec::new();
+    for (python, randomly) in [
+        ("python3", true),
+        ("/opt/bleed-pytest7/bin/python", true),
+        ("/opt/bleed-pytest70/bin/python", false),
+    ] {
+        let version: &[&str] = &[python, "-m", "pytest", "--version"];
+        let plugin: &[&str] = &[python, "-c", "import pytest_randomly"];
+        let probes = if randomly {
+            vec![version, plugin]
+        } else {
+            vec![version]
+        };
+        if util::require_runner(&format!("pytest at {python}"), &probes) {
+            found.push((python.to_string(), randomly));
+        }
+    }
+    found
+}
+
+struct Commands {
+    hunt: Template,
+    replay: Template,
+    server: String,
+}
+
+fn commands(user: &str) -> Commands {
+    let hunt = Pytest
+        .hunt_command(&Template::parse(user).unwrap())
+        .unwrap();
+    let replay = Pytest.replay_command(&hunt).unwrap();
+    let Some(Warm::Server { command }) = Pytest.warm(&hunt, &replay, Path::new("/")).unwrap()
+    else {
+        panic!("pytest's warm probes are a server")
+    };
+    Commands {
+        hunt,
+        replay,
+        server: command,
+    }
+}
+
+/// bleed's side of the protocol, one probe at a time.
+struct Server {
+    process: Child,
+    stream: UnixStream,
+    reader: BufReader<UnixStream>,
+    scratch: PathBuf,
+    next_probe: u64,
+    ready: Value,
+}
+
+/// What one probe came to.
+struct Probe {
+    pid: i32,
+    status: i64,
+    results: Vec<(String, Outcome)>,
+    log: String,
+}
+
+impl Server {
+    fn start(sandbox: &Sandbox, command: &str) -> Server {
+        let scratch = sandbox.path().join(".warm");
+        fs::create_dir_all(&scratch).unwrap();
+        let socket = scratch.join("warm.sock");
+        let listener = UnixListener::bind(&socket).unwrap();
+        let log = fs::File::create(scratch.join("server.log")).unwrap();
+        let process = Command::new("sh")
+            .args(["-c", command])
+            .current_dir(sandbox.path())
+            .env("BLEED_WARM_SOCKET", &socket)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let started = Instant::now();
+        let stream = loop {
+            match listener.accept() {
+                Ok((stream, _)) => break stream,
+                Err(_) if started.elapsed() < ANSWER_TIME_LIMIT => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                Err(e) => panic!(
+                    "the server never connected ({e}); its log:\n{}",
+                    fs::read_to_string(scratch.join("server.log")).unwrap_or_default()
+                ),
+            }
+        };
+        stream.set_nonblocking(false).unwrap();
+        stream.set_read_timeout(Some(ANSWER_TIME_LIMIT)).unwrap();
+        let reader = BufReader::new(stream.try_clone().unwrap());
+        let mut server = Server {
+            process,
+            stream,
+            reader,
+            scratch,
+            next_probe: 1,
+            ready: Value::Null,
+        };
+        server.ready = server.event();
+        server
+    }
+
+    fn event(&mut self) -> Value {
+        let mut line = String::new();
+        self.reader.read_line(&mut line).unwrap_or_else(|e| {
+            panic!(
+                "no answer from the server ({e}); its log:\n{}",
+                fs::read_to_string(self.scratch.join("server.log")).unwrap_or_default()
+            )
+        });
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line:?}"))
+    }
+
+    /// Sends a probe and waits for it to end; Err with the message when it is refused.
+    fn probe(
+        &mut self,
+        order: Option<&[&str]>,
+        seed: Option<u64>,
+        env: Value,
+    ) -> Result<Probe, String> {
+        let number = self.next_probe;
+        self.next_probe += 1;
+        let report = self.scratch.join(format!("p{number}.jsonl"));
+        let log = self.scratch.join(format!("p{number}.log"));
+        let request = json!({
+            "probe": number, "order": order, "seed": seed,
+            "report": report, "log": log, "env": env,
+        });
+        writeln!(self.stream, "{request}").unwrap();
+        let forked = self.event();
+        if forked["event"] == "refused" {
+            return Err(forked["message"].as_str().unwrap().to_string());
+        }
+        assert_eq!(forked["event"], "forked", "{forked}");
+        assert_eq!(forked["probe"], number, "{forked}");
+        let exited = self.event();
+        assert_eq!(exited["event"], "exited", "{exited}");
+        assert_eq!(exited["probe"], number, "{exited}");
+        Ok(Probe {
+            pid: forked["pid"].as_i64().unwrap() as i32,
+            status: exited["status"].as_i64().unwrap(),
+            results: outcomes(&report),
+            log: fs::read_to_string(&log).unwrap_or_default(),
+        })
+    }
+
+    /// Closes the socket, as the kernel does when bleed dies, and waits for the server to go.
+    fn close(mut self) {
+        drop(self.reader);
+        drop(self.stream);
+        let started = Instant::now();
+        while self.process.try_wait().unwrap().is_none() {
+            assert!(
+                started.elapsed() < ANSWER_TIME_LIMIT,
+                "the server outlived its socket"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// The report's results, checked by the adapter's own reader as a cold run's are.
+fn outcomes(report: &Path) -> Vec<(String, Outcome)> {
+    let read = Pytest.read_results(report);
+    assert!(read.problem.is_none(), "{:?}", read.problem);
+    read.results
+        .into_iter()
+        .map(|result| (result.id, result.outcome))
+        .collect()
+}
+
+/// A cold run of the replay command on `order`, as a cold probe is.
+fn cold(sandbox: &Sandbox, replay: &Template, order: &[&str]) -> (i32, Vec<(String, Outcome)>) {
+    let order: Vec<String> = order.iter().map(|test| test.to_string()).collect();
+    let tests_file = sandbox.path().join(".cold-order");
+    fs::write(&tests_file, order.join("\n") + "\n").unwrap();
+    let report = sandbox.path().join(".cold-report.jsonl");
+    let command = replay
+        .render(&Values {
+            tests: Some(&order),
+            tests_file: Some(&tests_file),
+            report: Some(&report),
+            ..Values::default()
+        })
+        .unwrap();
+    let output = sandbox.sh(&command);
+    (output.status.code().unwrap(), outcomes(&report))
+}
+
+fn alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only asks whether the process (or group, negative) exists.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
+#[test]
+fn every_planted_order_runs_warm_as_it_runs_cold() {
+    for (python, _) in pythons() {
+        let sandbox = Sandbox::with_suite(SUITE);
+        let commands = commands(&format!("{python} -m pytest -q tests"));
+        let mut server = Server::start(&sandbox, &commands.server);
+        assert_eq!(server.ready["event"], "ready", "{}", server.ready);
+        assert_eq!(server.ready["tests"], 23, "{}", server.ready);
+        let version = server.ready["version"].as_str().unwrap().to_string();
+        assert!(version.starts_with("pytest "), "{version}");
+        for order in ORDERS {
+            let warm = server.probe(Some(order), None, json!({})).unwrap();
+            let (status, results) = cold(&sandbox, &commands.replay, order);
+            assert_eq!(warm.results, results, "{version}: {order:?}\n{}", warm.log);
+            assert_eq!(warm.status, i64::from(status), "{version}: {order:?}");
+            let ran: Vec<&str> = warm.results.iter().map(|(id, _)| id.as_str()).collect();
+            assert_eq!(ran, *order, "{version}");
+        }
+        // Each victim fails after its polluters and passes without them: the planted cases
+        // are seen warm, in both directions, not just cold and warm alike.
+        let mut victim = |order: &[&str]| server.probe(Some(order), None, json!({})).unwrap();
+        assert_eq!(victim(&[P1, V1]).results[1].1, Outcome::Failed, "{version}");
+        assert_eq!(victim(&[V1]).results[0].1, Outcome::Passed, "{version}");
+        assert_eq!(victim(&[B4]).results[0].1, Outcome::Failed, "{version}");
+        assert!(
+            sandbox.find("bleed-pwned").is_empty(),
+            "an id reached a shell"
+        );
+        server.close();
+    }
+}
+
+#[test]
+fn no_probe_sees_the_state_of_the_one_before() {
+    let Some((python, _)) = pythons().into_iter().next() else {
+        return;
+    };
+    let sandbox = Sandbox::with_suite(SUITE);
+    let mut server = Server::start(
+        &sandbox,
+        &commands(&format!("{python} -m pytest -q tests")).server,
+    );
+    // Each polluter changes module state in its child; the probe after it must not see it,
+    // though both children came from one process.
+    for polluters in [&[P1][..], &[PA, PB], &[P3], &[P5]] {
+        let polluted = server.probe(Some(polluters), None, json!({})).unwrap();
+        assert_eq!(polluted.status, 0, "{}", polluted.log);
+        for victim in [V1, V2, V3, V5] {
+            let clean = server.probe(Some(&[victim]), None, json!({})).unwrap();
+            assert_eq!(
+                clean.results,
+                vec![(victim.to_string(), Outcome::Passed)],
+                "{victim} after {polluters:?}:\n{}",
+                clean.log
+            );
+        }
+    }
+    // The brittle test's setter does not carry over either.
+    server.probe(Some(&[S4]), None, json!({})).unwrap();
+    let alone = server.probe(Some(&[B4]), None, json!({})).unwrap();
+    assert_eq!(alone.results[0].1, Outcome::Failed, "{}", alone.log);
+    server.close();
+}
+
+#[test]
+fn a_probe_without_an_order_runs_the_hunts_order_under_its_seed() {
+    for (python, randomly) in pythons() {
+        let sandbox = Sandbox::with_suite(SUITE);
+        let commands = commands(&format!("{python} -m pytest -q tests"));
+        let mut server = Server::start(&sandbox, &commands.server);
+        for seed in [1, 2, 12345] {
+            let warm = server.probe(None, Some(seed), json!({}));
+            if !randomly {
+                let refused = warm.err().expect("no pytest-randomly, no hunt order");
+                assert!(refused.contains("pytest-randomly"), "{refused}");
+                continue;
+            }
+            let warm = warm.unwrap();
+            let report = sandbox.path().join(".cold-hunt.jsonl");
+            let command = commands
+                .hunt
+                .render(&Values {
+                    seed: Some(seed),
+                    report: Some(&report),
+                    ..Values::default()
+                })
+                .unwrap();
+            sandbox.sh(&command);
+            assert_eq!(warm.results, outcomes(&report), "{python}, seed {seed}");
+        }
+        server.close();
+    }
+}
+
+#[test]
+fn an_id_the_server_did_not_collect_is_refused() {
+    let Some((python, _)) = pythons().into_iter().next() else {
+        return;
+    };
+    let sandbox = Sandbox::with_suite(SUITE);
+    let mut server = Server::start(
+        &sandbox,
+        &commands(&format!("{python} -m pytest -q tests")).server,
+    );
+    let refused = server
+        .probe(
+            Some(&[P1, "tests/test_cart.py::test_gone"]),
+            None,
+            json!({}),
+        )
+        .err()
+        .expect("refused");
+    assert!(
+        refused.contains("tests/test_cart.py::test_gone"),
+        "{refused}"
+    );
+    // The server goes on serving.
+    let after = server.probe(Some(&[V1]), None, json!({})).unwrap();
+    assert_eq!(after.status, 0, "{}", after.log);
+    server.close();
+}
+
+/// A suite whose conftest.py implements the after-fork hook, recording the process it ran in
+/// and the probe's environment as it saw it.
+const AFTER_FORK_CONFTEST: &str = r#"
+import os
+import pytest
+
+AFTER_FORK = []
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_bleed_after_fork(config):
+    AFTER_FORK.append((os.getpid(), os.environ.get("BLEED_WORKER")))
+"#;
+
+const AFTER_FORK_TEST: &str = r#"
+import os
+import conftest
+
+def test_the_hook_ran_once_in_this_process_with_the_probes_env():
+    assert conftest.AFTER_FORK == [(os.getpid(), os.environ["BLEED_WORKER"])]
+    print("after-fork-pid", os.getpid())
+"#;
+
+#[test]
+fn the_after_fork_hook_runs_in_each_child_before_its_tests() {
+    for (python, _) in pythons() {
+        let sandbox = Sandbox::new();
+        sandbox.write("tests/conftest.py", AFTER_FORK_CONFTEST);
+        sandbox.write("tests/test_hook.py", AFTER_FORK_TEST);
+        let commands = commands(&format!("{python} -m pytest -q -s tests"));
+        let mut server = Server::start(&sandbox, &commands.server);
+        let test = "tests/test_hook.py::test_the_hook_ran_once_in_this_process_with_the_probes_env";
+        for worker in ["1", "2"] {
+            let probe = server
+                .probe(Some(&[test]), None, json!({"BLEED_WORKER": worker}))
+                .unwrap();
+            assert_eq!(probe.status, 0, "{python}:\n{}", probe.log);
+            assert!(
+                probe.log.contains(&format!("after-fork-pid {}", probe.pid)),
+                "{python}: the test ran in the forked child:\n{}",
+                probe.log
+            );
+        }
+        server.close();
+        // Cold, the hook is declared and never called: the conftest loads, the test sees no call.
+        let (status, _) = cold(&sandbox, &commands.replay, &[test]);
+        assert_eq!(status, 1, "{python}");
+    }
+}
+
+#[test]
+fn a_closed_socket_ends_the_server_and_every_child_group() {
+    let Some((python, _)) = pythons().into_iter().next() else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "tests/test_hang.py",
+        "import subprocess, time\n\ndef test_hangs():\n    subprocess.Popen(['sleep', '600'])\n    time.sleep(600)\n",
+    );
+    let mut server = Server::start(
+        &sandbox,
+        &commands(&format!("{python} -m pytest -q tests")).server,
+    );
+    let request = json!({
+        "probe": 1, "order": ["tests/test_hang.py::test_hangs"], "seed": null,
+        "report": sandbox.path().join("p1.jsonl"), "log": sandbox.path().join("p1.log"), "env": {},
+    });
+    writeln!(server.stream, "{request}").unwrap();
+    let forked = server.event();
+    assert_eq!(forked["event"], "forked", "{forked}");
+    let group = forked["pid"].as_i64().unwrap() as i32;
+    // The child leads its own group, where the test's own subprocess also lives.
+    let started = Instant::now();
+    while !fs::read_to_string(sandbox.path().join("p1.jsonl")).is_ok_and(|r| r.contains("started"))
+    {
+        assert!(
+            started.elapsed() < ANSWER_TIME_LIMIT,
+            "the test never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(alive(-group), "the child leads a process group");
+    let server_pid = server.process.id() as i32;
+    server.close();
+    assert!(!alive(server_pid), "the server is gone");
+    let started = Instant::now();
+    while alive(-group) {
+        assert!(
+            started.elapsed() < ANSWER_TIME_LIMIT,
+            "the child's group outlived the server"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
