@@ -470,3 +470,320 @@ fn a_closed_socket_ends_the_server_and_every_child_group() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+// Through bleed itself: `bleed bisect` probes warm by default, `--probe cold` in fresh processes.
+
+/// Pinned as in bisect_pytest.rs: its history shows C3 cleaning up after P3.
+const MASTER_SEED: &str = "19497";
+
+fn bisect(sandbox: &Sandbox, victim: &str, args: &[&str]) -> Value {
+    let output = sandbox
+        .bleed()
+        .args(["bisect", "--victim", victim, "--json", "--jobs", "2"])
+        .args(args)
+        .output()
+        .expect("run bleed");
+    util::json_exiting(&output, 0, &format!("bisecting {victim} {args:?}"))
+}
+
+fn named(tests: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = tests
+        .as_array()
+        .expect("a list of tests")
+        .iter()
+        .map(|test| test["id"].as_str().expect("an id").to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn sorted(ids: &[&str]) -> Vec<String> {
+    let mut ids: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn the_planted_cases_bisect_to_the_same_culprits_warm_and_cold() {
+    if !util::require_pytest() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(SUITE);
+    let hunt = sandbox
+        .bleed()
+        .args([
+            "hunt",
+            "--cmd",
+            "python3 -m pytest -q tests",
+            "--runs",
+            "30",
+        ])
+        .args(["--jobs", "2", "--seed", MASTER_SEED])
+        .output()
+        .expect("run bleed");
+    assert_eq!(util::exit_code(&hunt), 1, "{}", util::stderr(&hunt));
+    let cases: [(&str, &str, &[&str], &[&str]); 5] = [
+        (V1, "polluted", &[P1], &[]),
+        (V2, "polluted", &[PA, PB], &[]),
+        (V3, "polluted", &[P3], &[C3]),
+        (B4, "brittle", &[S4], &[]),
+        (V5, "polluted", &[P5], &[]),
+    ];
+    for (victim, verdict, expected, cleaners) in cases {
+        let culprits = if verdict == "brittle" {
+            "state_setters"
+        } else {
+            "polluters"
+        };
+        let warm = bisect(&sandbox, victim, &[]);
+        let cold = bisect(&sandbox, victim, &["--probe", "cold"]);
+        for (result, mode) in [(&warm, "warm"), (&cold, "cold")] {
+            let context = format!("{mode}: {result:#}");
+            assert_eq!(result["verdict"], verdict, "{context}");
+            assert_eq!(named(&result[culprits]), sorted(expected), "{context}");
+            assert_eq!(named(&result["cleaners"]), sorted(cleaners), "{context}");
+            assert_eq!(result["probe"]["mode"], mode, "{context}");
+            assert!(result["probe"]["disagreement"].is_null(), "{context}");
+        }
+        assert!(
+            warm["probe"]["warm"].as_u64().unwrap() > 0,
+            "the search ran warm: {warm:#}"
+        );
+        assert_eq!(cold["probe"]["warm"], 0, "{cold:#}");
+    }
+    util::assert_nothing_ran_as_code(&sandbox);
+}
+
+#[test]
+fn a_warm_hunt_runs_each_seed_as_the_cold_hunt_does() {
+    if !util::require_pytest() {
+        return;
+    }
+    let hunt = |warm: bool| {
+        let sandbox = Sandbox::with_suite(SUITE);
+        let mut command = sandbox.bleed();
+        command.args(["hunt", "--cmd", "python3 -m pytest -q tests", "--runs", "8"]);
+        command.args(["--jobs", "2", "--seed", MASTER_SEED, "--json"]);
+        if warm {
+            command.arg("--warm");
+        }
+        let output = command.output().expect("run bleed");
+        let hunted = util::json_exiting(&output, 1, "hunting");
+        let mut runs: Vec<(Value, Vec<(String, String)>)> = sandbox
+            .runs()
+            .iter()
+            .map(|run| {
+                let results = run["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| (r["id"].to_string(), r["outcome"].to_string()))
+                    .collect();
+                (run["seed"].clone(), results)
+            })
+            .collect();
+        runs.sort_by_key(|(seed, _)| seed.as_u64());
+        (hunted, runs)
+    };
+    let (warm, warm_runs) = hunt(true);
+    let (_, cold_runs) = hunt(false);
+    assert!(
+        warm["warm"]["warm"].as_u64().is_some_and(|n| n > 0),
+        "the hunt ran warm: {warm:#}"
+    );
+    assert_eq!(warm_runs.len(), 8);
+    assert_eq!(
+        warm_runs, cold_runs,
+        "each seed: the same order, the same outcomes"
+    );
+}
+
+/// A suite whose conftest.py opens a "connection" at boot that only the process that opened
+/// it may use, as a database socket is, and reopens it in the after-fork hook: every test
+/// checks it, so a probe whose hook did not run fails whole.
+const CONNECTED_CONFTEST: &str = r#"
+import os
+import pytest
+
+class Connection:
+    def __init__(self):
+        self.pid = os.getpid()
+
+CONNECTION = Connection()
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_bleed_after_fork(config):
+    global CONNECTION
+    CONNECTION = Connection()
+    with open(os.path.join(str(config.rootpath), "after-fork.log"), "a") as log:
+        log.write(f"{os.getpid()}\n")
+    if os.environ.get("HANG_IN_WARM_CHILD"):
+        os.environ["WARM_CHILD"] = "1"
+"#;
+
+const CONNECTED_TESTS: &str = r#"
+import os
+import time
+import subprocess
+import conftest
+
+STATE = {}
+
+def connected():
+    assert conftest.CONNECTION.pid == os.getpid(), "a connection from another process"
+
+def test_a_fills():
+    connected()
+
+def test_b_pollutes():
+    connected()
+    STATE["dirty"] = True
+
+def test_c_fills():
+    connected()
+    if os.environ.get("WARM_CHILD"):
+        subprocess.Popen(["sleep", "600"])
+        time.sleep(600)
+
+def test_d_fills():
+    connected()
+
+def test_z_victim():
+    connected()
+    assert "dirty" not in STATE
+"#;
+
+fn connected_suite() -> Sandbox {
+    let sandbox = Sandbox::new();
+    sandbox.write("pytest.ini", "[pytest]\naddopts = -p no:cacheprovider\n");
+    sandbox.write("tests/conftest.py", CONNECTED_CONFTEST);
+    sandbox.write("tests/test_connected.py", CONNECTED_TESTS);
+    let tests: Vec<String> = ["a_fills", "b_pollutes", "c_fills", "d_fills", "z_victim"]
+        .iter()
+        .map(|name| format!("tests/test_connected.py::test_{name}"))
+        .collect();
+    sandbox.write("order.txt", &(tests.join("\n") + "\n"));
+    sandbox
+}
+
+#[test]
+fn the_after_fork_hook_runs_in_each_child_of_a_bisection() {
+    if !util::require_pytest() {
+        return;
+    }
+    let sandbox = connected_suite();
+    let result = bisect(
+        &sandbox,
+        "tests/test_connected.py::test_z_victim",
+        &[
+            "--cmd",
+            "python3 -m pytest -q tests",
+            "--order-file",
+            "order.txt",
+        ],
+    );
+    assert_eq!(
+        named(&result["polluters"]),
+        sorted(&["tests/test_connected.py::test_b_pollutes"]),
+        "{result:#}"
+    );
+    assert_eq!(result["probe"]["mode"], "warm", "{result:#}");
+    assert!(result["probe"]["disagreement"].is_null(), "{result:#}");
+    let warm = result["probe"]["warm"].as_u64().unwrap() as usize;
+    let pids: Vec<String> = fs::read_to_string(sandbox.path().join("after-fork.log"))
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert!(warm > 0, "{result:#}");
+    assert_eq!(pids.len(), warm, "one call per warm probe: {pids:?}");
+    let distinct: std::collections::BTreeSet<&String> = pids.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        warm,
+        "each in a process of its own: {pids:?}"
+    );
+}
+
+/// The processes whose working directory is `dir`: what bleed started there.
+fn processes_in(dir: &Path) -> Vec<(i32, String)> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        if fs::read_link(entry.path().join("cwd")).is_ok_and(|cwd| cwd == dir) {
+            let command = fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            let command = String::from_utf8_lossy(&command).replace('\0', " ");
+            // A zombie is already dead, waiting for init to reap it.
+            let state = fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            let zombie = state
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'));
+            if !zombie {
+                found.push((pid, command));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn killing_bleed_leaves_no_server_and_no_child() {
+    if !util::require_pytest() {
+        return;
+    }
+    let sandbox = connected_suite();
+    let dir = sandbox.path().canonicalize().unwrap();
+    let mut bleed = Command::new(assert_cmd::cargo::cargo_bin("bleed"))
+        .args([
+            "bisect",
+            "--victim",
+            "tests/test_connected.py::test_z_victim",
+        ])
+        .args([
+            "--cmd",
+            "python3 -m pytest -q tests",
+            "--order-file",
+            "order.txt",
+        ])
+        .current_dir(&dir)
+        .env("HANG_IN_WARM_CHILD", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // A warm child hangs in test_c_fills, with a subprocess of its own: wait for it.
+    let started = Instant::now();
+    while !processes_in(&dir)
+        .iter()
+        .any(|(_, command)| command.starts_with("sleep 600"))
+    {
+        assert!(
+            started.elapsed() < ANSWER_TIME_LIMIT,
+            "no warm child reached the hanging test: {:?}",
+            processes_in(&dir)
+        );
+        assert!(bleed.try_wait().unwrap().is_none(), "bleed ended early");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        processes_in(&dir)
+            .iter()
+            .any(|(_, command)| command.contains("bleed_pytest_warm")),
+        "the hang is in a warm probe: {:?}",
+        processes_in(&dir)
+    );
+    bleed.kill().unwrap();
+    bleed.wait().unwrap();
+    let killed = Instant::now();
+    while !processes_in(&dir).is_empty() {
+        assert!(
+            killed.elapsed() < ANSWER_TIME_LIMIT,
+            "left alive after bleed was killed: {:?}",
+            processes_in(&dir)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
