@@ -349,6 +349,27 @@ fn a_probe_without_an_order_runs_the_hunts_order_under_its_seed() {
 }
 
 #[test]
+fn maxfail_counts_the_failures_of_its_own_probe() {
+    let Some((python, _)) = pythons().into_iter().next() else {
+        return;
+    };
+    let sandbox = Sandbox::with_suite(SUITE);
+    let commands = commands(&format!("{python} -m pytest -q -x tests"));
+    let mut server = Server::start(&sandbox, &commands.server);
+    // Each probe fails once: with the boot's or the last probe's count, -x would stop the
+    // second probe before its first test, or let the first run past its failure.
+    for _ in 0..2 {
+        let order = [B4, P1, V1];
+        let warm = server.probe(Some(&order), None, json!({})).unwrap();
+        let (status, results) = cold(&sandbox, &commands.replay, &order);
+        assert_eq!(warm.results, results, "{}", warm.log);
+        assert_eq!(results, vec![(B4.to_string(), Outcome::Failed)]);
+        assert_eq!(warm.status, i64::from(status));
+    }
+    server.close();
+}
+
+#[test]
 fn an_id_the_server_did_not_collect_is_refused() {
     let Some((python, _)) = pythons().into_iter().next() else {
         return;
