@@ -109,9 +109,8 @@ class Server:
         if problem is not None:
             self.send({"event": "error", "message": problem})
             self.finish()
-        self.send(
-            {"event": "ready", "tests": len(self.session.items), "version": f"pytest {pytest.__version__}"}
-        )
+        version = f"pytest {pytest.__version__}"
+        self.send({"event": "ready", "tests": len(self.session.items), "version": version})
         # A child's exit wakes the select below through this pipe, so its `exited` goes out at
         # once rather than at the next poll.
         self.wake_read, self.wake_write = os.pipe()
