@@ -370,15 +370,14 @@ fn maxfail_counts_the_failures_of_its_own_probe() {
 }
 
 #[test]
-fn an_id_the_server_did_not_collect_is_refused() {
+fn what_the_server_cannot_run_is_refused() {
     let Some((python, _)) = pythons().into_iter().next() else {
         return;
     };
     let sandbox = Sandbox::with_suite(SUITE);
-    let mut server = Server::start(
-        &sandbox,
-        &commands(&format!("{python} -m pytest -q tests")).server,
-    );
+    // A hunt over xdist workers: its replays run in one process, its own orders cannot.
+    let commands = commands(&format!("{python} -m pytest -q -n 2 tests"));
+    let mut server = Server::start(&sandbox, &commands.server);
     let refused = server
         .probe(
             Some(&[P1, "tests/test_cart.py::test_gone"]),
@@ -391,9 +390,15 @@ fn an_id_the_server_did_not_collect_is_refused() {
         refused.contains("tests/test_cart.py::test_gone"),
         "{refused}"
     );
+    let refused = server
+        .probe(None, Some(1), json!({}))
+        .err()
+        .expect("refused");
+    assert!(refused.contains("xdist"), "{refused}");
     // The server goes on serving.
-    let after = server.probe(Some(&[V1]), None, json!({})).unwrap();
-    assert_eq!(after.status, 0, "{}", after.log);
+    let after = server.probe(Some(&[P1, V1]), None, json!({})).unwrap();
+    assert_eq!(after.status, 1, "{}", after.log);
+    assert_eq!(after.results, cold(&sandbox, &commands.replay, &[P1, V1]).1);
     server.close();
 }
 

@@ -8,6 +8,8 @@ loop and ends the session as a cold run would; the parent never runs a test.
                          the process so that rootdir, ini and conftests are the replay's.
 --bleed-randomly=FLAG    a pytest-randomly option of the hunt (repeatable), for probes that run
                          the hunt's own order under a seed.
+--bleed-distributed      the hunt spreads its tests over xdist workers: its own order is refused,
+                         since one child runs one order in one process.
 """
 
 import gc
@@ -37,6 +39,7 @@ def pytest_addoption(parser):
     group = parser.getgroup("bleed")
     group.addoption("--bleed-collect", dest="bleed_collect", action="append", default=[])
     group.addoption("--bleed-randomly", dest="bleed_randomly", action="append", default=[])
+    group.addoption("--bleed-distributed", dest="bleed_distributed", action="store_true")
 
 
 @pytest.hookimpl(trylast=True)
@@ -218,6 +221,11 @@ class Server:
         if order is None:
             if request.get("seed") is None:
                 raise Refused("a probe without an order needs a seed")
+            if self.config.getoption("bleed_distributed"):
+                raise Refused(
+                    "the hunt spreads its tests over xdist workers (-n), and a warm run is one "
+                    "process"
+                )
             if importlib.util.find_spec("pytest_randomly") is None:
                 raise Refused(
                     "pytest-randomly, which orders the hunt's runs, is not installed for "

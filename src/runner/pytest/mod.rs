@@ -354,13 +354,20 @@ fn server_command(hunt: &str, replay: &str) -> Result<String> {
     kept.extend(["-p".to_string(), WARM_MODULE.to_string()]);
     let hunt_words = shell_words::split(hunt).unwrap_or_default();
     if let Some(start) = pytest_position(&hunt_words) {
-        let (paths, randomly) = hunt_arguments(&hunt_words[start + 1..]);
-        kept.extend(paths.iter().map(|path| format!("--bleed-collect={path}")));
+        let hunt = hunt_arguments(&hunt_words[start + 1..]);
         kept.extend(
-            randomly
+            hunt.paths
+                .iter()
+                .map(|path| format!("--bleed-collect={path}")),
+        );
+        kept.extend(
+            hunt.randomly
                 .iter()
                 .map(|flag| format!("--bleed-randomly={flag}")),
         );
+        if hunt.distributed {
+            kept.push("--bleed-distributed".to_string());
+        }
     }
     let command = join_keeping_placeholders(&kept);
     if let Some(placeholder) = Placeholder::ALL
@@ -375,25 +382,39 @@ fn server_command(hunt: &str, replay: &str) -> Result<String> {
     Ok(command)
 }
 
-/// The hunt's paths (its arguments that are not options or their values), and its
-/// pytest-randomly options that change the order or the reseeding.
-fn hunt_arguments(args: &[String]) -> (Vec<String>, Vec<String>) {
-    let mut paths = Vec::new();
-    let mut randomly = Vec::new();
+/// What a warm server takes from the hunt's own arguments.
+#[derive(Default)]
+struct HuntArguments {
+    /// Its arguments that are not options or their values.
+    paths: Vec<String>,
+    /// Its pytest-randomly options that change the order or the reseeding.
+    randomly: Vec<String>,
+    /// Whether it spreads its tests over xdist workers, which no single child can do.
+    distributed: bool,
+}
+
+fn hunt_arguments(args: &[String]) -> HuntArguments {
+    let mut found = HuntArguments::default();
     let mut rest = args.iter();
     while let Some(word) = rest.next() {
+        let name = word.split_once('=').map_or(word.as_str(), |(name, _)| name);
+        if matches!(name, "-n" | "--numprocesses" | "--dist")
+            || word.starts_with("-n") && word[2..].chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            found.distributed = true;
+        }
         if matches!(
             word.as_str(),
             "--randomly-dont-reset-seed" | "--randomly-dont-reorganize"
         ) {
-            randomly.push(word.clone());
+            found.randomly.push(word.clone());
         } else if OPTIONS_WITH_VALUES.contains(&word.as_str()) {
             rest.next();
         } else if !word.starts_with('-') {
-            paths.push(word.clone());
+            found.paths.push(word.clone());
         }
     }
-    (paths, randomly)
+    found
 }
 
 /// The hunt's options a replay keeps: not its paths (the order names the tests), not bleed's
@@ -556,7 +577,7 @@ mod tests {
             loading(
                 "python3 -m pytest -q -k 'not slow' -p no:randomly -p no:xdist -p bleed_pytest -p bleed_pytest_warm \
                  --bleed-collect=tests '--bleed-collect=other dir/test_x.py' \
-                 --bleed-randomly=--randomly-dont-reorganize"
+                 --bleed-randomly=--randomly-dont-reorganize --bleed-distributed"
             )
         );
         // Without paths pytest collects what a hunt would (testpaths, or the directory).
