@@ -18,3 +18,5 @@ mod runner_rspec;
 mod util;
 mod warm_cucumber;
 mod warm_rspec;
+mod warm_truth;
+mod warm_pytest;
