@@ -17,6 +17,6 @@ mod runner_pytest;
 mod runner_rspec;
 mod util;
 mod warm_cucumber;
+mod warm_pytest;
 mod warm_rspec;
 mod warm_truth;
-mod warm_pytest;

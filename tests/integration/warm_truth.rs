@@ -26,8 +26,21 @@ fn failing_order(sandbox: &Sandbox) {
 fn bisect(sandbox: &Sandbox, probe: &str) -> std::process::Output {
     sandbox
         .bleed()
-        .args(["bisect", "--cmd", "python3 -m pytest -q", "--order-file", "order.txt"])
-        .args(["--victim", VICTIM, "--probe", probe, "--no-cleaners", "--json"])
+        .args([
+            "bisect",
+            "--cmd",
+            "python3 -m pytest -q",
+            "--order-file",
+            "order.txt",
+        ])
+        .args([
+            "--victim",
+            VICTIM,
+            "--probe",
+            probe,
+            "--no-cleaners",
+            "--json",
+        ])
         .output()
         .expect("bleed runs")
 }
@@ -63,7 +76,9 @@ fn warm_and_cold_disagreeing_is_said_and_the_verdict_is_cold() {
         .position(|p| p["warm"].as_bool() != Some(true))
         .expect("some probes ran cold");
     assert!(
-        probes[first_cold..].iter().all(|p| p["warm"].as_bool() != Some(true)),
+        probes[first_cold..]
+            .iter()
+            .all(|p| p["warm"].as_bool() != Some(true)),
         "a warm probe ran after the disagreement"
     );
 }
