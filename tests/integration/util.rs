@@ -5,7 +5,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Output, Stdio};
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -258,19 +259,22 @@ pub fn ids(tests: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// `bleed bisect --victim <victim> --jobs 2 --json <extra…>`, which must name culprits (exit 0).
+pub fn bisect(sandbox: &Sandbox, victim: &str, extra: &[&str]) -> Value {
+    let output = sandbox
+        .bleed()
+        .args(["bisect", "--victim", victim, "--jobs", "2", "--json"])
+        .args(extra)
+        .output()
+        .expect("run bleed");
+    json_exiting(&output, 0, &format!("bisecting {victim} {extra:?}"))
+}
+
 /// `bleed bisect --cmd <command> --victim <victim> --jobs 2 --json <source…>`, which must
 /// name culprits (exit 0). The probe counts are part of what an adapter is judged by, so they
 /// go to the test log.
 pub fn bisect_json(sandbox: &Sandbox, command: &str, victim: &str, source: &[&str]) -> Value {
-    let output = sandbox
-        .bleed()
-        .args([
-            "bisect", "--cmd", command, "--victim", victim, "--jobs", "2", "--json",
-        ])
-        .args(source)
-        .output()
-        .expect("run bleed");
-    let bisection = json_exiting(&output, 0, &format!("bisecting {victim}"));
+    let bisection = bisect(sandbox, victim, &[&["--cmd", command], source].concat());
     eprintln!(
         "{victim}: {} probes, {} cleaner probes",
         bisection["probes"], bisection["cleaner_probes"]
@@ -374,4 +378,81 @@ pub fn assert_too_old_is_refused(
         "the last line says it all: {stderr}"
     );
     assert!(sandbox.runs().is_empty(), "nothing ran");
+}
+
+/// The ids and outcomes of a recorded run (or probe), in the order they ran.
+pub fn ran(run: &Value) -> Vec<(String, String)> {
+    run["results"]
+        .as_array()
+        .expect("a run records its results")
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().expect("an id").to_string(),
+                r["outcome"].as_str().expect("an outcome").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A recorded run: its seed, and each test's outcome in the order it ran.
+pub type SeededRun = (u64, Vec<(String, String)>);
+
+/// The runs of a hunt, by seed: what a warm hunt and a cold one of the same seeds must share.
+pub fn runs_by_seed(sandbox: &Sandbox) -> Vec<SeededRun> {
+    let mut runs: Vec<SeededRun> = sandbox
+        .runs()
+        .iter()
+        .map(|run| (run["seed"].as_u64().expect("a seed"), ran(run)))
+        .collect();
+    runs.sort();
+    runs
+}
+
+/// Whether process `pid` exists, or with a negative `pid` the process group `-pid`.
+pub fn alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only asks whether the process or group exists.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
+/// The live processes whose working directory is in the sandbox, pid and command line: what
+/// bleed started there, a warm server and its children. A zombie is already dead, waiting to
+/// be reaped, and does not count.
+pub fn processes_in(sandbox: &Sandbox) -> Vec<(i32, String)> {
+    let dir = sandbox.path().canonicalize().expect("the sandbox exists");
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc").expect("Linux has /proc").flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        if !fs::read_link(entry.path().join("cwd")).is_ok_and(|cwd| cwd.starts_with(&dir)) {
+            continue;
+        }
+        let stat = fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let zombie = stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'));
+        if !zombie {
+            let command = fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            found.push((pid, String::from_utf8_lossy(&command).replace('\0', " ")));
+        }
+    }
+    found
+}
+
+/// Waits, `patience` at most, until no process is left in the sandbox: once bleed was killed
+/// with SIGKILL, its warm server and the server's children must go by themselves.
+pub fn assert_no_process_outlives_bleed(sandbox: &Sandbox, patience: Duration) {
+    let deadline = Instant::now() + patience;
+    loop {
+        let left = processes_in(sandbox);
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "left running after bleed was killed: {left:?}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -4,20 +4,17 @@
 //! each probe's report read by the adapter's `read_results`. Every warm answer is checked
 //! against a cold run of the same order.
 
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::{UnixListener, UnixStream};
-use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use std::{fs, thread};
 
 use bleed::outcome::Outcome;
-use bleed::runner::{Adapter, Cucumber, Warm};
-use bleed::template::{Template, Values};
+use bleed::runner::Cucumber;
+use bleed::template::Values;
 use serde_json::{Value, json};
 
 use crate::util::{self, Sandbox};
+use crate::warm_client::{self, Commands, Probe, Results, Server};
 
 /// Longer than anything here should take: a hang fails the test instead of stalling the suite.
 const HANG: Duration = Duration::from_secs(120);
@@ -39,178 +36,27 @@ fn require_cucumber() -> bool {
     util::require_runner("cucumber", &[&["cucumber", "--version"]])
 }
 
-/// One warm server, with bleed's side of the socket.
-struct Server {
-    process: Child,
-    reader: BufReader<UnixStream>,
-    writer: UnixStream,
-    reports: PathBuf,
-    probes: u64,
-    hunt: Template,
-    replay: Template,
-    _socket_dir: tempfile::TempDir,
+/// The server for plain `cucumber` in the sandbox, with its first event and the commands it
+/// was derived from.
+fn start(sandbox: &Sandbox) -> (Server, Value, Commands) {
+    let commands = Commands::of(&Cucumber, "cucumber", sandbox);
+    let (server, first) = Server::start(&Cucumber, sandbox, &commands.server);
+    (server, first, commands)
 }
 
-/// What a probe came to.
-struct Probe {
-    pid: i32,
-    status: i64,
-    results: Vec<(String, Outcome)>,
+/// Every probe here runs as bleed's first job does.
+fn worker() -> Value {
+    json!({"BLEED_WORKER": "1"})
 }
 
-impl Server {
-    /// The server for `user_command` in the sandbox, once it said it is ready.
-    fn start(sandbox: &Sandbox, user_command: &str) -> (Server, Value) {
-        let hunt = Cucumber
-            .hunt_command(&Template::parse(user_command).unwrap())
-            .unwrap();
-        let replay = Cucumber.replay_command(&hunt).unwrap();
-        let Some(Warm::Server { command }) = Cucumber.warm(&hunt, &replay, sandbox.path()).unwrap()
-        else {
-            panic!("cucumber has a warm server")
-        };
-        let socket_dir = tempfile::tempdir().unwrap();
-        let socket = socket_dir.path().join("warm.sock");
-        let listener = UnixListener::bind(&socket).unwrap();
-        let log = fs::File::create(sandbox.path().join("server.log")).unwrap();
-        let process = Command::new("sh")
-            .args(["-c", &command])
-            .current_dir(sandbox.path())
-            .env("BLEED_WARM_SOCKET", &socket)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .process_group(0)
-            .spawn()
-            .unwrap();
-        let stream = accept(&listener, sandbox);
-        stream.set_read_timeout(Some(HANG)).unwrap();
-        let reports = sandbox.path().join(".bleed-reports");
-        fs::create_dir_all(&reports).unwrap();
-        let mut server = Server {
-            process,
-            reader: BufReader::new(stream.try_clone().unwrap()),
-            writer: stream,
-            reports,
-            probes: 0,
-            hunt,
-            replay,
-            _socket_dir: socket_dir,
-        };
-        let ready = server.event();
-        (server, ready)
-    }
-
-    fn event(&mut self) -> Value {
-        let mut line = String::new();
-        self.reader
-            .read_line(&mut line)
-            .expect("the server answers in time");
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not an event ({e}): {line:?}"))
-    }
-
-    /// Sends a probe and returns its number and the server's first answer.
-    fn send(&mut self, order: Option<&[&str]>, seed: Option<u64>) -> (u64, Value) {
-        self.probes += 1;
-        let probe = self.probes;
-        let request = json!({
-            "probe": probe,
-            "order": order,
-            "seed": seed,
-            "report": self.report(probe),
-            "log": self.reports.join(format!("p{probe}.log")),
-            "env": {"BLEED_WORKER": "1"},
-        });
-        writeln!(self.writer, "{request}").unwrap();
-        (probe, self.event())
-    }
-
-    fn report(&self, probe: u64) -> PathBuf {
-        self.reports.join(format!("p{probe}.json"))
-    }
-
-    fn probe(&mut self, order: Option<&[&str]>, seed: Option<u64>) -> Probe {
-        let (probe, forked) = self.send(order, seed);
-        assert_eq!(forked["event"], "forked", "{forked}");
-        assert_eq!(forked["probe"], probe);
-        let exited = self.event();
-        assert_eq!(
-            (&exited["event"], &exited["probe"]),
-            (&json!("exited"), &json!(probe)),
-            "{exited}"
-        );
-        Probe {
-            pid: forked["pid"].as_i64().unwrap() as i32,
-            status: exited["status"].as_i64().unwrap(),
-            results: results(&self.report(probe)),
-        }
-    }
-
-    /// Closes bleed's side of the socket, as bleed's exit or death does, and waits for the
-    /// server to go.
-    fn close(mut self) -> i32 {
-        drop(self.reader);
-        drop(self.writer);
-        let deadline = Instant::now() + HANG;
-        loop {
-            if let Some(status) = self.process.try_wait().unwrap() {
-                return status.code().unwrap_or(-1);
-            }
-            assert!(Instant::now() < deadline, "the server outlived its socket");
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
+/// A probe the server must run, not refuse.
+fn probe(server: &mut Server, order: Option<&[&str]>, seed: Option<u64>) -> Probe {
+    server
+        .probe(order, seed, worker())
+        .unwrap_or_else(|refused| panic!("refused: {refused}"))
 }
 
-fn accept(listener: &UnixListener, sandbox: &Sandbox) -> UnixStream {
-    listener.set_nonblocking(true).unwrap();
-    let deadline = Instant::now() + HANG;
-    loop {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                stream.set_nonblocking(false).unwrap();
-                return stream;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                let log = fs::read_to_string(sandbox.path().join("server.log")).unwrap_or_default();
-                assert!(
-                    Instant::now() < deadline,
-                    "the server never connected:\n{log}"
-                );
-                thread::sleep(Duration::from_millis(20));
-            }
-            Err(e) => panic!("accept: {e}"),
-        }
-    }
-}
-
-fn results(report: &std::path::Path) -> Vec<(String, Outcome)> {
-    let read = Cucumber.read_results(report);
-    assert_eq!(read.problem, None, "{}", report.display());
-    read.results
-        .into_iter()
-        .map(|result| (result.id, result.outcome))
-        .collect()
-}
-
-/// The same order run cold, by the replay command in a fresh process: exit code and results.
-fn cold(sandbox: &Sandbox, server: &Server, order: &[&str]) -> (i64, Vec<(String, Outcome)>) {
-    let order: Vec<String> = order.iter().map(|id| id.to_string()).collect();
-    let report = sandbox.path().join("cold.json");
-    let command = server
-        .replay
-        .render(&Values {
-            tests: Some(&order),
-            report: Some(&report),
-            worker: Some(1),
-            ..Values::default()
-        })
-        .unwrap();
-    let output = sandbox.sh(&command);
-    (i64::from(output.status.code().unwrap()), results(&report))
-}
-
-fn outcome_of(results: &[(String, Outcome)], test: &str) -> Outcome {
+fn outcome_of(results: &Results, test: &str) -> Outcome {
     results
         .iter()
         .find(|(id, _)| id == test)
@@ -224,7 +70,7 @@ fn warm_probes_give_the_planted_verdicts_of_cold_runs_and_leak_nothing_into_each
         return;
     }
     let sandbox = Sandbox::with_suite("cucumber");
-    let (mut server, ready) = Server::start(&sandbox, "cucumber");
+    let (mut server, ready, commands) = start(&sandbox);
     assert_eq!(ready["event"], "ready", "{ready}");
     assert_eq!(ready["tests"], 19);
     assert_eq!(ready["version"], "cucumber 2.4.0");
@@ -243,13 +89,13 @@ fn warm_probes_give_the_planted_verdicts_of_cold_runs_and_leak_nothing_into_each
         (&[V5], V5, Outcome::Passed),
     ];
     for (order, victim, expected) in cases {
-        let warm = server.probe(Some(order), None);
+        let warm = probe(&mut server, Some(order), None);
         let ran: Vec<&str> = warm.results.iter().map(|(id, _)| id.as_str()).collect();
         assert_eq!(ran, order, "the probe ran exactly its order");
         assert_eq!(outcome_of(&warm.results, victim), expected, "{order:?}");
         assert_eq!(
             (warm.status, warm.results),
-            cold(&sandbox, &server, order),
+            warm_client::cold(&sandbox, &Cucumber, &commands.replay, order),
             "{order:?}"
         );
     }
@@ -263,10 +109,10 @@ fn a_probe_without_an_order_runs_the_hunts_order_of_its_seed() {
         return;
     }
     let sandbox = Sandbox::with_suite("cucumber");
-    let (mut server, _) = Server::start(&sandbox, "cucumber");
-    let warm = server.probe(None, Some(19497));
+    let (mut server, _, commands) = start(&sandbox);
+    let warm = probe(&mut server, None, Some(19497));
     let report = sandbox.path().join("hunt.json");
-    let command = server
+    let command = commands
         .hunt
         .render(&Values {
             seed: Some(19497),
@@ -279,7 +125,10 @@ fn a_probe_without_an_order_runs_the_hunts_order_of_its_seed() {
     assert_eq!(warm.results.len(), 19);
     assert_eq!(
         (warm.status, warm.results),
-        (i64::from(output.status.code().unwrap()), results(&report))
+        (
+            i64::from(output.status.code().unwrap()),
+            warm_client::results(&Cucumber, &report)
+        )
     );
     server.close();
 }
@@ -290,9 +139,9 @@ fn an_id_that_names_no_scenario_is_refused_and_the_server_goes_on() {
         return;
     }
     let sandbox = Sandbox::with_suite("cucumber");
-    let (mut server, _) = Server::start(&sandbox, "cucumber");
+    let (mut server, _, _) = start(&sandbox);
     for unknown in ["features/checkout.feature:13", "features/nowhere.feature:3"] {
-        let (probe, refused) = server.send(Some(&[P1, unknown]), None);
+        let (probe, refused) = server.send(Some(&[P1, unknown]), None, worker());
         assert_eq!(refused["event"], "refused", "{refused}");
         assert_eq!(refused["probe"], probe);
         assert!(
@@ -300,7 +149,7 @@ fn an_id_that_names_no_scenario_is_refused_and_the_server_goes_on() {
             "{refused}"
         );
     }
-    assert_eq!(server.probe(Some(&[V1]), None).status, 0);
+    assert_eq!(probe(&mut server, Some(&[V1]), None).status, 0);
     server.close();
 }
 
@@ -332,9 +181,9 @@ fn support_code_loads_once_and_each_child_runs_after_fork_after_configuration_an
         .collect();
     assert_eq!(cold_kinds, ["loaded", "after_configuration", "at_exit"]);
 
-    let (mut server, _) = Server::start(&sandbox, "cucumber");
+    let (mut server, _, _) = start(&sandbox);
     let pids: Vec<i32> = (0..3)
-        .map(|_| server.probe(Some(&[V1]), None).pid)
+        .map(|_| probe(&mut server, Some(&[V1]), None).pid)
         .collect();
     assert_eq!(server.close(), 0);
     let notes = fs::read_to_string(sandbox.path().join("notes.txt")).unwrap();
@@ -370,7 +219,7 @@ fn a_boot_that_fails_is_told_to_bleed_in_one_line() {
         "features/support/env.rb",
         "raise 'cannot reach the test database'\n",
     );
-    let (server, error) = Server::start(&sandbox, "cucumber");
+    let (server, error, _) = start(&sandbox);
     assert_eq!(error["event"], "error", "{error}");
     assert!(
         error["message"]
@@ -380,12 +229,6 @@ fn a_boot_that_fails_is_told_to_bleed_in_one_line() {
         "{error}"
     );
     assert_eq!(server.close(), 2);
-}
-
-fn group_is_gone(group: i32) -> bool {
-    // SAFETY: kill with signal 0 only checks whether the group exists.
-    let alive = unsafe { libc::kill(-group, 0) } == 0;
-    !alive
 }
 
 #[test]
@@ -402,9 +245,9 @@ fn closing_the_socket_kills_the_running_child_and_its_group_and_ends_the_server(
         "features/step_definitions/stuck_steps.rb",
         "Given('a subprocess that never ends') do\n  File.write('stuck.txt', 'started')\n  system('sleep', '600')\nend\n",
     );
-    let (mut server, _) = Server::start(&sandbox, "cucumber");
+    let (mut server, _, _) = start(&sandbox);
     let server_group = server.process.id() as i32;
-    let (_, forked) = server.send(Some(&["features/stuck.feature:3"]), None);
+    let (_, forked) = server.send(Some(&["features/stuck.feature:3"]), None, worker());
     let child = forked["pid"].as_i64().unwrap() as i32;
     let deadline = Instant::now() + HANG;
     while !sandbox.path().join("stuck.txt").exists() {
@@ -414,10 +257,10 @@ fn closing_the_socket_kills_the_running_child_and_its_group_and_ends_the_server(
         );
         thread::sleep(Duration::from_millis(20));
     }
-    assert!(!group_is_gone(child), "the child leads a group of its own");
+    assert!(util::alive(-child), "the child leads a group of its own");
     assert_eq!(server.close(), 0);
     let deadline = Instant::now() + HANG;
-    while !(group_is_gone(child) && group_is_gone(server_group)) {
+    while util::alive(-child) || util::alive(-server_group) {
         assert!(
             Instant::now() < deadline,
             "a process outlived bleed's socket"
@@ -428,16 +271,6 @@ fn closing_the_socket_kills_the_running_child_and_its_group_and_ends_the_server(
 
 /// The hunt of runner_cucumber.rs: in its 8 runs every planted victim fails at least once.
 const MASTER_SEED: &str = "19497";
-
-fn bisect(sandbox: &Sandbox, victim: &str, run: &str, probe: &str) -> Value {
-    let output = sandbox
-        .bleed()
-        .args(["bisect", "--victim", victim, "--run", run, "--probe", probe])
-        .args(["--jobs", "2", "--json"])
-        .output()
-        .expect("run bleed");
-    util::json_exiting(&output, 0, &format!("bisecting {victim} {probe}"))
-}
 
 fn culprits(bisection: &Value) -> (String, Vec<String>, Vec<String>, Vec<String>) {
     // A verdict leaves out the sets it has no use for.
@@ -488,8 +321,8 @@ fn bisect_finds_the_same_culprits_warm_and_cold() {
                 })
                 .unwrap_or_else(|| panic!("master seed {MASTER_SEED} no longer fails {victim}"));
         let run = failing["id"].as_str().unwrap();
-        let warm = bisect(&sandbox, victim, run, "warm");
-        let cold = bisect(&sandbox, victim, run, "cold");
+        let warm = util::bisect(&sandbox, victim, &["--run", run, "--probe", "warm"]);
+        let cold = util::bisect(&sandbox, victim, &["--run", run, "--probe", "cold"]);
         let mut named: Vec<String> = named.iter().map(|id| id.to_string()).collect();
         named.sort();
         let cleaners: Vec<String> = cleaners.iter().map(|id| id.to_string()).collect();
@@ -510,30 +343,6 @@ fn bisect_finds_the_same_culprits_warm_and_cold() {
         assert_eq!(cold["probe"]["warm"], 0, "{}", cold["probe"]);
     }
     util::assert_nothing_ran_as_code(&sandbox);
-}
-
-/// The processes whose working directory is the sandbox: bleed, its runs, the warm server and
-/// its children.
-fn processes_in(sandbox: &Sandbox) -> Vec<String> {
-    let dir = sandbox.path().canonicalize().unwrap();
-    let mut found = Vec::new();
-    for entry in fs::read_dir("/proc").unwrap().flatten() {
-        let proc_dir = entry.path();
-        let in_sandbox = fs::read_link(proc_dir.join("cwd")).is_ok_and(|cwd| cwd.starts_with(&dir));
-        let running = fs::read_to_string(proc_dir.join("stat")).is_ok_and(|stat| {
-            !stat
-                .rsplit(')')
-                .next()
-                .unwrap_or("")
-                .trim_start()
-                .starts_with('Z')
-        });
-        if in_sandbox && running {
-            let command = fs::read(proc_dir.join("cmdline")).unwrap_or_default();
-            found.push(String::from_utf8_lossy(&command).replace('\0', " "));
-        }
-    }
-    found
 }
 
 #[test]
@@ -576,50 +385,14 @@ fn killing_bleed_with_sigkill_mid_probe_leaves_no_server_and_no_child() {
         thread::sleep(Duration::from_millis(20));
     }
     assert!(
-        processes_in(&sandbox)
+        util::processes_in(&sandbox)
             .iter()
-            .any(|p| p.contains("bleed-cucumber-warm-")),
+            .any(|(_, command)| command.contains("bleed-cucumber-warm-")),
         "the server runs"
     );
     bleed.kill().unwrap();
     bleed.wait().unwrap();
-    let deadline = Instant::now() + HANG;
-    loop {
-        let left = processes_in(&sandbox);
-        if left.is_empty() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "left running after bleed was killed: {left:?}"
-        );
-        thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// A recorded run: its seed, and each scenario's outcome in the order it ran.
-type SeededRun = (u64, Vec<(String, String)>);
-
-/// The runs of a hunt, by seed.
-fn runs_by_seed(sandbox: &Sandbox) -> Vec<SeededRun> {
-    let mut runs: Vec<SeededRun> = sandbox
-        .runs()
-        .iter()
-        .map(|run| {
-            let results = run["results"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| {
-                    let id = r["id"].as_str().unwrap().to_string();
-                    (id, r["outcome"].as_str().unwrap().to_string())
-                })
-                .collect();
-            (run["seed"].as_u64().unwrap(), results)
-        })
-        .collect();
-    runs.sort();
-    runs
+    util::assert_no_process_outlives_bleed(&sandbox, HANG);
 }
 
 #[test]
@@ -627,7 +400,7 @@ fn a_warm_hunt_records_the_orders_and_outcomes_of_a_cold_one() {
     if !require_cucumber() {
         return;
     }
-    let hunts: Vec<Vec<SeededRun>> = [&["--warm"][..], &[]]
+    let hunts: Vec<Vec<util::SeededRun>> = [&["--warm"][..], &[]]
         .iter()
         .map(|extra| {
             let sandbox = Sandbox::with_suite("cucumber");
@@ -641,7 +414,7 @@ fn a_warm_hunt_records_the_orders_and_outcomes_of_a_cold_one() {
             let report = util::json_exiting(&output, 1, "hunting");
             let warm_runs = report["warm"]["warm"].as_u64().unwrap_or(0);
             assert_eq!(warm_runs > 0, !extra.is_empty(), "{}", report["warm"]);
-            runs_by_seed(&sandbox)
+            util::runs_by_seed(&sandbox)
         })
         .collect();
     assert_eq!(hunts[0].len(), 6);

@@ -4,24 +4,18 @@
 //! against a cold run of the replay command on the same order, on pytest 9, 7.4 and 7.0.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::{UnixListener, UnixStream};
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bleed::outcome::Outcome;
-use bleed::runner::{Adapter, Pytest, Warm};
+use bleed::runner::Pytest;
 use bleed::template::{Template, Values};
 use serde_json::{Value, json};
 
 use crate::util::{self, Sandbox};
+use crate::warm_client::{self, ANSWER_TIME_LIMIT, Commands, Results, Server};
 
 const SUITE: &str = "pytest/suite";
-
-/// Longer than any probe here takes: a server that stops answering fails the test.
-const ANSWER_TIME_LIMIT: Duration = Duration::from_secs(120);
 
 const P1: &str = "tests/test_settings.py::test_switch_currency_to_eur";
 const V1: &str = "tests/test_cart.py::test_total_is_in_dollars";
@@ -76,199 +70,30 @@ fn pythons() -> Vec<(String, bool)> {
     found
 }
 
-struct Commands {
-    hunt: Template,
-    replay: Template,
-    server: String,
-}
-
-fn commands(user: &str) -> Commands {
-    let hunt = Pytest
-        .hunt_command(&Template::parse(user).unwrap())
-        .unwrap();
-    let replay = Pytest.replay_command(&hunt).unwrap();
-    let Some(Warm::Server { command }) = Pytest.warm(&hunt, &replay, Path::new("/")).unwrap()
-    else {
-        panic!("pytest's warm probes are a server")
-    };
-    Commands {
-        hunt,
-        replay,
-        server: command,
-    }
-}
-
-/// bleed's side of the protocol, one probe at a time.
-struct Server {
-    process: Child,
-    stream: UnixStream,
-    reader: BufReader<UnixStream>,
-    scratch: PathBuf,
-    next_probe: u64,
-    ready: Value,
-}
-
-/// What one probe came to.
-struct Probe {
-    pid: i32,
-    status: i64,
-    results: Vec<(String, Outcome)>,
-    log: String,
-}
-
-impl Server {
-    fn start(sandbox: &Sandbox, command: &str) -> Server {
-        let scratch = sandbox.path().join(".warm");
-        fs::create_dir_all(&scratch).unwrap();
-        let socket = scratch.join("warm.sock");
-        let listener = UnixListener::bind(&socket).unwrap();
-        let log = fs::File::create(scratch.join("server.log")).unwrap();
-        let process = Command::new("sh")
-            .args(["-c", command])
-            .current_dir(sandbox.path())
-            .env("BLEED_WARM_SOCKET", &socket)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .process_group(0)
-            .spawn()
-            .unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let started = Instant::now();
-        let stream = loop {
-            match listener.accept() {
-                Ok((stream, _)) => break stream,
-                Err(_) if started.elapsed() < ANSWER_TIME_LIMIT => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
-                Err(e) => panic!(
-                    "the server never connected ({e}); its log:\n{}",
-                    fs::read_to_string(scratch.join("server.log")).unwrap_or_default()
-                ),
-            }
-        };
-        stream.set_nonblocking(false).unwrap();
-        stream.set_read_timeout(Some(ANSWER_TIME_LIMIT)).unwrap();
-        let reader = BufReader::new(stream.try_clone().unwrap());
-        let mut server = Server {
-            process,
-            stream,
-            reader,
-            scratch,
-            next_probe: 1,
-            ready: Value::Null,
-        };
-        server.ready = server.event();
-        server
-    }
-
-    fn event(&mut self) -> Value {
-        let mut line = String::new();
-        self.reader.read_line(&mut line).unwrap_or_else(|e| {
-            panic!(
-                "no answer from the server ({e}); its log:\n{}",
-                fs::read_to_string(self.scratch.join("server.log")).unwrap_or_default()
-            )
-        });
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line:?}"))
-    }
-
-    /// Sends a probe and waits for it to end; Err with the message when it is refused.
-    fn probe(
-        &mut self,
-        order: Option<&[&str]>,
-        seed: Option<u64>,
-        env: Value,
-    ) -> Result<Probe, String> {
-        let number = self.next_probe;
-        self.next_probe += 1;
-        let report = self.scratch.join(format!("p{number}.jsonl"));
-        let log = self.scratch.join(format!("p{number}.log"));
-        let request = json!({
-            "probe": number, "order": order, "seed": seed,
-            "report": report, "log": log, "env": env,
-        });
-        writeln!(self.stream, "{request}").unwrap();
-        let forked = self.event();
-        if forked["event"] == "refused" {
-            return Err(forked["message"].as_str().unwrap().to_string());
-        }
-        assert_eq!(forked["event"], "forked", "{forked}");
-        assert_eq!(forked["probe"], number, "{forked}");
-        let exited = self.event();
-        assert_eq!(exited["event"], "exited", "{exited}");
-        assert_eq!(exited["probe"], number, "{exited}");
-        Ok(Probe {
-            pid: forked["pid"].as_i64().unwrap() as i32,
-            status: exited["status"].as_i64().unwrap(),
-            results: outcomes(&report),
-            log: fs::read_to_string(&log).unwrap_or_default(),
-        })
-    }
-
-    /// Closes the socket, as the kernel does when bleed dies, and waits for the server to go.
-    fn close(mut self) {
-        drop(self.reader);
-        drop(self.stream);
-        let started = Instant::now();
-        while self.process.try_wait().unwrap().is_none() {
-            assert!(
-                started.elapsed() < ANSWER_TIME_LIMIT,
-                "the server outlived its socket"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-/// The report's results, checked by the adapter's own reader as a cold run's are.
-fn outcomes(report: &Path) -> Vec<(String, Outcome)> {
-    let read = Pytest.read_results(report);
-    assert!(read.problem.is_none(), "{:?}", read.problem);
-    read.results
-        .into_iter()
-        .map(|result| (result.id, result.outcome))
-        .collect()
+fn commands(sandbox: &Sandbox, user: &str) -> Commands {
+    Commands::of(&Pytest, user, sandbox)
 }
 
 /// A cold run of the replay command on `order`, as a cold probe is.
-fn cold(sandbox: &Sandbox, replay: &Template, order: &[&str]) -> (i32, Vec<(String, Outcome)>) {
-    let order: Vec<String> = order.iter().map(|test| test.to_string()).collect();
-    let tests_file = sandbox.path().join(".cold-order");
-    fs::write(&tests_file, order.join("\n") + "\n").unwrap();
-    let report = sandbox.path().join(".cold-report.jsonl");
-    let command = replay
-        .render(&Values {
-            tests: Some(&order),
-            tests_file: Some(&tests_file),
-            report: Some(&report),
-            ..Values::default()
-        })
-        .unwrap();
-    let output = sandbox.sh(&command);
-    (output.status.code().unwrap(), outcomes(&report))
-}
-
-fn alive(pid: i32) -> bool {
-    // SAFETY: signal 0 only asks whether the process (or group, negative) exists.
-    unsafe { libc::kill(pid, 0) == 0 }
+fn cold(sandbox: &Sandbox, replay: &Template, order: &[&str]) -> (i64, Results) {
+    warm_client::cold(sandbox, &Pytest, replay, order)
 }
 
 #[test]
 fn every_planted_order_runs_warm_as_it_runs_cold() {
     for (python, _) in pythons() {
         let sandbox = Sandbox::with_suite(SUITE);
-        let commands = commands(&format!("{python} -m pytest -q tests"));
-        let mut server = Server::start(&sandbox, &commands.server);
-        assert_eq!(server.ready["event"], "ready", "{}", server.ready);
-        assert_eq!(server.ready["tests"], 23, "{}", server.ready);
-        let version = server.ready["version"].as_str().unwrap().to_string();
+        let commands = commands(&sandbox, &format!("{python} -m pytest -q tests"));
+        let (mut server, ready) = Server::start(&Pytest, &sandbox, &commands.server);
+        assert_eq!(ready["event"], "ready", "{ready}");
+        assert_eq!(ready["tests"], 23, "{ready}");
+        let version = ready["version"].as_str().unwrap().to_string();
         assert!(version.starts_with("pytest "), "{version}");
         for order in ORDERS {
             let warm = server.probe(Some(order), None, json!({})).unwrap();
             let (status, results) = cold(&sandbox, &commands.replay, order);
             assert_eq!(warm.results, results, "{version}: {order:?}\n{}", warm.log);
-            assert_eq!(warm.status, i64::from(status), "{version}: {order:?}");
+            assert_eq!(warm.status, status, "{version}: {order:?}");
             let ran: Vec<&str> = warm.results.iter().map(|(id, _)| id.as_str()).collect();
             assert_eq!(ran, *order, "{version}");
         }
@@ -292,10 +117,8 @@ fn no_probe_sees_the_state_of_the_one_before() {
         return;
     };
     let sandbox = Sandbox::with_suite(SUITE);
-    let mut server = Server::start(
-        &sandbox,
-        &commands(&format!("{python} -m pytest -q tests")).server,
-    );
+    let commands = commands(&sandbox, &format!("{python} -m pytest -q tests"));
+    let (mut server, _) = Server::start(&Pytest, &sandbox, &commands.server);
     // Each polluter changes module state in its child; the probe after it must not see it,
     // though both children came from one process.
     for polluters in [&[P1][..], &[PA, PB], &[P3], &[P5]] {
@@ -322,8 +145,8 @@ fn no_probe_sees_the_state_of_the_one_before() {
 fn a_probe_without_an_order_runs_the_hunts_order_under_its_seed() {
     for (python, randomly) in pythons() {
         let sandbox = Sandbox::with_suite(SUITE);
-        let commands = commands(&format!("{python} -m pytest -q tests"));
-        let mut server = Server::start(&sandbox, &commands.server);
+        let commands = commands(&sandbox, &format!("{python} -m pytest -q tests"));
+        let (mut server, _) = Server::start(&Pytest, &sandbox, &commands.server);
         for seed in [1, 2, 12345] {
             let warm = server.probe(None, Some(seed), json!({}));
             if !randomly {
@@ -342,7 +165,11 @@ fn a_probe_without_an_order_runs_the_hunts_order_under_its_seed() {
                 })
                 .unwrap();
             sandbox.sh(&command);
-            assert_eq!(warm.results, outcomes(&report), "{python}, seed {seed}");
+            assert_eq!(
+                warm.results,
+                warm_client::results(&Pytest, &report),
+                "{python}, seed {seed}"
+            );
         }
         server.close();
     }
@@ -354,8 +181,8 @@ fn maxfail_counts_the_failures_of_its_own_probe() {
         return;
     };
     let sandbox = Sandbox::with_suite(SUITE);
-    let commands = commands(&format!("{python} -m pytest -q -x tests"));
-    let mut server = Server::start(&sandbox, &commands.server);
+    let commands = commands(&sandbox, &format!("{python} -m pytest -q -x tests"));
+    let (mut server, _) = Server::start(&Pytest, &sandbox, &commands.server);
     // Each probe fails once: with the boot's or the last probe's count, -x would stop the
     // second probe before its first test, or let the first run past its failure.
     for _ in 0..2 {
@@ -364,7 +191,7 @@ fn maxfail_counts_the_failures_of_its_own_probe() {
         let (status, results) = cold(&sandbox, &commands.replay, &order);
         assert_eq!(warm.results, results, "{}", warm.log);
         assert_eq!(results, vec![(B4.to_string(), Outcome::Failed)]);
-        assert_eq!(warm.status, i64::from(status));
+        assert_eq!(warm.status, status);
     }
     server.close();
 }
@@ -376,8 +203,8 @@ fn what_the_server_cannot_run_is_refused() {
     };
     let sandbox = Sandbox::with_suite(SUITE);
     // A hunt over xdist workers: its replays run in one process, its own orders cannot.
-    let commands = commands(&format!("{python} -m pytest -q -n 2 tests"));
-    let mut server = Server::start(&sandbox, &commands.server);
+    let commands = commands(&sandbox, &format!("{python} -m pytest -q -n 2 tests"));
+    let (mut server, _) = Server::start(&Pytest, &sandbox, &commands.server);
     let refused = server
         .probe(
             Some(&[P1, "tests/test_cart.py::test_gone"]),
@@ -430,8 +257,8 @@ fn the_after_fork_hook_runs_in_each_child_before_its_tests() {
         let sandbox = Sandbox::new();
         sandbox.write("tests/conftest.py", AFTER_FORK_CONFTEST);
         sandbox.write("tests/test_hook.py", AFTER_FORK_TEST);
-        let commands = commands(&format!("{python} -m pytest -q -s tests"));
-        let mut server = Server::start(&sandbox, &commands.server);
+        let commands = commands(&sandbox, &format!("{python} -m pytest -q -s tests"));
+        let (mut server, _) = Server::start(&Pytest, &sandbox, &commands.server);
         let test = "tests/test_hook.py::test_the_hook_ran_once_in_this_process_with_the_probes_env";
         for worker in ["1", "2"] {
             let probe = server
@@ -461,34 +288,26 @@ fn a_closed_socket_ends_the_server_and_every_child_group() {
         "tests/test_hang.py",
         "import subprocess, time\n\ndef test_hangs():\n    subprocess.Popen(['sleep', '600'])\n    time.sleep(600)\n",
     );
-    let mut server = Server::start(
-        &sandbox,
-        &commands(&format!("{python} -m pytest -q tests")).server,
-    );
-    let request = json!({
-        "probe": 1, "order": ["tests/test_hang.py::test_hangs"], "seed": null,
-        "report": sandbox.path().join("p1.jsonl"), "log": sandbox.path().join("p1.log"), "env": {},
-    });
-    writeln!(server.stream, "{request}").unwrap();
-    let forked = server.event();
+    let commands = commands(&sandbox, &format!("{python} -m pytest -q tests"));
+    let (mut server, _) = Server::start(&Pytest, &sandbox, &commands.server);
+    let (probe, forked) = server.send(Some(&["tests/test_hang.py::test_hangs"]), None, json!({}));
     assert_eq!(forked["event"], "forked", "{forked}");
     let group = forked["pid"].as_i64().unwrap() as i32;
     // The child leads its own group, where the test's own subprocess also lives.
     let started = Instant::now();
-    while !fs::read_to_string(sandbox.path().join("p1.jsonl")).is_ok_and(|r| r.contains("started"))
-    {
+    while !fs::read_to_string(server.report(probe)).is_ok_and(|r| r.contains("started")) {
         assert!(
             started.elapsed() < ANSWER_TIME_LIMIT,
             "the test never started"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(alive(-group), "the child leads a process group");
+    assert!(util::alive(-group), "the child leads a process group");
     let server_pid = server.process.id() as i32;
     server.close();
-    assert!(!alive(server_pid), "the server is gone");
+    assert!(!util::alive(server_pid), "the server is gone");
     let started = Instant::now();
-    while alive(-group) {
+    while util::alive(-group) {
         assert!(
             started.elapsed() < ANSWER_TIME_LIMIT,
             "the child's group outlived the server"
@@ -501,16 +320,6 @@ fn a_closed_socket_ends_the_server_and_every_child_group() {
 
 /// Pinned as in bisect_pytest.rs: its history shows C3 cleaning up after P3.
 const MASTER_SEED: &str = "19497";
-
-fn bisect(sandbox: &Sandbox, victim: &str, args: &[&str]) -> Value {
-    let output = sandbox
-        .bleed()
-        .args(["bisect", "--victim", victim, "--json", "--jobs", "2"])
-        .args(args)
-        .output()
-        .expect("run bleed");
-    util::json_exiting(&output, 0, &format!("bisecting {victim} {args:?}"))
-}
 
 fn named(tests: &Value) -> Vec<String> {
     let mut ids: Vec<String> = tests
@@ -561,8 +370,8 @@ fn the_planted_cases_bisect_to_the_same_culprits_warm_and_cold() {
         } else {
             "polluters"
         };
-        let warm = bisect(&sandbox, victim, &[]);
-        let cold = bisect(&sandbox, victim, &["--probe", "cold"]);
+        let warm = util::bisect(&sandbox, victim, &[]);
+        let cold = util::bisect(&sandbox, victim, &["--probe", "cold"]);
         for (result, mode) in [(&warm, "warm"), (&cold, "cold")] {
             let context = format!("{mode}: {result:#}");
             assert_eq!(result["verdict"], verdict, "{context}");
@@ -595,21 +404,7 @@ fn a_warm_hunt_runs_each_seed_as_the_cold_hunt_does() {
         }
         let output = command.output().expect("run bleed");
         let hunted = util::json_exiting(&output, 1, "hunting");
-        let mut runs: Vec<(Value, Vec<(String, String)>)> = sandbox
-            .runs()
-            .iter()
-            .map(|run| {
-                let results = run["results"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|r| (r["id"].to_string(), r["outcome"].to_string()))
-                    .collect();
-                (run["seed"].clone(), results)
-            })
-            .collect();
-        runs.sort_by_key(|(seed, _)| seed.as_u64());
-        (hunted, runs)
+        (hunted, util::runs_by_seed(&sandbox))
     };
     let (warm, warm_runs) = hunt(true);
     let (_, cold_runs) = hunt(false);
@@ -698,7 +493,7 @@ fn the_after_fork_hook_runs_in_each_child_of_a_bisection() {
         return;
     }
     let sandbox = connected_suite();
-    let result = bisect(
+    let result = util::bisect(
         &sandbox,
         "tests/test_connected.py::test_z_victim",
         &[
@@ -731,29 +526,6 @@ fn the_after_fork_hook_runs_in_each_child_of_a_bisection() {
     );
 }
 
-/// The processes whose working directory is `dir`: what bleed started there.
-fn processes_in(dir: &Path) -> Vec<(i32, String)> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        if fs::read_link(entry.path().join("cwd")).is_ok_and(|cwd| cwd == dir) {
-            let command = fs::read(entry.path().join("cmdline")).unwrap_or_default();
-            let command = String::from_utf8_lossy(&command).replace('\0', " ");
-            // A zombie is already dead, waiting for init to reap it.
-            let state = fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-            let zombie = state
-                .rsplit_once(')')
-                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'));
-            if !zombie {
-                found.push((pid, command));
-            }
-        }
-    }
-    found
-}
-
 #[test]
 fn killing_bleed_leaves_no_server_and_no_child() {
     if !util::require_pytest() {
@@ -782,34 +554,26 @@ fn killing_bleed_leaves_no_server_and_no_child() {
         .unwrap();
     // A warm child hangs in test_c_fills, with a subprocess of its own: wait for it.
     let started = Instant::now();
-    while !processes_in(&dir)
+    while !util::processes_in(&sandbox)
         .iter()
         .any(|(_, command)| command.starts_with("sleep 600"))
     {
         assert!(
             started.elapsed() < ANSWER_TIME_LIMIT,
             "no warm child reached the hanging test: {:?}",
-            processes_in(&dir)
+            util::processes_in(&sandbox)
         );
         assert!(bleed.try_wait().unwrap().is_none(), "bleed ended early");
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(
-        processes_in(&dir)
+        util::processes_in(&sandbox)
             .iter()
             .any(|(_, command)| command.contains("bleed_pytest_warm")),
         "the hang is in a warm probe: {:?}",
-        processes_in(&dir)
+        util::processes_in(&sandbox)
     );
     bleed.kill().unwrap();
     bleed.wait().unwrap();
-    let killed = Instant::now();
-    while !processes_in(&dir).is_empty() {
-        assert!(
-            killed.elapsed() < ANSWER_TIME_LIMIT,
-            "left alive after bleed was killed: {:?}",
-            processes_in(&dir)
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    util::assert_no_process_outlives_bleed(&sandbox, ANSWER_TIME_LIMIT);
 }

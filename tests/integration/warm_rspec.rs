@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -37,16 +37,6 @@ fn expected(
     }
 }
 
-fn bisect(sandbox: &Sandbox, victim: &str, extra: &[&str]) -> Value {
-    let output = sandbox
-        .bleed()
-        .args(["bisect", "--victim", victim, "--jobs", "2", "--json"])
-        .args(extra)
-        .output()
-        .expect("run bleed");
-    util::json_exiting(&output, 0, &format!("bisecting {victim} {extra:?}"))
-}
-
 fn sorted(tests: &Value) -> BTreeSet<&str> {
     util::ids(tests).into_iter().collect()
 }
@@ -71,21 +61,6 @@ fn assert_names_the_planted_culprits(bisection: &Value, victim: &str) {
     );
 }
 
-/// The ids and outcomes of a recorded run, in the order they ran.
-fn ran(run: &Value) -> Vec<(String, String)> {
-    run["results"]
-        .as_array()
-        .expect("a run records its results")
-        .iter()
-        .map(|r| {
-            (
-                r["id"].as_str().unwrap().to_string(),
-                r["outcome"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn warm_and_cold_bisections_of_every_planted_case_name_the_same_culprits() {
     if !require_rspec() {
@@ -94,7 +69,7 @@ fn warm_and_cold_bisections_of_every_planted_case_name_the_same_culprits() {
     let sandbox = Sandbox::with_suite(SUITE);
     hunt(&sandbox, &[]);
     for victim in [V1, V2, V3, B4, V5] {
-        let warm = bisect(&sandbox, victim, &[]);
+        let warm = util::bisect(&sandbox, victim, &[]);
         assert_eq!(warm["probe"]["mode"], "warm", "{victim}: {}", warm["probe"]);
         assert!(
             warm["probe"]["warm"].as_u64() > Some(0),
@@ -105,7 +80,7 @@ fn warm_and_cold_bisections_of_every_planted_case_name_the_same_culprits() {
         assert_eq!(warm["probe"].get("disagreement"), None, "{}", warm["probe"]);
         assert_names_the_planted_culprits(&warm, victim);
 
-        let cold = bisect(&sandbox, victim, &["--probe", "cold"]);
+        let cold = util::bisect(&sandbox, victim, &["--probe", "cold"]);
         assert_eq!(cold["probe"]["mode"], "cold", "{}", cold["probe"]);
         assert_eq!(cold["probe"]["warm"], 0, "{}", cold["probe"]);
         assert_names_the_planted_culprits(&cold, victim);
@@ -125,7 +100,7 @@ fn warm_probes_do_not_leak_state_into_each_other() {
     let sandbox = Sandbox::with_suite(SUITE);
     hunt(&sandbox, &[]);
     for victim in [V1, V3, B4] {
-        bisect(&sandbox, victim, &[]);
+        util::bisect(&sandbox, victim, &[]);
     }
     let warm: Vec<Value> = sandbox
         .probes()
@@ -137,7 +112,7 @@ fn warm_probes_do_not_leak_state_into_each_other() {
     let mut passed_after_failing = false;
     for probe in &warm {
         PLANT.assert_outcomes_follow_the_order(probe);
-        for (id, outcome) in ran(probe) {
+        for (id, outcome) in util::ran(probe) {
             if util::is_failure(&outcome) {
                 failed_before.insert(id);
             } else if failed_before.contains(&id) {
@@ -181,11 +156,7 @@ fn a_warm_hunt_runs_what_the_cold_hunt_runs() {
         return;
     }
     let by_seed = |sandbox: &Sandbox| -> BTreeMap<u64, Vec<(String, String)>> {
-        sandbox
-            .runs()
-            .iter()
-            .map(|run| (run["seed"].as_u64().expect("a seed"), ran(run)))
-            .collect()
+        util::runs_by_seed(sandbox).into_iter().collect()
     };
     let with_draws = || {
         let sandbox = Sandbox::with_suite(SUITE);
@@ -239,7 +210,7 @@ fn bleed_after_fork_runs_in_every_warm_child_and_never_cold() {
         return;
     }
     let sandbox = with_after_fork_hook();
-    let warm = bisect(&sandbox, V2, &["--cmd", "rspec", "--seed", FAILING_SEED]);
+    let warm = util::bisect(&sandbox, V2, &["--cmd", "rspec", "--seed", FAILING_SEED]);
     assert_names_the_planted_culprits(&warm, V2);
     let warm_probes = warm["probe"]["warm"]
         .as_u64()
@@ -250,34 +221,13 @@ fn bleed_after_fork_runs_in_every_warm_child_and_never_cold() {
     assert_eq!(forked(&sandbox).len() as u64, warm_probes);
 
     let before = forked(&sandbox).len();
-    let cold = bisect(&sandbox, V2, &["--probe", "cold"]);
+    let cold = util::bisect(&sandbox, V2, &["--probe", "cold"]);
     assert_names_the_planted_culprits(&cold, V2);
     assert_eq!(
         forked(&sandbox).len(),
         before,
         "Bleed is defined only in warm runs"
     );
-}
-
-/// The processes whose working directory is the sandbox: the warm server and its children.
-fn processes_in(dir: &Path) -> Vec<String> {
-    let dir = dir.canonicalize().expect("the sandbox exists");
-    let mut found = Vec::new();
-    for entry in fs::read_dir("/proc").expect("Linux has /proc") {
-        let entry = entry.expect("read /proc");
-        let Ok(cwd) = fs::read_link(entry.path().join("cwd")) else {
-            continue;
-        };
-        if cwd.starts_with(&dir) {
-            let cmdline = fs::read(entry.path().join("cmdline")).unwrap_or_default();
-            found.push(format!(
-                "{}: {}",
-                entry.file_name().to_string_lossy(),
-                String::from_utf8_lossy(&cmdline).replace('\0', " ")
-            ));
-        }
-    }
-    found
 }
 
 fn wait_until(what: &str, done: impl Fn() -> bool) {
@@ -316,9 +266,7 @@ fn killing_bleed_leaves_no_warm_server_or_probe_running() {
     });
     bleed.kill().expect("SIGKILL bleed");
     bleed.wait().expect("reap bleed");
-    wait_until("the server and its children to go", || {
-        processes_in(sandbox.path()).is_empty()
-    });
+    util::assert_no_process_outlives_bleed(&sandbox, PATIENCE);
 }
 
 /// A command that sets RUBYOPT itself keeps the server's Bleed module out: the server says so
@@ -329,7 +277,7 @@ fn a_server_that_cannot_serve_says_why_and_the_bisection_goes_cold() {
         return;
     }
     let sandbox = Sandbox::with_suite(SUITE);
-    let bisection = bisect(
+    let bisection = util::bisect(
         &sandbox,
         V2,
         &["--cmd", "RUBYOPT=-W0 rspec", "--seed", FAILING_SEED],
