@@ -90,6 +90,11 @@ struct HuntArgs {
     #[arg(long)]
     no_confirm: bool,
 
+    /// Boot the suite once and fork a run per seed, where the runner allows (see bleed
+    /// runners); off by default, since a hunt should run the suite as CI does
+    #[arg(long)]
+    warm: bool,
+
     /// Print the result as one JSON document on stdout
     #[arg(long)]
     json: bool,
@@ -149,6 +154,11 @@ struct BisectArgs {
     #[arg(long)]
     no_cleaners: bool,
 
+    /// warm: boot the suite once and fork a probe from it, where the runner allows (see bleed
+    /// runners); confirmations still run cold. cold: a fresh process for every probe
+    #[arg(long, value_enum, default_value_t = ProbeMode::Warm, value_name = "MODE")]
+    probe: ProbeMode,
+
     /// Where to write repro.sh and REPORT.md [default: .bleed/repro/<victim>/]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -156,6 +166,12 @@ struct BisectArgs {
     /// Print the result as one JSON document on stdout
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ProbeMode {
+    Warm,
+    Cold,
 }
 
 #[derive(Args)]
@@ -214,6 +230,7 @@ fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
             .map(Template::parse)
             .transpose()?,
         confirm: !args.no_confirm,
+        warm: args.warm,
         runs: args.runs,
         jobs: args.jobs as usize,
         master_seed: args.seed,
@@ -276,6 +293,9 @@ fn resume_command(settings: &hunt::Settings, master_seed: u64) -> String {
     if !settings.confirm {
         words.push("--no-confirm".to_string());
     }
+    if settings.warm {
+        words.push("--warm".to_string());
+    }
     words.join(" ")
 }
 
@@ -304,6 +324,7 @@ fn run_bisect(args: BisectArgs, store: PathBuf) -> Result<ExitCode> {
         cleaners: !args.no_cleaners,
         out: args.out,
         store: store.clone(),
+        warm: args.probe == ProbeMode::Warm,
     };
     let result = match bisect::bisect(&settings)? {
         bisect::Outcome::Done(result) => result,

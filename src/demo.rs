@@ -341,6 +341,7 @@ fn hunt_settings(args: &DemoArgs, store: &Path) -> Result<hunt::Settings> {
             "{exe} demo-runner --report <report> --tests-file <tests-file>"
         ))?),
         confirm: true,
+        warm: false,
         runs: args.runs,
         jobs: 2,
         master_seed: Some(args.seed),
@@ -392,6 +393,7 @@ fn check_planted(
         cleaners: true,
         out: None,
         store: settings.store.clone(),
+        warm: false,
     })?;
     let bisect::Outcome::Done(found) = bisection else {
         return Err(Error::interrupted("demo interrupted"));

@@ -26,6 +26,7 @@ use crate::runner::{self, Adapter};
 use crate::seed;
 use crate::store::{self, RunRecord, RunStatus, SCHEMA, Store};
 use crate::template::{Placeholder, Template};
+use crate::warm::{Probing, Warmth};
 
 pub struct Settings {
     pub template: Template,
@@ -40,6 +41,8 @@ pub struct Settings {
     /// Run the confirmation runs that classify each flip.
     pub confirm: bool,
     pub store: PathBuf,
+    /// Boot the suite once and fork a run per seed (docs/warm.md).
+    pub warm: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -87,6 +90,10 @@ pub struct Hunt {
     pub indistinguishable: Vec<Vec<String>>,
     /// Runs made by this invocation (the rest were recorded before).
     pub new_runs: usize,
+    /// How this invocation's runs went with `--warm`: warm and cold counts, and why warm runs
+    /// stopped if they did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warm: Option<Probing>,
     pub interrupted: bool,
     pub store: PathBuf,
 }
@@ -154,6 +161,7 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
         command: settings.template.as_str().to_string(),
         runner: hunting.adapter.name().to_string(),
         runs: count(&hunting.recorded, settings.runs, confirmations.len()),
+        warm: settings.warm.then(|| hunting.warmth.report()),
         timeouts: timeouts(&hunting),
         indistinguishable: hunting
             .recorded
@@ -191,6 +199,7 @@ struct Hunting<'a> {
     todo: Vec<u64>,
     /// For runners bleed shuffles: the replay command and the groups of tests it shuffles.
     shuffled: Option<(Template, Vec<Vec<String>>)>,
+    warmth: Warmth,
 }
 
 fn open(settings: &Settings) -> Result<Hunting<'_>> {
@@ -231,9 +240,36 @@ fn open(settings: &Settings) -> Result<Hunting<'_>> {
         recorded,
         todo,
         shuffled: None,
+        warmth: Warmth::cold(),
     };
     hunting.shuffled = shuffled_orders(&hunting)?;
+    if settings.warm && !hunting.todo.is_empty() {
+        hunting.warmth = boot_once(&hunting);
+    }
     Ok(hunting)
+}
+
+/// `--warm`: the suite booted once for all of the hunt's runs (docs/warm.md).
+fn boot_once(hunting: &Hunting) -> Warmth {
+    eprintln!("bleed: booting the suite once, for warm runs");
+    let replay = match &hunting.shuffled {
+        Some((replay, _)) => Ok(replay.clone()),
+        None => hunting.adapter.replay_command(&hunting.command),
+    };
+    match replay {
+        Ok(replay) => Warmth::start(
+            hunting.adapter.as_ref(),
+            &hunting.command,
+            &replay,
+            &hunting.store,
+            &hunting.tag,
+            hunting.settings.timeout,
+        ),
+        Err(error) => {
+            eprintln!("bleed: warning: no warm runs: {error}; running cold");
+            Warmth::cold()
+        }
+    }
 }
 
 /// A runner with no seeded order of its own gets its orders from bleed: groups of its tests
@@ -290,6 +326,7 @@ impl Hunting<'_> {
             tests: order.as_deref(),
             worker,
             timeout: self.settings.timeout,
+            warmth: Some(&self.warmth),
         };
         run::perform(&planned, &self.store)
     }
@@ -548,6 +585,7 @@ fn run_check(hunting: &Hunting, check: &Check, number: usize) -> Result<Option<C
         tests: order,
         worker: 1,
         timeout: hunting.settings.timeout,
+        warmth: None,
     };
     Ok(match run::perform(&planned, &hunting.store)? {
         Ended::Interrupted => None,
@@ -644,6 +682,7 @@ fn natural_run(hunting: &Hunting) -> Result<Vec<TestResult>> {
         tests: None,
         worker: 1,
         timeout: hunting.settings.timeout,
+        warmth: None,
     };
     match run::perform(&planned, &hunting.store)? {
         Ended::Interrupted => Err(Error::interrupted(
@@ -814,6 +853,7 @@ mod tests {
             log: "l".into(),
             results: Vec::new(),
             running: None,
+            warm: false,
         }
     }
 

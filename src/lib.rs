@@ -24,3 +24,4 @@ pub mod runner;
 pub mod seed;
 pub mod store;
 pub mod template;
+pub mod warm;

@@ -9,6 +9,7 @@ use crate::exec::{self, Job};
 use crate::runner::Adapter;
 use crate::store::{RunRecord, RunStatus, SCHEMA, Store};
 use crate::template::{Template, Values};
+use crate::warm::{self, Server, Warmth};
 
 /// Between SIGTERM and SIGKILL: long enough for a runner to write its report on the way out.
 pub const GRACE: Duration = Duration::from_secs(5);
@@ -28,6 +29,20 @@ pub struct Planned<'a> {
     pub tests: Option<&'a [String]>,
     pub worker: usize,
     pub timeout: Option<Duration>,
+    /// Warm runs where they can be had; None for a fresh process whatever happens.
+    pub warmth: Option<&'a Warmth>,
+}
+
+/// How a run is started: a fresh process, or warm (docs/warm.md).
+#[derive(Clone, Copy)]
+pub enum Via<'a> {
+    /// `sh -c` of the rendered command.
+    Cold,
+    /// A child forked by the warm server; the record keeps the cold command, which is what a
+    /// person runs to see the same.
+    Server(&'a Server),
+    /// `command` is a prebuilt one (go's test binary) that skips the boot.
+    Prebuilt,
 }
 
 pub enum Ended {
@@ -50,7 +65,47 @@ pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
     })
 }
 
+/// Runs `planned` warm where its warmth allows; whatever the warm server cannot run (it refused
+/// the order, or died) runs again in a fresh process, and later runs stay cold.
 pub fn perform(planned: &Planned, store: &Store) -> Result<Ended> {
+    let (via, command) = match planned.warmth {
+        Some(warmth) => warmth.via(planned.command, planned.tests.is_some()),
+        None => (Via::Cold, planned.command),
+    };
+    match perform_via(planned, via, command, store) {
+        Err(Failed::Warm(reason)) => {
+            if let Some(warmth) = planned.warmth {
+                warmth.give_up(&reason);
+            }
+            perform(planned, store)
+        }
+        Err(Failed::Error(error)) => Err(error),
+        Ok(ended) => {
+            if let (Some(warmth), Ended::Recorded(_)) = (planned.warmth, &ended) {
+                warmth.count(via);
+            }
+            Ok(ended)
+        }
+    }
+}
+
+enum Failed {
+    Warm(String),
+    Error(Error),
+}
+
+impl From<Error> for Failed {
+    fn from(error: Error) -> Failed {
+        Failed::Error(error)
+    }
+}
+
+fn perform_via(
+    planned: &Planned,
+    via: Via,
+    template: &Template,
+    store: &Store,
+) -> std::result::Result<Ended, Failed> {
     let id = planned.id.clone();
     let report = store.report_path(&id, planned.adapter.report_extension());
     let log = store.log_path(&id);
@@ -66,19 +121,37 @@ pub fn perform(planned: &Planned, store: &Store) -> Result<Ended> {
         report: Some(&report),
         worker: Some(planned.worker),
     };
-    let command = planned.command.render(&values)?;
+    let command = template.render(&values)?;
     // Milliseconds: the hunt tells runs that overlapped from runs made in turn.
     let started_at = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
-    let job = Job {
-        command: command.clone(),
-        env: values.env(),
-        cwd: None,
-        log: log.clone(),
-        timeout: planned.timeout,
-        grace: GRACE,
+    let env = values.env();
+    let finished = match via {
+        Via::Server(server) => {
+            let request = warm::Request {
+                order: planned.tests,
+                seed: planned.seed,
+                report: &report,
+                log: &log,
+                env: &env,
+            };
+            match server.run(&request, planned.timeout, GRACE) {
+                Ok(finished) => finished,
+                Err(reason) => return Err(Failed::Warm(reason)),
+            }
+        }
+        Via::Cold | Via::Prebuilt => {
+            let job = Job {
+                command: command.clone(),
+                env,
+                cwd: None,
+                log: log.clone(),
+                timeout: planned.timeout,
+                grace: GRACE,
+            };
+            exec::run(&job)
+                .map_err(|e| Error::suite(format!("cannot start `sh -c {command}`: {e}")))?
+        }
     };
-    let finished = exec::run(&job)
-        .map_err(|e| Error::suite(format!("cannot start `sh -c {command}`: {e}")))?;
     if finished.interrupted {
         remove_report(&report);
         return Ok(Ended::Interrupted);
@@ -137,6 +210,7 @@ pub fn perform(planned: &Planned, store: &Store) -> Result<Ended> {
         log: store.relative(&log),
         results: read.results,
         running,
+        warm: !matches!(via, Via::Cold),
     })))
 }
 

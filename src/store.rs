@@ -63,6 +63,9 @@ pub struct RunRecord {
     /// tells.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<String>,
+    /// Run warm (docs/warm.md): forked from a booted server, or through a prebuilt binary.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub warm: bool,
 }
 
 /// Records read back, with a line of warning for each one that had to be skipped.
@@ -295,6 +298,7 @@ mod tests {
                 line: None,
             }],
             running: None,
+            warm: false,
         }
     }
 

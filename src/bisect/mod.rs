@@ -23,6 +23,7 @@ use crate::rank::{self, PastRun};
 use crate::runner::{self, Adapter};
 use crate::store::{self, RunRecord, RunStatus, SCHEMA, Store};
 use crate::template::{Placeholder, Template};
+use crate::warm::{Probing, Warmth};
 
 use confirm::{Claim, Recorded};
 pub use confirm::{Confirmation, percent};
@@ -43,6 +44,8 @@ pub struct Settings {
     pub cleaners: bool,
     pub out: Option<PathBuf>,
     pub store: PathBuf,
+    /// Probe warm where the runner can (docs/warm.md); false forces fresh processes.
+    pub warm: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +135,9 @@ pub struct Bisection {
     /// Why the verdict is what it is, in a sentence, when it names no culprits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
+    /// How the probes ran: warm or cold, how many of each, and why warm stopped if it did.
+    #[serde(default)]
+    pub probe: Probing,
 }
 
 /// Ctrl-C during the search: the smallest order seen failing so far is still worth showing.
@@ -163,6 +169,8 @@ struct Job {
     runner_version: Option<String>,
     jobs: usize,
     cleaners: bool,
+    /// Warm probes asked for, and possible with this replay command.
+    warm: bool,
 }
 
 pub fn bisect(settings: &Settings) -> Result<Outcome> {
@@ -174,7 +182,9 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
         result.evidence = Some(evidence);
     } else {
         let context = job.probe_context(settings.timeout);
-        if let Some(stopped) = search_and_conclude(&job, &context, &mut result)? {
+        let stopped = search_and_conclude(&job, &context, &mut result);
+        result.probe = context.warmth.report();
+        if let Some(stopped) = stopped? {
             return Ok(Outcome::Interrupted(stopped));
         }
     }
@@ -257,6 +267,8 @@ fn prepare(settings: &Settings) -> Result<Job> {
         runner_version,
         jobs: settings.jobs,
         cleaners: settings.cleaners,
+        // A replay command the user wrote is run as written.
+        warm: settings.warm && settings.replay.is_none(),
     })
 }
 
@@ -333,26 +345,47 @@ impl Job {
             confirmation: None,
             same_order: None,
             evidence: None,
+            probe: Probing::default(),
         })
     }
 
     fn probe_context(&self, timeout: Option<Duration>) -> ProbeContext<'_> {
+        let tag = format!(
+            "b{}-{}",
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or_default(),
+            std::process::id()
+        );
+        let progress = Progress::new();
+        let warmth = if self.warm {
+            progress.phase("booting the suite once, for warm probes");
+            let hunt = self
+                .adapter
+                .hunt_command(&self.template)
+                .unwrap_or_else(|_| self.template.clone());
+            Warmth::start(
+                self.adapter.as_ref(),
+                &hunt,
+                &self.replay,
+                &self.store,
+                &tag,
+                timeout,
+            )
+        } else {
+            Warmth::cold()
+        };
         ProbeContext {
             adapter: self.adapter.as_ref(),
             replay: &self.replay,
             user_template: self.template.as_str(),
             store: &self.store,
             timeout,
-            tag: format!(
-                "b{}-{}",
-                SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or_default(),
-                std::process::id()
-            ),
+            tag,
             counter: AtomicUsize::new(0),
-            progress: Progress::new(),
+            progress,
+            warmth,
         }
     }
 
@@ -423,12 +456,53 @@ fn victim_passed_in_failing_order(job: &Job, settings: &Settings) -> Result<Opti
     )))
 }
 
-/// The search for polluters and what follows from its verdict. Some(..) when Ctrl-C stopped it.
+/// How one attempt at the verdict ended.
+enum Attempt {
+    /// A verdict, or Some(..) when Ctrl-C stopped the search.
+    Done(Option<Interrupted>),
+    /// A cold run contradicted warm probes on the same order: said, and done again cold.
+    Disagreed(String),
+    /// Warm probes found no order dependency; before that is a verdict, it is done again cold.
+    Unsure(String),
+}
+
+/// The search for polluters and what follows from its verdict, warm where it can be. A verdict
+/// that rests on warm probes stands only where cold runs agree with it; where they do not, all
+/// of it is done again cold. Some(..) when Ctrl-C stopped it.
 fn search_and_conclude(
     job: &Job,
     context: &ProbeContext,
     result: &mut Bisection,
 ) -> Result<Option<Interrupted>> {
+    let blank = result.clone();
+    let mut unsure: Option<String> = None;
+    loop {
+        match attempt(job, context, result)? {
+            Attempt::Done(stopped) => {
+                let cold_found_more = !matches!(
+                    result.verdict,
+                    Verdict::NotReproduced | Verdict::NonDeterministic
+                );
+                if let Some(what) = unsure.filter(|_| cold_found_more && stopped.is_none()) {
+                    context
+                        .warmth
+                        .disagree(format!("{what}, but cold probes did"));
+                }
+                return Ok(stopped);
+            }
+            Attempt::Disagreed(what) => context.warmth.disagree(what),
+            Attempt::Unsure(what) => {
+                context.warmth.give_up(&format!("{what}; checking cold"));
+                unsure = Some(what);
+            }
+        }
+        let probes = result.probes;
+        *result = blank.clone();
+        result.probes = probes;
+    }
+}
+
+fn attempt(job: &Job, context: &ProbeContext, result: &mut Bisection) -> Result<Attempt> {
     context.progress.phase("reproducing, then searching");
     let past = job.past();
     let options = ddmin::Options {
@@ -444,20 +518,26 @@ fn search_and_conclude(
         Target::VictimFails,
         job.failing.seed,
     );
+    let warm = prober.warm();
     let search = ddmin::bisect(job.candidates.len(), &options, &mut prober);
     prober.finish()?;
-    result.probes = search.probes;
+    result.probes += search.probes;
     result.rounds = search.rounds;
     match search.verdict {
         Search::Interrupted { smallest_failing } => {
-            return Ok(Some(Interrupted {
+            return Ok(Attempt::Done(Some(Interrupted {
                 smallest_failing: smallest_failing.map(|set| {
                     let mut order = pick(&job.candidates, &set);
                     order.push(job.victim.clone());
                     order
                 }),
                 victim: job.victim.clone(),
-            }));
+            })));
+        }
+        Search::NotReproduced { .. } | Search::NonDeterministic { .. } if warm => {
+            return Ok(Attempt::Unsure(
+                "warm probes did not show the failure following from the order".to_string(),
+            ));
         }
         Search::NotReproduced { tries } => conclude_not_reproduced(job, result, tries),
         Search::NonDeterministic { set, seen } => {
@@ -474,14 +554,47 @@ fn search_and_conclude(
                 },
                 target: Target::VictimFails,
                 seed: job.failing.seed,
+                warm,
             };
-            if confirm_culprits(job, context, result, &found)? {
-                conclude_polluted(job, context, result, &found.set)?;
+            match confirm_culprits(job, context, result, &found)? {
+                Confirmed::Yes => conclude_polluted(job, context, result, &found.set)?,
+                Confirmed::No => {}
+                Confirmed::Disagreed(what) => return Ok(Attempt::Disagreed(what)),
             }
         }
-        Search::Alone => return search_state_setters(job, context, result),
+        Search::Alone => {
+            if warm && !fails_alone_cold(job, context, result)? {
+                return Ok(Attempt::Disagreed(format!(
+                    "{} failed alone in warm probes but passed alone in a fresh process",
+                    job.victim
+                )));
+            }
+            return search_state_setters(job, context, result);
+        }
     }
-    Ok(None)
+    Ok(Attempt::Done(None))
+}
+
+/// The victim alone, in a fresh process: whether it failed.
+fn fails_alone_cold(job: &Job, context: &ProbeContext, result: &mut Bisection) -> Result<bool> {
+    let mut prober = OrderProber::new(
+        context,
+        &job.candidates,
+        &[],
+        &job.victim,
+        Target::VictimFails,
+        job.failing.seed,
+    )
+    .cold();
+    let failed = prober.probe(&[Vec::new()]);
+    prober.finish()?;
+    if prober.interrupted() {
+        return Err(Error::interrupted(
+            "interrupted while running the victim alone; run the same command again",
+        ));
+    }
+    result.probes += 1;
+    Ok(failed == [true])
 }
 
 fn pick(candidates: &[String], set: &[usize]) -> Vec<String> {
@@ -565,17 +678,26 @@ struct Found<'a> {
     fixed: Trials,
     target: Target,
     seed: Option<u64>,
+    /// The search ran warm: the confirmation must include a cold run of the set then the
+    /// victim, and a cold run that goes the other way is a disagreement, not chance.
+    warm: bool,
 }
 
-/// Runs the set then the victim, and the victim alone, until chance can no longer explain the
-/// verdict (see `confirm`). False when it cannot be confirmed: the verdict is then
-/// `non-deterministic`, with the counts.
+enum Confirmed {
+    Yes,
+    /// Chance could explain the verdict: it is `non-deterministic`, with the counts.
+    No,
+    Disagreed(String),
+}
+
+/// Runs the set then the victim, and the victim alone, each in a fresh process, until chance can
+/// no longer explain the verdict (see `confirm`).
 fn confirm_culprits(
     job: &Job,
     context: &ProbeContext,
     result: &mut Bisection,
     found: &Found,
-) -> Result<bool> {
+) -> Result<Confirmed> {
     context.progress.phase("confirming");
     let culprits = pick(found.candidates, &found.set);
     let target_failure = found.target == Target::VictimFails;
@@ -607,13 +729,19 @@ fn confirm_culprits(
         &job.victim,
         found.target,
         found.seed,
-    );
+    )
+    .cold();
     let mut extra = 0;
     let mut against = Trials::default();
+    let mut cold_hits = 0;
     let believed = loop {
-        let Some(needed) = claim.still_needed() else {
+        let Some(mut needed) = claim.still_needed() else {
             break false;
         };
+        // Warm probes may suggest a verdict, but only the command a person runs can make it.
+        if found.warm && cold_hits == 0 {
+            needed.hits = needed.hits.max(1);
+        }
         if needed == Trials::default() {
             break true;
         }
@@ -630,7 +758,10 @@ fn confirm_culprits(
             extra += round.len();
             for (subset, shown) in round.iter().zip(answers) {
                 match (subset.is_empty(), shown) {
-                    (false, true) => claim.fixed.hits += 1,
+                    (false, true) => {
+                        claim.fixed.hits += 1;
+                        cold_hits += 1;
+                    }
                     (true, false) => claim.fixed.misses += 1,
                     (false, false) => against.hits += 1,
                     (true, true) => against.misses += 1,
@@ -643,11 +774,22 @@ fn confirm_culprits(
     };
     result.probes += extra;
     let outcome_word = if target_failure { "fails" } else { "passes" };
+    if found.warm && against != Trials::default() {
+        let order = probe_summary(&[culprits.clone(), vec![job.victim.clone()]].concat());
+        return Ok(Confirmed::Disagreed(format!(
+            "warm probes found the victim {outcome_word} after {}; in fresh processes, {order} \
+             went the other way {} and the victim alone {}",
+            culprits.join(" + "),
+            times(against.hits),
+            times(against.misses)
+        )));
+    }
     result.confirmation = Some(Confirmation::new(&claim, extra, outcome_word));
     if !believed {
         conclude_unconfirmed(job, result, &culprits, &claim, against, outcome_word);
+        return Ok(Confirmed::No);
     }
-    Ok(believed)
+    Ok(Confirmed::Yes)
 }
 
 /// The confirmation went against the verdict, or could not rule chance out.
@@ -763,7 +905,7 @@ fn search_state_setters(
     job: &Job,
     context: &ProbeContext,
     result: &mut Bisection,
-) -> Result<Option<Interrupted>> {
+) -> Result<Attempt> {
     let Some((before, passing_seed, passing_run)) = latest_passing_order(job) else {
         result.verdict = Verdict::FailsAlone;
         result.evidence = Some(
@@ -771,7 +913,7 @@ fn search_state_setters(
              tests: hunt more, or it is simply broken"
                 .to_string(),
         );
-        return Ok(None);
+        return Ok(Attempt::Done(None));
     };
     context.progress.phase("searching for state-setters");
     let mut prober = OrderProber::new(
@@ -787,6 +929,7 @@ fn search_state_setters(
         retries: job.retries,
         ranking: None,
     };
+    let warm = prober.warm();
     let setters = ddmin::bisect(before.len(), &options, &mut prober);
     prober.finish()?;
     result.probes += setters.probes;
@@ -804,8 +947,13 @@ fn search_state_setters(
                 },
                 target: Target::VictimPasses,
                 seed: passing_seed,
+                warm,
             };
-            if confirm_culprits(job, context, result, &found)? {
+            let confirmed = confirm_culprits(job, context, result, &found)?;
+            if let Confirmed::Disagreed(what) = confirmed {
+                return Ok(Attempt::Disagreed(what));
+            }
+            if let Confirmed::Yes = confirmed {
                 let setters = pick(&before, &found.set);
                 result.verdict = Verdict::Brittle;
                 let mut order = setters.clone();
@@ -816,10 +964,15 @@ fn search_state_setters(
             }
         }
         Search::Interrupted { .. } => {
-            return Ok(Some(Interrupted {
+            return Ok(Attempt::Done(Some(Interrupted {
                 smallest_failing: None,
                 victim: job.victim.clone(),
-            }));
+            })));
+        }
+        _ if warm => {
+            return Ok(Attempt::Unsure(
+                "warm probes found no tests that make the victim pass".to_string(),
+            ));
         }
         Search::NonDeterministic { set, seen } => {
             conclude_non_deterministic(job, result, &before, &set, seen)
@@ -834,7 +987,7 @@ fn search_state_setters(
             );
         }
     }
-    Ok(None)
+    Ok(Attempt::Done(None))
 }
 
 /// The tests before the victim in the latest recorded run where it passed, with that run's seed

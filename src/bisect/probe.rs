@@ -14,6 +14,7 @@ use crate::run::{self, Ended, Planned};
 use crate::runner::Adapter;
 use crate::store::{self, RunStatus, Store};
 use crate::template::Template;
+use crate::warm::Warmth;
 
 /// What every probe of one bisection shares.
 pub struct ProbeContext<'a> {
@@ -25,6 +26,7 @@ pub struct ProbeContext<'a> {
     pub tag: String,
     pub counter: AtomicUsize,
     pub progress: Progress,
+    pub warmth: Warmth,
 }
 
 /// The spinner of a bisection, cleared however the bisection ends.
@@ -71,6 +73,8 @@ pub struct OrderProber<'a> {
     target: Target,
     /// The seed of the order being searched, for runners that replay under it.
     seed: Option<u64>,
+    /// Every probe a fresh run of the replay command, as the confirmation's are.
+    cold: bool,
     /// A probe that could not be used (broken report, order not honoured) stops the search:
     /// the rest of it would rest on nothing.
     error: Option<Error>,
@@ -92,8 +96,20 @@ impl<'a> OrderProber<'a> {
             victim,
             target,
             seed,
+            cold: false,
             error: None,
         }
+    }
+
+    /// Probes run as a person would run them: the evidence a verdict may not do without.
+    pub fn cold(mut self) -> Self {
+        self.cold = true;
+        self
+    }
+
+    /// Whether this prober's answers came, or will come, from warm probes.
+    pub fn warm(&self) -> bool {
+        !self.cold && self.context.warmth.is_warm()
     }
 
     pub fn finish(&mut self) -> Result<()> {
@@ -130,6 +146,7 @@ impl<'a> OrderProber<'a> {
             tests: Some(order),
             worker,
             timeout: context.timeout,
+            warmth: (!self.cold).then_some(&context.warmth),
         };
         let record = match run::perform(&planned, context.store)? {
             Ended::Interrupted => return Ok(None),
@@ -137,11 +154,19 @@ impl<'a> OrderProber<'a> {
         };
         store::append_record(&context.store.root().join("probes.jsonl"), &record)?;
         context.progress.inc();
+        let warm = record.warm;
         if record.status != RunStatus::Ok {
+            let problem = record.problem.as_deref().unwrap_or("no report");
+            if warm {
+                return self.retry_cold(
+                    &format!("a warm probe gave no results ({problem})"),
+                    order,
+                    worker,
+                );
+            }
             let log = context.store.root().join(&record.log);
             return Err(Error::suite(format!(
-                "a probe gave no results ({}); command: {}\nlast lines of its output ({}):\n{}",
-                record.problem.as_deref().unwrap_or("no report"),
+                "a probe gave no results ({problem}); command: {}\nlast lines of its output ({}):\n{}",
                 record.command,
                 log.display(),
                 exec::log_tail(&log, 10)
@@ -149,6 +174,13 @@ impl<'a> OrderProber<'a> {
         }
         let ran: Vec<&str> = record.results.iter().map(|r| r.id.as_str()).collect();
         if let Some(difference) = first_difference(order, &ran) {
+            if warm {
+                return self.retry_cold(
+                    &format!("a warm probe did not run the order asked for: {difference}"),
+                    order,
+                    worker,
+                );
+            }
             return Err(Error::suite(format!(
                 "the {} runner did not run the order bleed asked for, so its results cannot be \
                  trusted: {difference}. Give a --replay-cmd that runs exactly <tests> in order.",
@@ -163,6 +195,15 @@ impl<'a> OrderProber<'a> {
             Target::VictimFails => victim.outcome.is_failure(),
             Target::VictimPasses => victim.outcome.is_pass(),
         }))
+    }
+}
+
+impl OrderProber<'_> {
+    /// A warm probe that could not be used is no answer: warm probing stops, and the probe runs
+    /// again cold.
+    fn retry_cold(&self, reason: &str, order: &[String], worker: usize) -> Result<Option<bool>> {
+        self.context.warmth.give_up(reason);
+        self.run_one(order, worker)
     }
 }
 

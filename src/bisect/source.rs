@@ -206,6 +206,7 @@ fn run_seed_once(settings: &Settings, template: &Template, seed: u64) -> Result<
         tests: None,
         worker: 1,
         timeout: settings.timeout,
+        warmth: None,
     };
     match run::perform(&planned, &store)? {
         Ended::Interrupted => Err(Error::interrupted(
