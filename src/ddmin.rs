@@ -440,8 +440,17 @@ fn search(n: usize, ranking: Option<&Ranking>, session: &mut Session) -> Result<
     }
     let ranked = sanitize(n, ranking.map(|r| r.order.as_slice()));
     let suspects = ranking.map_or(0, |r| r.suspects).min(ranked.len());
+    let explained = ranking.is_some_and(|r| r.explains) && 0 < suspects && suspects < n;
     let order = search_order(n, ranked);
-    match open(&order, suspects, session)? {
+    let opened = match explained {
+        true => open_on_history(&order, suspects, session)?,
+        false => None,
+    };
+    let opened = match opened {
+        Some(opened) => opened,
+        None => open(&order, suspects, session)?,
+    };
+    match opened {
         Opened::Decided(verdict) => Ok(verdict),
         Opened::Failing { set, head_start } => minimize(&order, set, head_start, session),
     }
@@ -457,6 +466,38 @@ enum Opened {
         set: Vec<usize>,
         head_start: Range<usize>,
     },
+}
+
+/// When the suspects explain every recorded run, they are probed before anything else: a hit
+/// shows at once that the order replays and where the culprit lies, so the full order need not
+/// run. None when they miss; the usual opening then follows, reusing what was probed.
+fn open_on_history(
+    order: &[usize],
+    suspects: usize,
+    session: &mut Session,
+) -> Result<Option<Opened>, Stop> {
+    let alone: Vec<usize> = Vec::new();
+    let singly = suspects <= session.jobs + 1;
+    let tries: Vec<Vec<usize>> = if singly {
+        order[..suspects].iter().map(|&t| vec![t]).collect()
+    } else {
+        vec![union(&[], &order[..suspects])]
+    };
+    let mut round = tries.clone();
+    if session.jobs > tries.len() {
+        round.push(alone.clone());
+    }
+    session.glance(&round)?;
+    let Some(hit) = first_hit(session, &tries)? else {
+        return Ok(None);
+    };
+    if session.settle(std::slice::from_ref(&alone))?.is_some() {
+        return Ok(Some(Opened::Decided(Verdict::Alone)));
+    }
+    Ok(Some(Opened::Failing {
+        set: tries[hit].clone(),
+        head_start: if singly { 0..1 } else { 0..suspects },
+    }))
 }
 
 /// Reproduces the full order and runs the victim alone, with the first suspects or cuts in
@@ -789,7 +830,11 @@ mod tests {
         Options {
             jobs,
             retries: 0,
-            ranking: Some(Ranking { order, suspects: 1 }),
+            ranking: Some(Ranking {
+                order,
+                suspects: 1,
+                explains: false,
+            }),
         }
     }
 
@@ -1130,6 +1175,58 @@ mod tests {
         }
     }
 
+    /// A ranking whose first `suspects` tests explain the history, as a module that always ran
+    /// before the victim when it failed, and never when it passed, does on pytest.
+    fn explained(order: Vec<usize>, suspects: usize) -> Options {
+        Options {
+            jobs: 1,
+            retries: 0,
+            ranking: Some(Ranking {
+                order,
+                suspects,
+                explains: true,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_history_the_suspects_explain_spares_the_full_order() {
+        let n = 400;
+        let module: Vec<usize> = (60..78).collect();
+        for polluter in module.clone() {
+            let mut order = module.clone();
+            order.extend((0..n).filter(|i| !module.contains(i)));
+            let bisection = run(n, &explained(order, module.len()), all_of(&[polluter]));
+            assert_eq!(bisection.verdict, minimal(&[polluter]));
+            assert_eq!(
+                bisection.full,
+                Counts::default(),
+                "the full order never ran"
+            );
+            assert!(
+                bisection.probes <= ceil_log2(module.len()) + 3,
+                "{} probes for a group of {}",
+                bisection.probes,
+                module.len()
+            );
+        }
+        // A lone suspect that explains the history is probed with the victim, then the victim
+        // alone: two probes.
+        let single = run(n, &explained(vec![68], 1), all_of(&[68]));
+        assert_eq!((single.verdict, single.probes), (minimal(&[68]), 2));
+    }
+
+    #[test]
+    fn a_history_that_misleads_only_costs_its_probe() {
+        let n = 400;
+        let bisection = run(n, &explained((60..78).collect(), 18), all_of(&[300]));
+        assert_eq!(bisection.verdict, minimal(&[300]));
+        assert_eq!(
+            bisection.full.reproduced, 1,
+            "the full order ran after the miss"
+        );
+    }
+
     #[test]
     fn ddmin_tolerates_a_ranking_with_junk() {
         let bisection = run(10, &ranked(1, vec![99, 3, 3, 42]), all_of(&[7]));
@@ -1285,8 +1382,16 @@ mod tests {
                 1..=5usize,
                 0..=2usize,
                 prop::option::of(
-                    (Just((0..n).collect::<Vec<_>>()).prop_shuffle(), 0..=n)
-                        .prop_map(|(order, suspects)| Ranking { order, suspects }),
+                    (
+                        Just((0..n).collect::<Vec<_>>()).prop_shuffle(),
+                        0..=n,
+                        any::<bool>(),
+                    )
+                        .prop_map(|(order, suspects, explains)| Ranking {
+                            order,
+                            suspects,
+                            explains,
+                        }),
                 ),
             )
         })

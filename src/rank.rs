@@ -56,7 +56,14 @@ pub fn rank(candidates: &[String], victim: &str, history: &[PastRun]) -> Ranking
             .count(),
         _ => 0,
     };
-    Ranking { order, suspects }
+    let seen_both =
+        history.iter().any(|run| run.victim_failed) && history.iter().any(|run| !run.victim_failed);
+    let explains = suspects > 0 && seen_both && evidence(order[0]) == (0, 0);
+    Ranking {
+        order,
+        suspects,
+        explains,
+    }
 }
 
 /// Candidates by suspicion, and how many lead with nothing strong against them.
@@ -69,6 +76,10 @@ pub struct Ranking {
     /// (pytest-randomly shuffles modules as blocks), so the search bisects this group rather
     /// than trying its members one by one. Zero when even the first is cleared.
     pub suspects: usize,
+    /// The suspects explain every recorded run: they all ran before the victim in each run where
+    /// it failed, and none of them did in any run where it passed. The search then probes them
+    /// before the full order, which a hit makes unnecessary.
+    pub explains: bool,
 }
 
 /// How many runs speak against a candidate being a lone polluter.
@@ -177,6 +188,7 @@ mod tests {
             ranking.suspects, 2,
             "b and c are the only tests no run clears"
         );
+        assert!(ranking.explains, "b and c account for every run");
     }
 
     #[test]
@@ -195,7 +207,9 @@ mod tests {
             },
         ];
         // Both preceded v in the pass, but only a had a test (a possible cleaner) in between.
-        assert_eq!(rank(&candidates, "v", &history).order, vec![0, 1]);
+        let ranking = rank(&candidates, "v", &history);
+        assert_eq!(ranking.order, vec![0, 1]);
+        assert!(!ranking.explains, "a preceded v in a pass");
     }
 
     #[test]

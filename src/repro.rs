@@ -9,6 +9,7 @@ use crate::bisect::{Bisection, Confirmation, Located, Verdict};
 use crate::error::{Error, Result};
 use crate::flip_table::seconds;
 use crate::template::quote;
+use crate::warm::Probing;
 
 /// `.bleed/repro/<victim>/`, with the victim's id made safe as one directory name.
 pub fn default_dir(store: &Path, victim: &str) -> PathBuf {
@@ -138,10 +139,39 @@ pub fn render(result: &Bisection, written: Option<&Path>) -> String {
         let _ = write!(out, ", {} more looking for cleaners", result.cleaner_probes);
     }
     let _ = writeln!(out, "; {}", seconds(Some(result.wall_seconds)));
+    if let Some(line) = probing_line(&result.probe) {
+        let _ = writeln!(out, "{line}");
+    }
     if let Some(dir) = written {
         let _ = writeln!(out, "wrote {0}/repro.sh and {0}/REPORT.md", dir.display());
     }
     out
+}
+
+/// How the probes ran, when any ran warm or warm runs were given up: the warm and cold counts,
+/// the one boot, and why the rest ran cold.
+fn probing_line(probing: &Probing) -> Option<String> {
+    if probing.mode != "warm" {
+        return None;
+    }
+    let mut line = match probing.boot_seconds {
+        Some(boot) => format!(
+            "{} probes warm (the suite booted once, in {})",
+            probing.warm,
+            seconds(Some(boot))
+        ),
+        None => format!("{} probes warm (through a prebuilt binary)", probing.warm),
+    };
+    let _ = write!(line, ", {} cold in fresh processes", probing.cold);
+    if let Some(disagreement) = &probing.disagreement {
+        let _ = write!(
+            line,
+            "\nwarm and cold runs disagreed: {disagreement}; the verdict is from cold runs"
+        );
+    } else if let Some(fallback) = &probing.fallback {
+        let _ = write!(line, "; cold after: {fallback}");
+    }
+    Some(line)
 }
 
 /// How the culprits were confirmed, in a line: the runs, and what chance that leaves.
@@ -309,6 +339,13 @@ fn report_markdown(result: &Bisection) -> String {
         env!("CARGO_PKG_VERSION"),
         result.probes
     );
+    if let Some(line) = probing_line(&result.probe) {
+        let _ = writeln!(
+            md,
+            "| probes | {} |",
+            line.replace('|', "\\|").replace('\n', " ")
+        );
+    }
     md
 }
 

@@ -176,12 +176,21 @@ struct Job {
 pub fn bisect(settings: &Settings) -> Result<Outcome> {
     let started = Instant::now();
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let tag = format!(
+        "b{}-{}",
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default(),
+        std::process::id()
+    );
+    let booting = boot_early(settings, &tag);
     let job = prepare(settings)?;
     let mut result = job.blank_result(started_at)?;
     if let Some(evidence) = victim_passed_in_failing_order(&job, settings)? {
         result.evidence = Some(evidence);
     } else {
-        let context = job.probe_context(settings.timeout);
+        let context = job.probe_context(settings.timeout, tag, booting);
         let stopped = search_and_conclude(&job, &context, &mut result);
         result.probe = context.warmth.report();
         if let Some(stopped) = stopped? {
@@ -191,6 +200,49 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
     result.wall_seconds = started.elapsed().as_secs_f64();
     store::append_record(&job.store.root().join("bisections.jsonl"), &result)?;
     Ok(Outcome::Done(Box::new(result)))
+}
+
+/// A warm server booting while the failing order is found (often one cold run of the whole
+/// suite), so that its boot costs no time of its own.
+struct Booting(Option<std::thread::JoinHandle<Warmth>>);
+
+impl Booting {
+    fn join(mut self) -> Option<Warmth> {
+        self.0.take().and_then(|handle| handle.join().ok())
+    }
+}
+
+impl Drop for Booting {
+    /// A bisection that ends before its first probe still ends the server it started.
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// Starts the warm server at once when the command is given and warm probes are asked for.
+fn boot_early(settings: &Settings, tag: &str) -> Booting {
+    let Some(template) = settings.template.clone().filter(|_| settings.warm) else {
+        return Booting(None);
+    };
+    if settings.replay.is_some() {
+        return Booting(None);
+    }
+    let commands =
+        runner::select(template.as_str(), settings.runner.as_deref()).and_then(|adapter| {
+            let hunt = adapter.hunt_command(&template)?;
+            let replay = adapter.replay_command(&hunt)?;
+            let store = Store::open(&settings.store)?;
+            Ok((adapter, hunt, replay, store))
+        });
+    let Ok((adapter, hunt, replay, store)) = commands else {
+        return Booting(None);
+    };
+    let (tag, timeout) = (tag.to_string(), settings.timeout);
+    Booting(Some(std::thread::spawn(move || {
+        Warmth::start(adapter.as_ref(), &hunt, &replay, &store, &tag, timeout)
+    })))
 }
 
 /// The store, the failing order, the adapter and its replay command, the victim and the tests
@@ -349,17 +401,16 @@ impl Job {
         })
     }
 
-    fn probe_context(&self, timeout: Option<Duration>) -> ProbeContext<'_> {
-        let tag = format!(
-            "b{}-{}",
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or_default(),
-            std::process::id()
-        );
+    fn probe_context(
+        &self,
+        timeout: Option<Duration>,
+        tag: String,
+        booting: Booting,
+    ) -> ProbeContext<'_> {
         let progress = Progress::new();
-        let warmth = if self.warm {
+        let warmth = if let Some(warmth) = booting.join() {
+            warmth
+        } else if self.warm {
             progress.phase("booting the suite once, for warm probes");
             let hunt = self
                 .adapter
