@@ -99,10 +99,11 @@ pub(super) fn prebuilt(hunt: &Template, replay: &Template, scratch: &Path) -> Re
     let split = split(&command)?;
     let go = &command.program[..command.program.len() - 1];
     let prefix = &go[..go.len() - 1];
-    let mut list = go.to_vec();
-    list.extend(["list", "-f"].map(String::from));
-    list.push("{{.ImportPath}}\t{{.Dir}}\t{{if or .TestGoFiles .XTestGoFiles}}tests{{end}}".into());
+    // The build flags first: go1.20's -C must be the first flag.
+    let mut list = with(go, &["list"]);
     list.extend(split.build.iter().cloned());
+    list.push("-f".into());
+    list.push("{{.ImportPath}}\t{{.Dir}}\t{{if or .TestGoFiles .XTestGoFiles}}tests{{end}}".into());
     list.extend(command.packages().map(String::from));
     let listed = output(&list, "listing the packages")?;
     let test2json = output(&with(go, &["tool", "-n", "test2json"]), "finding test2json")?;
@@ -110,7 +111,6 @@ pub(super) fn prebuilt(hunt: &Template, replay: &Template, scratch: &Path) -> Re
     std::fs::create_dir_all(scratch)
         .map_err(|e| cold(&format!("cannot create {}: {e}", scratch.display())))?;
     let binaries = binaries(&listed, scratch)?;
-    // After the build flags: go1.20's -C must come first.
     let mut build = with(go, &["test"]);
     build.extend(split.build.iter().cloned());
     build.push("-c".to_string());
