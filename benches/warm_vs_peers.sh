@@ -187,7 +187,7 @@ for suite, boot, tool, mode, runs, wall, found in rows:
     cell["found"].append(found)
 peers = {"pytest": "detect-test-pollution", "rspec": "rspec --bisect"}
 print(f"{sys.argv[2]} tests, one planted polluter; wall = median over {max(len(c['walls']) for c in cells.values())} interleaved repetitions")
-print(f"{'suite':<9} {'boot':>4}  {'tool':<22} {'mode':<24} {'runs':<12} {'wall s':>7} {'ratio':>7}  found")
+print(f"{'suite':<9} {'boot':>4}  {'tool':<22} {'mode':<26} {'runs':<12} {'wall s':>7} {'ratio':>7}  found")
 for (suite, boot, tool, mode), cell in cells.items():
     wall = statistics.median(cell["walls"])
     peer = cells.get((suite, boot, peers.get(suite), next(
@@ -195,6 +195,6 @@ for (suite, boot, tool, mode), cell in cells.items():
     ratio = f"{wall / statistics.median(peer['walls']):.2f}×" if peer else "—"
     runs = collections.Counter(cell["runs"]).most_common(1)[0][0]
     found = "all" if all(f == "yes" for f in cell["found"]) else f"{cell['found'].count('yes')}/{len(cell['found'])}"
-    print(f"{suite:<9} {boot + ' s':>4}  {tool:<22} {mode:<24} {runs:<12} {wall:7.2f} {ratio:>7}  {found}")
+    print(f"{suite:<9} {boot + ' s':>4}  {tool:<22} {mode:<26} {runs:<12} {wall:7.2f} {ratio:>7}  {found}")
 print("runs: bleed's JSON probes (w warm + c cold where it says); rspec's runs it printed; detect-test-pollution's steps + 3 checks. ratio: wall / the peer's wall on the same suite and boot (cucumber has no peer).")
 PY
