@@ -611,6 +611,7 @@ fn attempt(job: &Job, context: &ProbeContext, result: &mut Bisection) -> Result<
                 Confirmed::Yes => conclude_polluted(job, context, result, &found.set)?,
                 Confirmed::No => {}
                 Confirmed::Disagreed(what) => return Ok(Attempt::Disagreed(what)),
+                Confirmed::Unsure(what) => return Ok(Attempt::Unsure(what)),
             }
         }
         Search::Alone => {
@@ -739,6 +740,8 @@ enum Confirmed {
     /// Chance could explain the verdict: it is `non-deterministic`, with the counts.
     No,
     Disagreed(String),
+    /// Warm probes contradicted each other: done again cold before anything is concluded.
+    Unsure(String),
 }
 
 /// Runs the set then the victim, and the victim alone, each in a fresh process, until chance can
@@ -773,74 +776,135 @@ fn confirm_culprits(
         candidates: found.candidates.len(),
         culprits: culprits.len(),
     };
-    let mut prober = OrderProber::new(
-        context,
-        found.candidates,
-        &[],
-        &job.victim,
-        found.target,
-        found.seed,
-    )
-    .cold();
-    let mut extra = 0;
-    let mut against = Trials::default();
-    let mut cold_hits = 0;
+    let prober = |cold: bool| {
+        let prober = OrderProber::new(
+            context,
+            found.candidates,
+            &[],
+            &job.victim,
+            found.target,
+            found.seed,
+        );
+        if cold { prober.cold() } else { prober }
+    };
+    let mut cold_prober = prober(true);
+    let mut warm_prober = prober(found.warm);
+    let mut tally = Tally::default();
     let believed = loop {
-        let Some(mut needed) = claim.still_needed() else {
+        let Some(needed) = claim.still_needed() else {
             break false;
         };
-        // Warm probes may suggest a verdict, but only the command a person runs can make it.
-        if found.warm && cold_hits == 0 {
-            needed.hits = needed.hits.max(1);
-        }
-        if needed == Trials::default() {
+        let (cold, warm) = split_cold(needed, found.warm, tally.cold);
+        if cold == Trials::default() && warm == Trials::default() {
             break true;
         }
-        let mut subsets = vec![found.set.clone(); needed.hits];
-        subsets.extend(std::iter::repeat_n(Vec::new(), needed.misses));
-        for round in subsets.chunks(job.jobs.max(1)) {
-            let answers = prober.probe(round);
-            prober.finish()?;
-            if prober.interrupted() {
-                return Err(Error::interrupted(
-                    "interrupted while confirming the culprits; run the same command again",
-                ));
-            }
-            extra += round.len();
-            for (subset, shown) in round.iter().zip(answers) {
-                match (subset.is_empty(), shown) {
-                    (false, true) => {
-                        claim.fixed.hits += 1;
-                        cold_hits += 1;
-                    }
-                    (true, false) => claim.fixed.misses += 1,
-                    (false, false) => against.hits += 1,
-                    (true, true) => against.misses += 1,
-                }
-            }
+        for (prober, trials, is_cold) in [
+            (&mut cold_prober, cold, true),
+            (&mut warm_prober, warm, false),
+        ] {
+            run_confirmations(
+                prober, found, trials, job.jobs, is_cold, &mut claim, &mut tally,
+            )?;
         }
-        if against != Trials::default() {
+        if tally.against != Trials::default() {
             break false;
         }
     };
-    result.probes += extra;
+    result.probes += tally.probes;
     let outcome_word = if target_failure { "fails" } else { "passes" };
-    if found.warm && against != Trials::default() {
+    if found.warm && tally.against_cold != Trials::default() {
         let order = probe_summary(&[culprits.clone(), vec![job.victim.clone()]].concat());
         return Ok(Confirmed::Disagreed(format!(
             "warm probes found the victim {outcome_word} after {}; in fresh processes, {order} \
              went the other way {} and the victim alone {}",
             culprits.join(" + "),
-            times(against.hits),
-            times(against.misses)
+            times(tally.against_cold.hits),
+            times(tally.against_cold.misses)
         )));
     }
-    result.confirmation = Some(Confirmation::new(&claim, extra, outcome_word));
+    if found.warm && tally.against != Trials::default() {
+        return Ok(Confirmed::Unsure(
+            "warm confirmation probes went against the warm search".to_string(),
+        ));
+    }
+    result.confirmation = Some(Confirmation::new(&claim, tally.probes, outcome_word));
     if !believed {
-        conclude_unconfirmed(job, result, &culprits, &claim, against, outcome_word);
+        conclude_unconfirmed(job, result, &culprits, &claim, tally.against, outcome_word);
         return Ok(Confirmed::No);
     }
     Ok(Confirmed::Yes)
+}
+
+/// What the confirmation probes showed so far.
+#[derive(Default)]
+struct Tally {
+    probes: usize,
+    /// Probes that went against the verdict, and those of them that ran cold.
+    against: Trials,
+    against_cold: Trials,
+    /// Cold probes that went as the verdict says.
+    cold: Trials,
+}
+
+/// The confirmation probes `needed`, split into those that must run cold and those that may run
+/// warm. After a warm search the first run of the reproducer's order and the first of the victim
+/// alone are cold: the commands bleed prints must have shown the verdict as a person will run
+/// them. After a cold search, all are cold.
+fn split_cold(needed: Trials, warm_search: bool, cold_so_far: Trials) -> (Trials, Trials) {
+    if !warm_search {
+        return (needed, Trials::default());
+    }
+    let cold = Trials {
+        hits: usize::from(cold_so_far.hits == 0),
+        misses: usize::from(cold_so_far.misses == 0 && needed.misses > 0),
+    };
+    let warm = Trials {
+        hits: needed.hits.saturating_sub(cold.hits),
+        misses: needed.misses - cold.misses,
+    };
+    (cold, warm)
+}
+
+/// Runs `trials` confirmation probes (culprits then victim, and the victim alone) and counts
+/// what they showed.
+fn run_confirmations(
+    prober: &mut OrderProber,
+    found: &Found,
+    trials: Trials,
+    jobs: usize,
+    cold: bool,
+    claim: &mut Claim,
+    tally: &mut Tally,
+) -> Result<()> {
+    let mut subsets = vec![found.set.clone(); trials.hits];
+    subsets.extend(std::iter::repeat_n(Vec::new(), trials.misses));
+    for round in subsets.chunks(jobs.max(1)) {
+        let answers = prober.probe(round);
+        prober.finish()?;
+        if prober.interrupted() {
+            return Err(Error::interrupted(
+                "interrupted while confirming the culprits; run the same command again",
+            ));
+        }
+        tally.probes += round.len();
+        for (subset, shown) in round.iter().zip(answers) {
+            let (went, against) = match (subset.is_empty(), shown) {
+                (false, true) => (&mut claim.fixed.hits, None),
+                (true, false) => (&mut claim.fixed.misses, None),
+                (false, false) => (&mut tally.against.hits, Some(true)),
+                (true, true) => (&mut tally.against.misses, Some(false)),
+            };
+            *went += 1;
+            match (cold, against) {
+                (true, Some(true)) => tally.against_cold.hits += 1,
+                (true, Some(false)) => tally.against_cold.misses += 1,
+                (true, None) if subset.is_empty() => tally.cold.misses += 1,
+                (true, None) => tally.cold.hits += 1,
+                (false, _) => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The confirmation went against the verdict, or could not rule chance out.
@@ -1001,8 +1065,10 @@ fn search_state_setters(
                 warm,
             };
             let confirmed = confirm_culprits(job, context, result, &found)?;
-            if let Confirmed::Disagreed(what) = confirmed {
-                return Ok(Attempt::Disagreed(what));
+            match confirmed {
+                Confirmed::Disagreed(what) => return Ok(Attempt::Disagreed(what)),
+                Confirmed::Unsure(what) => return Ok(Attempt::Unsure(what)),
+                Confirmed::Yes | Confirmed::No => {}
             }
             if let Confirmed::Yes = confirmed {
                 let setters = pick(&before, &found.set);
@@ -1149,6 +1215,18 @@ mod tests {
                 run: format!("r{i}"),
             })
             .collect()
+    }
+
+    #[test]
+    fn a_warm_search_is_confirmed_by_one_cold_run_of_each_printed_command() {
+        let t = |hits, misses| Trials { hits, misses };
+        // Nothing more needed by chance: still one cold run of the reproducer's order.
+        assert_eq!(split_cold(t(0, 0), true, t(0, 0)), (t(1, 0), t(0, 0)));
+        // The first of each kind cold, the rest warm.
+        assert_eq!(split_cold(t(3, 2), true, t(0, 0)), (t(1, 1), t(2, 1)));
+        assert_eq!(split_cold(t(2, 2), true, t(1, 1)), (t(0, 0), t(2, 2)));
+        // After a cold search everything is cold.
+        assert_eq!(split_cold(t(3, 2), false, t(0, 0)), (t(3, 2), t(0, 0)));
     }
 
     #[test]

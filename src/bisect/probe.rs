@@ -10,7 +10,7 @@ use crate::ddmin::Prober;
 use crate::error::{Error, Result};
 use crate::exec;
 use crate::interrupt;
-use crate::run::{self, Ended, Planned};
+use crate::run::{self, Ended, Planned, Via};
 use crate::runner::Adapter;
 use crate::store::{self, RunStatus, Store};
 use crate::template::Template;
@@ -154,6 +154,10 @@ impl<'a> OrderProber<'a> {
         };
         store::append_record(&context.store.root().join("probes.jsonl"), &record)?;
         context.progress.inc();
+        if self.cold {
+            // Runs with a warmth of their own count themselves; these had none.
+            context.warmth.count(Via::Cold);
+        }
         let warm = record.warm;
         if record.status != RunStatus::Ok {
             let problem = record.problem.as_deref().unwrap_or("no report");

@@ -202,6 +202,10 @@ fn ctrl_c_stops_a_bisection_and_shows_what_it_had() {
             COMMAND,
             "--order-file",
             "order.txt",
+            // Cold, so that each probe pays the slow conftest and Ctrl-C lands in the search:
+            // warm, the search is over in about the time of one cold probe.
+            "--probe",
+            "cold",
         ],
     );
     let output = interrupt_when(bisect, || {

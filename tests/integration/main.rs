@@ -16,3 +16,7 @@ mod runner_mocha;
 mod runner_pytest;
 mod runner_rspec;
 mod util;
+mod warm_cucumber;
+mod warm_pytest;
+mod warm_rspec;
+mod warm_truth;

@@ -8,43 +8,45 @@ use serde_json::Value;
 
 use crate::util::{self, Plant, Sandbox};
 
-const SUITE: &str = "rspec/suite";
+pub(crate) const SUITE: &str = "rspec/suite";
 
 /// Pinned: in a hunt of 12 runs from it, every planted victim both fails and passes, and a
 /// passing run has the cleaner between its polluter and victim.
-const MASTER_SEED: &str = "19497";
-const RUNS: u64 = 12;
+pub(crate) const MASTER_SEED: &str = "19497";
+pub(crate) const RUNS: u64 = 12;
 
 /// Pinned: under it the pair victim fails with 13 tests before it, the hostile polluter among them.
-const FAILING_SEED: &str = "19497";
+pub(crate) const FAILING_SEED: &str = "19497";
 
-const P1: &str = "./spec/settings_spec.rb[1:1]";
-const V1: &str = "./spec/cart_spec.rb[1:1]";
-const PA: &str = "./spec/inventory_spec.rb[1:1]";
-const PB: &str = "./spec/pricing_spec.rb[1:1]";
-const V2: &str = "./spec/cart_spec.rb[2:1:1]";
-const P3: &str = "./spec/settings_spec.rb[2:1]";
-const C3: &str = "./spec/plugins_spec.rb[1:1]";
-const V3: &str = "./spec/pricing_spec.rb[2:1]";
-const S4: &str = "./spec/plugins_spec.rb[2:1]";
-const B4: &str = "./spec/inventory_spec.rb[2:1]";
-const P5: &str = "./spec/labels/it's \"quoted\" $(touch bleed-pwned)_spec.rb[1:1]";
-const V5: &str = "./spec/settings_spec.rb[3:1:1]";
+pub(crate) const P1: &str = "./spec/settings_spec.rb[1:1]";
+pub(crate) const V1: &str = "./spec/cart_spec.rb[1:1]";
+pub(crate) const PA: &str = "./spec/inventory_spec.rb[1:1]";
+pub(crate) const PB: &str = "./spec/pricing_spec.rb[1:1]";
+pub(crate) const V2: &str = "./spec/cart_spec.rb[2:1:1]";
+pub(crate) const P3: &str = "./spec/settings_spec.rb[2:1]";
+pub(crate) const C3: &str = "./spec/plugins_spec.rb[1:1]";
+pub(crate) const V3: &str = "./spec/pricing_spec.rb[2:1]";
+pub(crate) const S4: &str = "./spec/plugins_spec.rb[2:1]";
+pub(crate) const B4: &str = "./spec/inventory_spec.rb[2:1]";
+pub(crate) const P5: &str = "./spec/labels/it's \"quoted\" $(touch bleed-pwned)_spec.rb[1:1]";
+pub(crate) const V5: &str = "./spec/settings_spec.rb[3:1:1]";
 
-const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
+pub(crate) const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
 
-fn require_rspec() -> bool {
+pub(crate) fn require_rspec() -> bool {
     util::require_runner(
         "rspec (apt-get install ruby-rspec)",
         &[&["rspec", "--version"]],
     )
 }
 
-fn hunt(sandbox: &Sandbox) -> Value {
+/// The pinned hunt, with `extra` options (`--warm`).
+pub(crate) fn hunt(sandbox: &Sandbox, extra: &[&str]) -> Value {
     let output = sandbox
         .bleed()
         .args(["hunt", "--cmd", "rspec", "--runs", &RUNS.to_string()])
         .args(["--jobs", "2", "--seed", MASTER_SEED, "--json"])
+        .args(extra)
         .output()
         .expect("run bleed");
     assert_eq!(
@@ -87,7 +89,7 @@ fn ids(located: &Value) -> Vec<&str> {
 }
 
 /// The planted cases, by this suite's ids.
-const PLANT: Plant = Plant {
+pub(crate) const PLANT: Plant = Plant {
     p1: P1,
     v1: V1,
     pa: PA,
@@ -144,7 +146,7 @@ fn a_bare_rspec_hunt_flips_exactly_the_planted_victims_and_bisects_find_their_ca
         return;
     }
     let sandbox = Sandbox::with_suite(SUITE);
-    let report = hunt(&sandbox);
+    let report = hunt(&sandbox, &[]);
     assert_eq!(report["runner"], "rspec");
     assert_eq!(report["runs"]["ok"], RUNS, "{}", report["runs"]);
     let flipped: BTreeSet<&str> = util::flipped(&report).into_iter().collect();
@@ -344,7 +346,11 @@ fn the_helpers_last_guard_gives_its_reason_in_the_headline() {
     );
     let stderr = util::stderr(&output);
     assert_eq!(util::exit_code(&output), 3, "stderr:\n{stderr}");
-    let headline = stderr.lines().next().unwrap_or_default();
+    // The warm server refuses the unknown id first, and the probe then runs cold.
+    let headline = stderr
+        .lines()
+        .find(|line| line.starts_with("bleed: error:"))
+        .unwrap_or_default();
     assert!(
         headline.starts_with(
             "bleed: error: a probe gave no results (bleed's ordering helper stopped rspec before any \

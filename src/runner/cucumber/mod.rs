@@ -9,11 +9,12 @@
 
 mod command;
 mod report;
+mod warm;
 
 use std::path::Path;
 
 use super::ruby::{Arg, split_args};
-use super::{Adapter, Capabilities, Generic, Invocation, RunResults, parse_version};
+use super::{Adapter, Capabilities, Generic, Invocation, RunResults, Warm, parse_version};
 use crate::error::{Error, Result};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders};
 
@@ -188,6 +189,20 @@ impl Adapter for Cucumber {
 
     fn report_extension(&self) -> &'static str {
         "json"
+    }
+
+    fn warm_support(&self) -> &'static str {
+        "yes (cucumber 2.4): a Ruby server loads the support code and step definitions once, then forks a \
+         child per probe that runs its scenarios with cucumber's own runtime; Bleed.after_fork { ... } in \
+         features/support reopens what the fork shares"
+    }
+
+    /// A server that boots as the replay command would. Whether it knows this cucumber is told by
+    /// the server itself, once it has loaded cucumber: it answers with an error, and bleed probes
+    /// cold.
+    fn warm(&self, hunt: &Template, replay: &Template, _scratch: &Path) -> Result<Option<Warm>> {
+        let command = warm::server_command(hunt, replay)?;
+        Ok(Some(Warm::Server { command }))
     }
 
     /// `cucumber --version` prints the bare version (`2.4.0`, `9.2.0`).

@@ -25,6 +25,18 @@ _config = None
 _items = {}
 
 
+class Hooks:
+    @pytest.hookspec
+    def pytest_bleed_after_fork(self, config):
+        """Called in each warm probe's child before it runs its tests, for what a fork cannot
+        share with the server it came from (reconnect a database opened at boot). Declared in
+        every run bleed starts, so that a conftest.py implementing it runs cold as well."""
+
+
+def pytest_addhooks(pluginmanager):
+    pluginmanager.add_hookspecs(Hooks)
+
+
 def pytest_addoption(parser, pluginmanager):
     group = parser.getgroup("bleed")
     group.addoption("--bleed-report", dest="bleed_report", default=None)

@@ -1,4 +1,4 @@
-//! bleed's pytest plugin on disk, and the part of a command that loads it: its directory on
+//! bleed's pytest plugins on disk, and the part of a command that loads them: their directory on
 //! `PYTHONPATH` (pytest imports `-p` plugins by module name), then `-p bleed_pytest`.
 
 use std::fs;
@@ -14,6 +14,15 @@ const PLUGIN: &str = include_str!("bleed_pytest.py");
 
 /// The plugin's module name, for `-p`.
 pub(super) const MODULE: &str = "bleed_pytest";
+
+/// The warm probes' server, loaded next to the plugin (which it imports) by the warm server only.
+const WARM_PLUGIN: &str = include_str!("bleed_pytest_warm.py");
+
+/// The warm plugin's module name, for `-p`.
+pub(super) const WARM_MODULE: &str = "bleed_pytest_warm";
+
+/// Every module of the directory, with its source.
+const MODULES: [(&str, &str); 2] = [(MODULE, PLUGIN), (WARM_MODULE, WARM_PLUGIN)];
 
 /// Keeps the user's own `PYTHONPATH` after the plugin's directory, and adds no empty entry
 /// (which Python would read as the current directory) when there is none.
@@ -41,14 +50,14 @@ pub(super) fn without_plugin_path(command: &str, dir: &Path) -> String {
     }
 }
 
-/// The directory holding the plugin, written once under the system temp dir with a hash of its
-/// content in its name, so that every bleed of this version shares it and another version has
-/// its own.
+/// The directory holding the plugins, written once under the system temp dir with a hash of
+/// their content in its name, so that every bleed of this version shares it and another version
+/// has its own.
 pub(super) fn install_plugin() -> Result<PathBuf> {
     let temp = std::env::temp_dir();
     let dir = temp.join(format!(
         "bleed-pytest-{:016x}",
-        crate::run::fnv1a(PLUGIN.bytes())
+        crate::run::fnv1a(MODULES.iter().flat_map(|(_, source)| source.bytes()))
     ));
     if is_ours(&dir) {
         return Ok(dir);
@@ -65,8 +74,11 @@ pub(super) fn install_plugin() -> Result<PathBuf> {
         .prefix("bleed-pytest-")
         .tempdir_in(&temp)
         .map_err(cannot)?;
-    let mut file = fs::File::create(staging.path().join(format!("{MODULE}.py"))).map_err(cannot)?;
-    file.write_all(PLUGIN.as_bytes()).map_err(cannot)?;
+    for (module, source) in MODULES {
+        let mut file =
+            fs::File::create(staging.path().join(format!("{module}.py"))).map_err(cannot)?;
+        file.write_all(source.as_bytes()).map_err(cannot)?;
+    }
     // Readable by all, like any library directory; writable by its owner only (see is_ours).
     fs::set_permissions(staging.path(), fs::Permissions::from_mode(0o755)).map_err(cannot)?;
     let staged = staging.keep();
@@ -83,8 +95,8 @@ pub(super) fn install_plugin() -> Result<PathBuf> {
     }
 }
 
-/// Whether `dir` holds the plugin, written by this user and writable by no one else: pytest
-/// imports it as code, and the temp dir is shared.
+/// Whether `dir` holds the plugins, written by this user and writable by no one else: pytest
+/// imports them as code, and the temp dir is shared.
 fn is_ours(dir: &Path) -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     let user = unsafe { libc::geteuid() };
@@ -92,10 +104,12 @@ fn is_ours(dir: &Path) -> bool {
         fs::symlink_metadata(path)
             .is_ok_and(|meta| is_kind(&meta) && meta.uid() == user && meta.mode() & 0o022 == 0)
     };
-    let file = dir.join(format!("{MODULE}.py"));
     private(dir, fs::Metadata::is_dir)
-        && private(&file, fs::Metadata::is_file)
-        && fs::read(&file).is_ok_and(|content| content == PLUGIN.as_bytes())
+        && MODULES.iter().all(|(module, source)| {
+            let file = dir.join(format!("{module}.py"));
+            private(&file, fs::Metadata::is_file)
+                && fs::read(&file).is_ok_and(|content| content == source.as_bytes())
+        })
 }
 
 #[cfg(test)]
@@ -129,7 +143,9 @@ mod tests {
         let dir = install_plugin().unwrap();
         assert!(is_ours(&dir), "{}", dir.display());
         assert_eq!(install_plugin().unwrap(), dir);
-        let content = fs::read_to_string(dir.join("bleed_pytest.py")).unwrap();
-        assert_eq!(content, PLUGIN);
+        for (module, source) in MODULES {
+            let content = fs::read_to_string(dir.join(format!("{module}.py"))).unwrap();
+            assert_eq!(content, source);
+        }
     }
 }

@@ -13,12 +13,12 @@ mod command;
 mod report;
 
 use super::{
-    Adapter, Capabilities, Invocation, RunResults, accepts_appended_args, inline_order,
+    Adapter, Capabilities, Invocation, RunResults, Warm, accepts_appended_args, inline_order,
     parse_version,
 };
 use crate::error::{Error, Result};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders};
-use command::{MODULE, install_plugin, with_plugin_path, without_plugin_path};
+use command::{MODULE, WARM_MODULE, install_plugin, with_plugin_path, without_plugin_path};
 
 pub struct Pytest;
 
@@ -295,6 +295,23 @@ impl Adapter for Pytest {
         })
     }
 
+    fn warm_support(&self) -> &'static str {
+        "yes: a plugin collects the suite once (conftest.py, test modules), then forks a child per probe \
+         that runs the node ids with pytest's own run loop; conftest.py's pytest_bleed_after_fork(config) \
+         runs in each child first"
+    }
+
+    fn warm(&self, hunt: &Template, replay: &Template, _scratch: &Path) -> Result<Option<Warm>> {
+        let dir = install_plugin()?;
+        let command = server_command(
+            &without_plugin_path(hunt.as_str(), &dir),
+            &without_plugin_path(replay.as_str(), &dir),
+        )?;
+        Ok(Some(Warm::Server {
+            command: with_plugin_path(&command, sets_pythonpath(&command), &dir),
+        }))
+    }
+
     fn version_command(&self, hunt: &Template) -> Option<String> {
         let text = without_plugin_path(hunt.as_str(), &install_plugin().ok()?);
         let words = shell_words::split(&text).ok()?;
@@ -314,6 +331,90 @@ impl Adapter for Pytest {
             _ => Ok(()),
         }
     }
+}
+
+/// The warm server: the replay's pytest run (its options, rootdir, ini and conftests) with the
+/// warm plugin in place of the order, collecting the hunt's paths and knowing the hunt's
+/// pytest-randomly options for probes that run the hunt's own order. Both commands come without
+/// the plugin's `PYTHONPATH`.
+fn server_command(hunt: &str, replay: &str) -> Result<String> {
+    let order = format!("--bleed-order={}", Placeholder::TestsFile.token());
+    let words = shell_words::split(replay).unwrap_or_default();
+    if !words.contains(&order) {
+        return Err(Error::usage(
+            "the replay command is not one bleed derived (--replay-cmd): bleed cannot tell how a \
+             server started once would run it",
+        ));
+    }
+    let report = format!("--bleed-report={}", Placeholder::Report.token());
+    let mut kept: Vec<String> = words
+        .into_iter()
+        .filter(|word| *word != order && *word != report)
+        .collect();
+    kept.extend(["-p".to_string(), WARM_MODULE.to_string()]);
+    let hunt_words = shell_words::split(hunt).unwrap_or_default();
+    if let Some(start) = pytest_position(&hunt_words) {
+        let hunt = hunt_arguments(&hunt_words[start + 1..]);
+        kept.extend(
+            hunt.paths
+                .iter()
+                .map(|path| format!("--bleed-collect={path}")),
+        );
+        kept.extend(
+            hunt.randomly
+                .iter()
+                .map(|flag| format!("--bleed-randomly={flag}")),
+        );
+        if hunt.distributed {
+            kept.push("--bleed-distributed".to_string());
+        }
+    }
+    let command = join_keeping_placeholders(&kept);
+    if let Some(placeholder) = Placeholder::ALL
+        .iter()
+        .find(|placeholder| command.contains(placeholder.token()))
+    {
+        return Err(Error::usage(format!(
+            "the replay command takes {} from each probe, which a server started once cannot",
+            placeholder.token()
+        )));
+    }
+    Ok(command)
+}
+
+/// What a warm server takes from the hunt's own arguments.
+#[derive(Default)]
+struct HuntArguments {
+    /// Its arguments that are not options or their values.
+    paths: Vec<String>,
+    /// Its pytest-randomly options that change the order or the reseeding.
+    randomly: Vec<String>,
+    /// Whether it spreads its tests over xdist workers, which no single child can do.
+    distributed: bool,
+}
+
+fn hunt_arguments(args: &[String]) -> HuntArguments {
+    let mut found = HuntArguments::default();
+    let mut rest = args.iter();
+    while let Some(word) = rest.next() {
+        let name = word.split_once('=').map_or(word.as_str(), |(name, _)| name);
+        if matches!(name, "-n" | "--numprocesses" | "--dist")
+            || word.starts_with("-n") && word[2..].chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            found.distributed = true;
+        }
+        if matches!(
+            word.as_str(),
+            "--randomly-dont-reset-seed" | "--randomly-dont-reorganize"
+        ) {
+            found.randomly.push(word.clone());
+        } else if OPTIONS_WITH_VALUES.contains(&word.as_str()) {
+            rest.next();
+        } else if !word.starts_with('-') {
+            found.paths.push(word.clone());
+        }
+    }
+    found
 }
 
 /// The hunt's options a replay keeps: not its paths (the order names the tests), not bleed's
@@ -451,6 +552,67 @@ mod tests {
                 "python3 -m pytest -q -k 'not slow' -p no:randomly -p no:xdist -p bleed_pytest --bleed-report=<report> --bleed-order=<tests-file>"
             )
         );
+    }
+
+    fn server(hunt: &Template, replay: &Template) -> Result<String> {
+        match Pytest.warm(hunt, replay, Path::new("/nonexistent"))? {
+            Some(Warm::Server { command }) => Ok(command),
+            _ => panic!("pytest's warm probes are a server"),
+        }
+    }
+
+    #[test]
+    fn the_warm_server_is_the_replay_collecting_the_hunts_paths() {
+        let hunt = Pytest
+            .hunt_command(
+                &Template::parse(
+                    "python3 -m pytest -q -k 'not slow' -n 4 --randomly-dont-reorganize tests 'other dir/test_x.py'",
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        let replay = Pytest.replay_command(&hunt).unwrap();
+        assert_eq!(
+            server(&hunt, &replay).unwrap(),
+            loading(
+                "python3 -m pytest -q -k 'not slow' -p no:randomly -p no:xdist -p bleed_pytest -p bleed_pytest_warm \
+                 --bleed-collect=tests '--bleed-collect=other dir/test_x.py' \
+                 --bleed-randomly=--randomly-dont-reorganize --bleed-distributed"
+            )
+        );
+        // Without paths pytest collects what a hunt would (testpaths, or the directory).
+        let plain = Pytest
+            .hunt_command(&Template::parse("PYTHONPATH=src pytest").unwrap())
+            .unwrap();
+        let dir = install_plugin().unwrap();
+        assert_eq!(
+            server(&plain, &Pytest.replay_command(&plain).unwrap()).unwrap(),
+            with_plugin_path(
+                "PYTHONPATH=src pytest -p no:randomly -p no:xdist -p bleed_pytest -p bleed_pytest_warm",
+                true,
+                &dir
+            )
+        );
+    }
+
+    #[test]
+    fn a_replay_a_server_cannot_stand_for_goes_cold() {
+        let hunt = Pytest
+            .hunt_command(&Template::parse("python3 -m pytest -q tests").unwrap())
+            .unwrap();
+        let own = Template::parse("python3 -m pytest -p no:randomly <tests> --junitxml=<report>")
+            .unwrap();
+        let error = server(&hunt, &own).unwrap_err();
+        assert!(error.message.contains("--replay-cmd"), "{}", error.message);
+
+        let seeded = Pytest
+            .hunt_command(
+                &Template::parse("python3 -m pytest --fixture-seed=<seed> -p randomly --randomly-seed=<seed> tests")
+                    .unwrap(),
+            )
+            .unwrap();
+        let error = server(&seeded, &Pytest.replay_command(&seeded).unwrap()).unwrap_err();
+        assert!(error.message.contains("<seed>"), "{}", error.message);
     }
 
     #[test]

@@ -15,11 +15,12 @@
 
 mod command;
 mod report;
+mod warm;
 
 use std::path::Path;
 
 use super::ruby::split_args;
-use super::{Adapter, Capabilities, Generic, Invocation, RunResults, parse_version};
+use super::{Adapter, Capabilities, Generic, Invocation, RunResults, Warm, parse_version};
 use crate::error::{Error, Result};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders};
 use command::{
@@ -214,6 +215,17 @@ impl Adapter for Rspec {
 
     fn unrunnable_order(&self, order: &[String]) -> Option<String> {
         splits_a_group(order)
+    }
+
+    fn warm_support(&self) -> &'static str {
+        "yes: a Ruby server loads spec_helper and the --requires once, then forks a child per \
+         probe that loads the spec files it names and runs them with RSpec's runner \
+         (Bleed.after_fork in spec_helper redoes what a fork cannot share)"
+    }
+
+    fn warm(&self, hunt: &Template, replay: &Template, _scratch: &Path) -> Result<Option<Warm>> {
+        let command = warm::server_command(hunt, replay)?;
+        Ok(Some(Warm::Server { command }))
     }
 }
 
