@@ -266,6 +266,12 @@ impl Adapter for Mocha {
         }
     }
 
+    fn warm_support(&self) -> &'static str {
+        "no: Node cannot fork a running process, and reusing one process for several probes \
+         would carry state from one probe into the next, the very thing bleed hunts; every probe \
+         is a fresh run of the replay command"
+    }
+
     fn hunt_command(&self, user: &Template) -> Result<Template> {
         let text = user.as_str();
         let words = shell_words::split(text).unwrap_or_default();

@@ -505,3 +505,149 @@ fn a_go_older_than_1_17_is_refused_before_anything_runs() {
         "bleed needs go 1.17 or later",
     );
 }
+
+/// The probe counts of a bisection, checked against the mode it was asked for: warm probes ran
+/// through the prebuilt binaries with nothing falling back, or none did.
+fn assert_probed(result: &Value, mode: &str) {
+    let probe = &result["probe"];
+    assert_eq!(probe["mode"], mode, "{probe}");
+    let warm = probe["warm"].as_u64().unwrap();
+    if mode == "warm" {
+        assert!(warm > 0, "{probe}");
+        assert!(probe.get("fallback").is_none(), "{probe}");
+        assert!(probe.get("disagreement").is_none(), "{probe}");
+    } else {
+        assert_eq!(warm, 0, "{probe}");
+    }
+}
+
+/// Warm probes (each package's test binary built once and run directly) reach the verdicts cold
+/// probes (a fresh `go test` each) reach, for every planted case, with two probes at once sharing
+/// one binary.
+#[test]
+fn warm_and_cold_bisections_name_the_same_culprits() {
+    if !require_go() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(SUITE);
+    assert_eq!(util::exit_code(&hunt(&sandbox, RUNS)), 1);
+    for (victim, extra) in [
+        (V1, &["--seed", ALL_FAIL_SEED][..]),
+        (V2, &["--seed", ALL_FAIL_SEED]),
+        (V5, &["--seed", ALL_FAIL_SEED]),
+        (V3, &["--no-cleaners"]),
+        (B4, &[]),
+    ] {
+        let mut verdicts = Vec::new();
+        for mode in ["warm", "cold"] {
+            let output = offline(&mut sandbox.bleed())
+                .args(["bisect", "--victim", victim, "--jobs", "2", "--json"])
+                .args(["--probe", mode])
+                .args(extra)
+                .output()
+                .expect("run bleed");
+            let result = util::json_exiting(&output, 0, &format!("bisecting {victim} {mode}"));
+            assert_probed(&result, mode);
+            let culprits = |kind: &str| -> BTreeSet<String> {
+                util::ids(&result[kind])
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            };
+            verdicts.push((
+                result["verdict"].clone(),
+                culprits("polluters"),
+                culprits("state_setters"),
+            ));
+        }
+        assert_eq!(verdicts[0], verdicts[1], "{victim}: warm, then cold");
+    }
+    // Warm is what bisect does unless told otherwise.
+    let output = offline(&mut sandbox.bleed())
+        .args(["bisect", "--victim", V1, "--seed", ALL_FAIL_SEED, "--json"])
+        .output()
+        .expect("run bleed");
+    let result = util::json_exiting(&output, 0, "bisecting with the default probes");
+    assert_probed(&result, "warm");
+    assert_eq!(util::ids(&result["polluters"]), [P1]);
+    util::assert_nothing_ran_as_code(&sandbox);
+}
+
+/// A warm hunt runs each package's binary under the seed as `go test -shuffle` does: every run
+/// records, package by package, the order and outcomes a cold hunt of the same seeds records.
+#[test]
+fn a_warm_hunt_records_what_a_cold_hunt_of_the_same_seeds_records() {
+    if !require_go() {
+        return;
+    }
+    let runs = 4;
+    let by_package = |sandbox: &Sandbox| -> Vec<(u64, Vec<(String, String)>)> {
+        sandbox
+            .runs()
+            .iter()
+            .map(|run| {
+                let mut results: Vec<(String, String)> = run["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| {
+                        let id = r["id"].as_str().unwrap().to_string();
+                        (id, r["outcome"].as_str().unwrap().to_string())
+                    })
+                    .collect();
+                // Packages run side by side in a cold hunt; within one, the order is the seed's.
+                results.sort_by_key(|(id, _)| id.rsplit_once('.').unwrap().0.to_string());
+                (run["seed"].as_u64().unwrap(), results)
+            })
+            .collect()
+    };
+    let cold = Sandbox::with_suite(SUITE);
+    assert_eq!(util::exit_code(&hunt(&cold, runs)), 1);
+    let warm = Sandbox::with_suite(SUITE);
+    let output = offline(&mut warm.bleed())
+        .args([
+            "hunt",
+            "--cmd",
+            "go test ./...",
+            "--runs",
+            &runs.to_string(),
+        ])
+        .args(["--jobs", "2", "--seed", MASTER_SEED, "--warm", "--json"])
+        .output()
+        .expect("run bleed");
+    let report = util::json_exiting(&output, 1, "a warm hunt finds the flips");
+    assert_eq!(report["warm"]["mode"], "warm", "{}", report["warm"]);
+    assert!(
+        report["warm"]["warm"].as_u64().unwrap() > 0,
+        "{}",
+        report["warm"]
+    );
+    let mut warm_runs = by_package(&warm);
+    let mut cold_runs = by_package(&cold);
+    warm_runs.sort();
+    cold_runs.sort();
+    assert_eq!(warm_runs, cold_runs);
+    for run in warm.runs() {
+        PLANT.assert_outcomes_follow_the_order(&run);
+    }
+}
+
+/// A hunt whose flags go test arranges around the binary itself (here a coverage profile) is
+/// bisected cold, saying why.
+#[test]
+fn a_hunt_with_a_coverage_profile_is_bisected_cold_and_says_why() {
+    if !require_go() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(SUITE);
+    let output = offline(&mut sandbox.bleed())
+        .args(["bisect", "--cmd", "go test -coverprofile=cover.out ./..."])
+        .args(["--seed", ALL_FAIL_SEED, "--victim", V1, "--json"])
+        .output()
+        .expect("run bleed");
+    let result = util::json_exiting(&output, 0, "bisecting a coverage hunt");
+    assert_eq!(util::ids(&result["polluters"]), [P1]);
+    assert_probed(&result, "cold");
+    let fallback = result["probe"]["fallback"].as_str().unwrap();
+    assert!(fallback.contains("-coverprofile"), "{fallback}");
+}

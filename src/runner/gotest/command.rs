@@ -94,6 +94,12 @@ const BOOLEAN_FLAGS: &[&str] = &[
     "x",
 ];
 
+/// Whether go test knows the flag, as one of its own or one it rewrites for the test binary:
+/// the flags it does not know go to the binary as written.
+pub(super) fn is_known_flag(name: &str) -> bool {
+    FLAGS_WITH_VALUES.contains(&name) || BOOLEAN_FLAGS.contains(&name)
+}
+
 /// Flags a hunt cannot use, and why.
 pub(super) const REFUSED_FLAGS: &[(&str, &str)] = &[
     ("c", "-c only compiles the test binary"),
@@ -214,7 +220,7 @@ pub(super) fn split_arguments(words: &[String]) -> (Vec<Argument>, Vec<String>) 
         }
         if let Some((name, value)) = flag_parts(word) {
             in_package_list = false;
-            let known = FLAGS_WITH_VALUES.contains(&name) || BOOLEAN_FLAGS.contains(&name);
+            let known = is_known_flag(name);
             let mut flag_words = vec![word.clone()];
             let mut value = value.map(String::from);
             if value.is_none() && FLAGS_WITH_VALUES.contains(&name) && at + 1 < words.len() {

@@ -9,10 +9,11 @@
 
 mod command;
 mod report;
+mod warm;
 
 use std::path::Path;
 
-use super::{Adapter, Capabilities, Invocation, RunResults, inline_order, parse_version};
+use super::{Adapter, Capabilities, Invocation, RunResults, Warm, inline_order, parse_version};
 use crate::error::{Error, Result};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders, quote};
 
@@ -271,6 +272,16 @@ impl Adapter for GoTest {
             )),
             _ => Ok(()),
         }
+    }
+
+    fn warm_support(&self) -> &'static str {
+        "yes, without a fork (go cannot fork a running test binary): each package's test binary \
+         is built once with go test -c, and each probe runs it under go tool test2json, skipping \
+         the go command's package loading and linking (about 0.5 s a package)"
+    }
+
+    fn warm(&self, hunt: &Template, replay: &Template, scratch: &Path) -> Result<Option<Warm>> {
+        warm::prebuilt(hunt, replay, scratch).map(Some)
     }
 
     /// go shuffles and `-run` selects top-level tests; a subtest always runs inside its test, in

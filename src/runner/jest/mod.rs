@@ -272,6 +272,12 @@ impl Adapter for Jest {
         ))
     }
 
+    fn warm_support(&self) -> &'static str {
+        "no: Node cannot fork a running process, and reusing one process for several probes \
+         would carry state from one probe into the next, the very thing bleed hunts; every probe \
+         is a fresh run of the replay command"
+    }
+
     fn report_extension(&self) -> &'static str {
         "json"
     }
