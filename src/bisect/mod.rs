@@ -882,9 +882,11 @@ fn run_confirmations(
         let answers = prober.probe(round);
         prober.finish()?;
         if prober.interrupted() {
-            return Err(Error::interrupted(
-                "interrupted while confirming the culprits; run the same command again",
-            ));
+            return Err(Error::interrupted(format!(
+                "interrupted while confirming what the search found, not yet confirmed: {} \
+                 before the victim; run the same command again",
+                pick(found.candidates, &found.set).join(" + ")
+            )));
         }
         tally.probes += round.len();
         for (subset, shown) in round.iter().zip(answers) {
