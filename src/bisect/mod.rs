@@ -788,7 +788,7 @@ fn confirm_culprits(
         if cold { prober.cold() } else { prober }
     };
     let mut cold_prober = prober(true);
-    let mut warm_prober = prober(found.warm);
+    let mut warm_prober = prober(false);
     let mut tally = Tally::default();
     let believed = loop {
         let Some(needed) = claim.still_needed() else {
