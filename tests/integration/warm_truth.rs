@@ -96,3 +96,49 @@ fn cold_probes_see_no_disagreement() {
     assert_eq!(result["probe"]["warm"], 0);
     assert!(result["probe"].get("disagreement").is_none());
 }
+
+/// With no history, chance asks for several confirmation probes; after a warm search only the
+/// first run of each command bleed prints (the reproducer's order, the victim alone) is cold.
+#[test]
+fn a_warm_search_is_confirmed_cold_once_per_printed_command() {
+    if !util::require_pytest() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite("pytest/suite");
+    let polluter = "tests/test_settings.py::test_switch_currency_to_eur";
+    let victim = "tests/test_cart.py::test_total_is_in_dollars";
+    sandbox.write(
+        "order.txt",
+        &[
+            polluter,
+            "tests/test_labels.py::test_label_fits_on_a_line",
+            victim,
+        ]
+        .join("\n"),
+    );
+    let output = sandbox
+        .bleed()
+        .args([
+            "bisect",
+            "--cmd",
+            "python3 -m pytest -q tests",
+            "--order-file",
+            "order.txt",
+        ])
+        .args(["--victim", victim, "--no-cleaners", "--json"])
+        .output()
+        .expect("bleed runs");
+    let result = util::json_exiting(&output, 0, "a warm bisection without history");
+    assert_eq!(util::ids(&result["polluters"]), vec![polluter]);
+    let extra = result["confirmation"]["extra_probes"].as_u64().unwrap();
+    assert!(
+        extra > 2,
+        "chance needed more than the two cold runs: {result:#}"
+    );
+    assert_eq!(result["probe"]["cold"], 2, "{result:#}");
+    assert_eq!(
+        result["probe"]["warm"].as_u64().unwrap() + 2,
+        result["probes"].as_u64().unwrap(),
+        "{result:#}"
+    );
+}
