@@ -125,33 +125,7 @@ fn perform_via(
     // Milliseconds: the hunt tells runs that overlapped from runs made in turn.
     let started_at = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
     let env = values.env();
-    let finished = match via {
-        Via::Server(server) => {
-            let request = warm::Request {
-                order: planned.tests,
-                seed: planned.seed,
-                report: &report,
-                log: &log,
-                env: &env,
-            };
-            match server.run(&request, planned.timeout, GRACE) {
-                Ok(finished) => finished,
-                Err(reason) => return Err(Failed::Warm(reason)),
-            }
-        }
-        Via::Cold | Via::Prebuilt => {
-            let job = Job {
-                command: command.clone(),
-                env,
-                cwd: None,
-                log: log.clone(),
-                timeout: planned.timeout,
-                grace: GRACE,
-            };
-            exec::run(&job)
-                .map_err(|e| Error::suite(format!("cannot start `sh -c {command}`: {e}")))?
-        }
-    };
+    let finished = launch(planned, via, &command, &env, &report, &log)?;
     if finished.interrupted {
         remove_report(&report);
         return Ok(Ended::Interrupted);
@@ -161,30 +135,7 @@ fn perform_via(
         .timed_out
         .then(|| planned.adapter.running_test(&report))
         .flatten();
-    let (status, problem) = if finished.timed_out {
-        let limit = planned
-            .timeout
-            .map(|t| humantime::format_duration(t).to_string())
-            .unwrap_or_default();
-        (
-            RunStatus::Timeout,
-            Some(format!("killed after the {limit} timeout")),
-        )
-    } else if finished.command_not_found() {
-        (
-            RunStatus::Broken,
-            Some("the shell could not find the command (exit 127)".to_string()),
-        )
-    } else if let Some(problem) = read.problem {
-        (RunStatus::Broken, Some(problem))
-    } else if read.results.is_empty() {
-        (
-            RunStatus::Broken,
-            Some("the report lists no tests".to_string()),
-        )
-    } else {
-        (RunStatus::Ok, None)
-    };
+    let (status, problem) = judge(&finished, planned.timeout, read.problem, &read.results);
     // A readable report is fully in the record; a broken one is kept for the user to look at.
     if status == RunStatus::Ok {
         remove_report(&report);
@@ -212,6 +163,76 @@ fn perform_via(
         running,
         warm: !matches!(via, Via::Cold),
     })))
+}
+
+/// Starts the run `via` its way and waits for its end.
+fn launch(
+    planned: &Planned,
+    via: Via,
+    command: &str,
+    env: &[(String, String)],
+    report: &Path,
+    log: &Path,
+) -> std::result::Result<exec::Finished, Failed> {
+    match via {
+        Via::Server(server) => {
+            let request = warm::Request {
+                order: planned.tests,
+                seed: planned.seed,
+                report,
+                log,
+                env,
+            };
+            server
+                .run(&request, planned.timeout, GRACE)
+                .map_err(Failed::Warm)
+        }
+        Via::Cold | Via::Prebuilt => {
+            let job = Job {
+                command: command.to_string(),
+                env: env.to_vec(),
+                cwd: None,
+                log: log.to_path_buf(),
+                timeout: planned.timeout,
+                grace: GRACE,
+            };
+            exec::run(&job).map_err(|e| {
+                Failed::Error(Error::suite(format!("cannot start `sh -c {command}`: {e}")))
+            })
+        }
+    }
+}
+
+/// Whether a finished run gave results, and if not, why.
+fn judge(
+    finished: &exec::Finished,
+    timeout: Option<Duration>,
+    problem: Option<String>,
+    results: &[crate::outcome::TestResult],
+) -> (RunStatus, Option<String>) {
+    if finished.timed_out {
+        let limit = timeout
+            .map(|t| humantime::format_duration(t).to_string())
+            .unwrap_or_default();
+        (
+            RunStatus::Timeout,
+            Some(format!("killed after the {limit} timeout")),
+        )
+    } else if finished.command_not_found() {
+        (
+            RunStatus::Broken,
+            Some("the shell could not find the command (exit 127)".to_string()),
+        )
+    } else if let Some(problem) = problem {
+        (RunStatus::Broken, Some(problem))
+    } else if results.is_empty() {
+        (
+            RunStatus::Broken,
+            Some("the report lists no tests".to_string()),
+        )
+    } else {
+        (RunStatus::Ok, None)
+    }
 }
 
 /// Reports may be a file or (cucumber, Surefire) a directory; stale ones would be read as new.
