@@ -23,18 +23,19 @@ fn full_command(paths: &str) -> String {
     )
 }
 
-const P1: &str = "tests/test_settings.py::test_switch_currency_to_eur";
-const V1: &str = "tests/test_cart.py::test_total_is_in_dollars";
-const PA: &str = "tests/test_inventory.py::test_stock_check_opens_connection";
-const PB: &str = "tests/test_pricing.py::test_price_lookup_opens_connection";
-const V2: &str = "tests/test_cart.py::test_checkout_gets_a_connection";
-const P3: &str = "tests/test_settings.py::test_warm_price_cache";
-const C3: &str = "tests/test_plugins.py::test_reload_clears_price_cache";
-const V3: &str = "tests/test_pricing.py::test_apple_costs_three";
-const S4: &str = "tests/test_plugins.py::test_register_csv_exporter";
-const B4: &str = "tests/test_inventory.py::test_export_inventory_as_csv";
-const P5: &str = "tests/test_labels.py::test_custom_banner[it's \"quoted\" $(touch bleed-pwned)]";
-const V5: &str = "tests/test_settings.py::test_banner_defaults_to_welcome";
+pub(crate) const P1: &str = "tests/test_settings.py::test_switch_currency_to_eur";
+pub(crate) const V1: &str = "tests/test_cart.py::test_total_is_in_dollars";
+pub(crate) const PA: &str = "tests/test_inventory.py::test_stock_check_opens_connection";
+pub(crate) const PB: &str = "tests/test_pricing.py::test_price_lookup_opens_connection";
+pub(crate) const V2: &str = "tests/test_cart.py::test_checkout_gets_a_connection";
+pub(crate) const P3: &str = "tests/test_settings.py::test_warm_price_cache";
+pub(crate) const C3: &str = "tests/test_plugins.py::test_reload_clears_price_cache";
+pub(crate) const V3: &str = "tests/test_pricing.py::test_apple_costs_three";
+pub(crate) const S4: &str = "tests/test_plugins.py::test_register_csv_exporter";
+pub(crate) const B4: &str = "tests/test_inventory.py::test_export_inventory_as_csv";
+pub(crate) const P5: &str =
+    "tests/test_labels.py::test_custom_banner[it's \"quoted\" $(touch bleed-pwned)]";
+pub(crate) const V5: &str = "tests/test_settings.py::test_banner_defaults_to_welcome";
 
 const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
 

@@ -19,19 +19,19 @@ const RUNS: usize = 8;
 /// The card example's cucumber seed (not a master seed): its order puts P1 before V1.
 const CARD_SEED: &str = "19497";
 
-const P1: &str = "features/settings.feature:3";
-const V1: &str = "features/checkout.feature:12";
-const PA: &str = "features/inventory.feature:3";
-const PB: &str = "features/pricing.feature:3";
-const V2: &str = "features/checkout.feature:15";
+pub(crate) const P1: &str = "features/settings.feature:3";
+pub(crate) const V1: &str = "features/checkout.feature:12";
+pub(crate) const PA: &str = "features/inventory.feature:3";
+pub(crate) const PB: &str = "features/pricing.feature:3";
+pub(crate) const V2: &str = "features/checkout.feature:15";
 /// The apple row of the outline "Warm the price cache".
-const P3: &str = "features/pricing.feature:13";
-const C3: &str = "features/plugins.feature:3";
-const V3: &str = "features/pricing.feature:16";
-const S4: &str = "features/plugins.feature:7";
-const B4: &str = "features/inventory.feature:7";
-const P5: &str = "features/it's \"quoted\" $(touch bleed-pwned).feature:3";
-const V5: &str = "features/settings.feature:7";
+pub(crate) const P3: &str = "features/pricing.feature:13";
+pub(crate) const C3: &str = "features/plugins.feature:3";
+pub(crate) const V3: &str = "features/pricing.feature:16";
+pub(crate) const S4: &str = "features/plugins.feature:7";
+pub(crate) const B4: &str = "features/inventory.feature:7";
+pub(crate) const P5: &str = "features/it's \"quoted\" $(touch bleed-pwned).feature:3";
+pub(crate) const V5: &str = "features/settings.feature:7";
 
 const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
 const SCENARIOS: usize = 19;

@@ -13,24 +13,12 @@ use bleed::runner::Cucumber;
 use bleed::template::Values;
 use serde_json::{Value, json};
 
+use crate::runner_cucumber::{B4, C3, P1, P3, P5, PA, PB, S4, V1, V2, V3, V5};
 use crate::util::{self, Sandbox};
 use crate::warm_client::{self, Commands, Probe, Results, Server};
 
 /// Longer than anything here should take: a hang fails the test instead of stalling the suite.
 const HANG: Duration = Duration::from_secs(120);
-
-const P1: &str = "features/settings.feature:3";
-const V1: &str = "features/checkout.feature:12";
-const PA: &str = "features/inventory.feature:3";
-const PB: &str = "features/pricing.feature:3";
-const V2: &str = "features/checkout.feature:15";
-const P3: &str = "features/pricing.feature:13";
-const C3: &str = "features/plugins.feature:3";
-const V3: &str = "features/pricing.feature:16";
-const S4: &str = "features/plugins.feature:7";
-const B4: &str = "features/inventory.feature:7";
-const P5: &str = "features/it's \"quoted\" $(touch bleed-pwned).feature:3";
-const V5: &str = "features/settings.feature:7";
 
 fn require_cucumber() -> bool {
     util::require_runner("cucumber", &[&["cucumber", "--version"]])

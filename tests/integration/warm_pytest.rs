@@ -12,23 +12,11 @@ use bleed::runner::Pytest;
 use bleed::template::{Template, Values};
 use serde_json::{Value, json};
 
+use crate::hunt_pytest::{B4, C3, P1, P3, P5, PA, PB, S4, V1, V2, V3, V5};
 use crate::util::{self, Sandbox};
 use crate::warm_client::{self, ANSWER_TIME_LIMIT, Commands, Results, Server};
 
 const SUITE: &str = "pytest/suite";
-
-const P1: &str = "tests/test_settings.py::test_switch_currency_to_eur";
-const V1: &str = "tests/test_cart.py::test_total_is_in_dollars";
-const PA: &str = "tests/test_inventory.py::test_stock_check_opens_connection";
-const PB: &str = "tests/test_pricing.py::test_price_lookup_opens_connection";
-const V2: &str = "tests/test_cart.py::test_checkout_gets_a_connection";
-const P3: &str = "tests/test_settings.py::test_warm_price_cache";
-const C3: &str = "tests/test_plugins.py::test_reload_clears_price_cache";
-const V3: &str = "tests/test_pricing.py::test_apple_costs_three";
-const S4: &str = "tests/test_plugins.py::test_register_csv_exporter";
-const B4: &str = "tests/test_inventory.py::test_export_inventory_as_csv";
-const P5: &str = "tests/test_labels.py::test_custom_banner[it's \"quoted\" $(touch bleed-pwned)]";
-const V5: &str = "tests/test_settings.py::test_banner_defaults_to_welcome";
 
 /// The orders a bisection of the planted cases (PLANTED.md) asks about, each victim last:
 /// with and without its polluters, with a cleaner, the brittle test alone and after its setter.
@@ -322,14 +310,7 @@ fn a_closed_socket_ends_the_server_and_every_child_group() {
 const MASTER_SEED: &str = "19497";
 
 fn named(tests: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = tests
-        .as_array()
-        .expect("a list of tests")
-        .iter()
-        .map(|test| test["id"].as_str().expect("an id").to_string())
-        .collect();
-    ids.sort();
-    ids
+    sorted(&util::ids(tests))
 }
 
 fn sorted(ids: &[&str]) -> Vec<String> {
