@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use crate::classify::Kind;
 use crate::flips::Flip;
+use crate::human::duration;
 use crate::hunt::Hunt;
 use crate::template::quote;
 
@@ -94,8 +95,8 @@ fn table(out: &mut String, flips: &[&Flip]) {
         .map(|flip| {
             [
                 format!("{}/{}", flip.failed, flip.failed + flip.passed),
-                seconds(flip.mean_pass_seconds),
-                seconds(flip.mean_fail_seconds),
+                duration(flip.mean_pass_seconds),
+                duration(flip.mean_fail_seconds),
                 seeds(&flip.failed_seeds),
                 seeds(&flip.passed_seeds),
                 flip.test.clone(),
@@ -220,28 +221,9 @@ fn seeds(seeds: &[u64]) -> String {
     }
 }
 
-pub fn seconds(value: Option<f64>) -> String {
-    match value {
-        None => "-".to_string(),
-        Some(s) if s < 0.001 => format!("{:.0}µs", s * 1e6),
-        Some(s) if s < 1.0 => format!("{:.1}ms", s * 1e3),
-        Some(s) if s < 60.0 => format!("{s:.2}s"),
-        Some(s) => format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_read_naturally() {
-        assert_eq!(seconds(None), "-");
-        assert_eq!(seconds(Some(0.000_25)), "250µs");
-        assert_eq!(seconds(Some(0.0123)), "12.3ms");
-        assert_eq!(seconds(Some(2.5)), "2.50s");
-        assert_eq!(seconds(Some(65.0)), "1m05s");
-    }
 
     #[test]
     fn seeds_show_one_and_count_the_rest() {

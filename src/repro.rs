@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::bisect::{Bisection, Confirmation, Located, Verdict};
 use crate::error::{Error, Result};
-use crate::flip_table::seconds;
+use crate::human::duration;
 use crate::template::quote;
 use crate::warm::Probing;
 
@@ -138,7 +138,7 @@ pub fn render(result: &Bisection, written: Option<&Path>) -> String {
     if result.cleaner_probes > 0 {
         let _ = write!(out, ", {} more looking for cleaners", result.cleaner_probes);
     }
-    let _ = writeln!(out, "; {}", seconds(Some(result.wall_seconds)));
+    let _ = writeln!(out, "; {}", duration(Some(result.wall_seconds)));
     if let Some(line) = probing_line(&result.probe) {
         let _ = writeln!(out, "{line}");
     }
@@ -158,7 +158,7 @@ fn probing_line(probing: &Probing) -> Option<String> {
         Some(boot) => format!(
             "{} probes warm (the suite booted once, in {})",
             probing.warm,
-            seconds(Some(boot))
+            duration(Some(boot))
         ),
         None => format!("{} probes warm (through a prebuilt binary)", probing.warm),
     };
