@@ -6,13 +6,15 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::bisect::{self, Source};
-use crate::error::{BISECT_EXIT_CODES, Error, ExitCode, HUNT_EXIT_CODES, Result};
+use crate::error::{
+    BISECT_EXIT_CODES, Error, ExitCode, HUNT_EXIT_CODES, REPORT_EXIT_CODES, Result,
+};
 use crate::template::{Template, quote};
 
 const DEFAULT_STORE: &str = ".bleed";
 /// The `--timeout` default ("30m" in the flags).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-use crate::{demo, flip_table, hunt, interrupt, repro, runner};
+use crate::{demo, flip_table, hunt, interrupt, report, repro, runner};
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +46,10 @@ enum Command {
     /// Find the minimal set of tests that make a victim fail, and a reproducer to paste
     #[command(after_help = BISECT_EXIT_CODES)]
     Bisect(BisectArgs),
+    /// Report on everything recorded in the store: the tests that fail most, their durations,
+    /// the slowest tests, which tests interfere with which, and the health of the runs
+    #[command(after_help = REPORT_EXIT_CODES)]
+    Report(ReportArgs),
     /// Hunt and bisect on a built-in suite with planted order dependencies: no runner needed
     Demo(DemoArgs),
     /// List the runners bleed knows and what each supports
@@ -168,6 +174,18 @@ struct BisectArgs {
     json: bool,
 }
 
+#[derive(Args)]
+struct ReportArgs {
+    /// text (the default) on a terminal, markdown for a pull-request comment, json (schema in
+    /// docs/report.md), junit for CI dashboards, html for one self-contained page (with --out)
+    #[arg(long, value_enum, default_value_t = report::Format::Text, value_name = "FORMAT")]
+    format: report::Format,
+
+    /// Write the report to this file instead of stdout
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum ProbeMode {
     Warm,
@@ -211,6 +229,11 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Hunt(args) => run_hunt(args, cli.store),
         Command::Bisect(args) => run_bisect(args, cli.store),
+        Command::Report(args) => report::report(&report::Settings {
+            store: cli.store,
+            format: args.format,
+            out: args.out,
+        }),
         Command::Demo(args) => demo::run(&args, &cli.store),
         Command::Runners => {
             print!("{}", runners_table());

@@ -44,6 +44,12 @@ pub const BISECT_EXIT_CODES: &str = "Exit codes: 0 culprits named and confirmed 
     suite could not be run or read, or a probe's order was not honoured; 4 the store could not be \
     read or written; 130 interrupted. See docs/exit-codes.md.";
 
+/// The exit codes of `bleed report`, for its `--help`.
+pub const REPORT_EXIT_CODES: &str = "Exit codes: 0 no test failed and every run gave results; \
+    1 a test failed in some run, or a run timed out or broke; 2 bad usage or input (no runs \
+    recorded in the store); 4 the store could not be read, or the report written. See \
+    docs/exit-codes.md.";
+
 /// An error that ends the program: one line for the user saying what is wrong and what to do.
 #[derive(Debug)]
 pub struct Error {
@@ -110,6 +116,14 @@ mod tests {
                     "a --help text lacks {code:?}"
                 );
             }
+        }
+        for code in [
+            ExitCode::Success,
+            ExitCode::NeedsAttention,
+            ExitCode::Usage,
+            ExitCode::Store,
+        ] {
+            assert!(REPORT_EXIT_CODES.contains(&format!("{} ", code as i32)));
         }
         let rows = doc
             .lines()

@@ -123,7 +123,7 @@ pub struct Confirmation {
     pub run: RunRecord,
 }
 
-const CONFIRMATIONS_FILE: &str = "confirmations.jsonl";
+pub(crate) const CONFIRMATIONS_FILE: &str = "confirmations.jsonl";
 
 /// The most confirmation runs one invocation makes: the rest of the flips stay unconfirmed
 /// until the hunt is run again.
@@ -605,29 +605,42 @@ fn alone_command(hunting: &Hunting) -> Result<Template> {
     }
 }
 
-/// Gives every failing test its kind and evidence, moves the tests that fail alone and in every
-/// run to `always_failing`, and orders the rest by kind, then by failure rate.
+/// Gives every failing test its kind and evidence, saying why a check it needs was not run.
 fn classify_all(
     hunting: &Hunting,
     analysis: &mut Analysis,
     confirmations: &[Confirmation],
     state: &State,
 ) {
-    let observed = observed(&hunting.recorded);
-    let checked = checked(confirmations);
     let cannot_run_alone = alone_command(hunting).err().map(|e| e.message);
+    classify_flips(analysis, &hunting.recorded, confirmations, |check| {
+        match (check, &cannot_run_alone, &state.unconfirmed_because) {
+            (Check::Alone { .. }, Some(reason), _) => {
+                format!("bleed cannot run one test by itself here ({reason})")
+            }
+            (_, _, Some(reason)) => reason.clone(),
+            _ => "its confirmation runs gave no usable results".to_string(),
+        }
+    });
+}
+
+/// Gives every failing test of a hunt its kind and evidence from the hunt's runs and
+/// confirmation runs, moves the tests that fail alone and in every run to `always_failing`, and
+/// orders the rest by kind, then by failure rate. `unconfirmed_because` says why a check that a
+/// test still needs was not run.
+pub(crate) fn classify_flips(
+    analysis: &mut Analysis,
+    recorded: &[RunRecord],
+    confirmations: &[Confirmation],
+    unconfirmed_because: impl Fn(&Check) -> String,
+) {
+    let observed = observed(recorded);
+    let checked = checked(confirmations);
     for flip in &mut analysis.flips {
         let classified = match classify::assess(&flip.test, &observed, &checked) {
             Step::Done(classified) => classified,
             Step::Needs(check, evidence) => {
-                let why = match (&check, &cannot_run_alone, &state.unconfirmed_because) {
-                    (Check::Alone { .. }, Some(reason), _) => {
-                        format!("bleed cannot run one test by itself here ({reason})")
-                    }
-                    (_, _, Some(reason)) => reason.clone(),
-                    _ => "its confirmation runs gave no usable results".to_string(),
-                };
-                classify::unconfirmed(evidence, &check, &why)
+                classify::unconfirmed(evidence, &check, &unconfirmed_because(&check))
             }
         };
         flip.kind = classified.kind;

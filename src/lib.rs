@@ -19,6 +19,7 @@ pub mod interrupt;
 pub mod junit;
 pub mod outcome;
 pub mod rank;
+pub mod report;
 pub mod repro;
 pub mod run;
 pub mod runner;

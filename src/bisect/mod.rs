@@ -98,6 +98,8 @@ pub struct SameOrder {
     pub passed: usize,
 }
 
+pub(crate) const BISECTIONS_FILE: &str = "bisections.jsonl";
+
 /// The result, as printed with `--json` and kept in `.bleed/bisections.jsonl`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Bisection {
@@ -198,7 +200,7 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
         }
     }
     result.wall_seconds = started.elapsed().as_secs_f64();
-    store::append_record(&job.store.root().join("bisections.jsonl"), &result)?;
+    store::append_record(&job.store.root().join(BISECTIONS_FILE), &result)?;
     Ok(Outcome::Done(Box::new(result)))
 }
 

@@ -1,0 +1,123 @@
+//! `--format junit`: one testcase per test with its flip statistics, for dashboards that read
+//! JUnit XML (CircleCI's `store_test_results`, GitLab, Jenkins). A test that failed in some run
+//! is a `<failure>` whose type is its kind, so dashboards list it; its counts are properties.
+
+use std::fmt::Write as _;
+
+use quick_xml::escape::escape;
+
+use super::view::{TestStats, View};
+use crate::classify::Kind;
+
+pub fn render(view: &View) -> String {
+    let failing = view.health.failing_tests;
+    let total: f64 = view
+        .tests
+        .iter()
+        .filter_map(|t| t.mean_pass_seconds.or(t.mean_fail_seconds))
+        .sum();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        xml,
+        "<testsuites name=\"bleed report\" tests=\"{}\" failures=\"{failing}\" time=\"{total:.6}\">",
+        view.tests.len()
+    );
+    let _ = writeln!(
+        xml,
+        "  <testsuite name=\"bleed report\" tests=\"{}\" failures=\"{failing}\" errors=\"0\" skipped=\"0\" time=\"{total:.6}\">",
+        view.tests.len()
+    );
+    let _ = writeln!(xml, "    <properties>");
+    property(&mut xml, 6, "bleed.version", &view.bleed_version);
+    property(&mut xml, 6, "bleed.runs", &view.health.runs.to_string());
+    for hunt in &view.health.hunts {
+        property(
+            &mut xml,
+            6,
+            "bleed.hunt",
+            &format!("{} (master seed {})", hunt.command, hunt.master_seed),
+        );
+    }
+    let _ = writeln!(xml, "    </properties>");
+    for test in &view.tests {
+        testcase(&mut xml, view, test);
+    }
+    xml.push_str("  </testsuite>\n</testsuites>\n");
+    xml
+}
+
+fn testcase(xml: &mut String, view: &View, test: &TestStats) {
+    let time = test
+        .mean_pass_seconds
+        .or(test.mean_fail_seconds)
+        .unwrap_or(0.0);
+    let _ = write!(
+        xml,
+        "    <testcase name=\"{}\" classname=\"{}\" time=\"{time:.6}\"",
+        escape(test.id.as_str()),
+        escape(test.file.as_deref().unwrap_or("bleed")),
+    );
+    if let Some(file) = &test.file {
+        let _ = write!(xml, " file=\"{}\"", escape(file.as_str()));
+    }
+    if let Some(line) = test.line {
+        let _ = write!(xml, " line=\"{line}\"");
+    }
+    xml.push_str(">\n      <properties>\n");
+    property(xml, 8, "bleed.runs", &test.runs.to_string());
+    property(xml, 8, "bleed.failures", &test.failures.to_string());
+    property(
+        xml,
+        8,
+        "bleed.fail_rate",
+        &format!("{:.4}", test.fail_rate()),
+    );
+    if let Some(kind) = test.kind {
+        property(xml, 8, "bleed.kind", kind.name());
+    }
+    if let Some(pair) = view.interference.iter().find(|p| p.victim == test.id) {
+        for polluter in pair.polluters.iter().chain(&pair.state_setters) {
+            property(xml, 8, "bleed.culprit", polluter);
+        }
+    }
+    xml.push_str("      </properties>\n");
+    if test.failures > 0 {
+        let kind = test.kind.map(Kind::name).unwrap_or("failed");
+        let summary = format!("failed in {} of {} runs: {kind}", test.failures, test.runs);
+        let _ = writeln!(
+            xml,
+            "      <failure message=\"{}\" type=\"{kind}\">{}</failure>",
+            escape(summary.as_str()),
+            escape(details(view, test).as_str())
+        );
+    }
+    xml.push_str("    </testcase>\n");
+}
+
+/// The failure's body: what a dashboard shows when the test is opened.
+fn details(view: &View, test: &TestStats) -> String {
+    let mut text = String::new();
+    if let Some(why) = &test.why {
+        let _ = writeln!(text, "{why}");
+    }
+    if let Some(message) = &test.message {
+        let _ = writeln!(text, "\n{message}");
+    }
+    let seeds: Vec<String> = test.failed_seeds.iter().map(u64::to_string).collect();
+    let _ = writeln!(text, "\nfailed with seeds {}", seeds.join(", "));
+    if let Some(pair) = view.interference.iter().find(|p| p.victim == test.id)
+        && let Some(command) = pair.reproduce.as_ref().or(pair.bisect.as_ref())
+    {
+        let _ = writeln!(text, "\n{command}");
+    }
+    text
+}
+
+fn property(xml: &mut String, indent: usize, name: &str, value: &str) {
+    let _ = writeln!(
+        xml,
+        "{}<property name=\"{name}\" value=\"{}\"/>",
+        " ".repeat(indent),
+        escape(value)
+    );
+}

@@ -1,0 +1,115 @@
+//! `bleed report`: the store as a whole, for the morning after a nightly hunt: which tests fail
+//! most, how long they take, which are slowest, which interfere with which, and how healthy the
+//! runs were. One view is built from the store (`view`), and each format renders it, one file a
+//! format.
+
+mod json;
+mod junit;
+mod markdown;
+mod text;
+pub mod view;
+
+use std::fs;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use crate::bisect::{BISECTIONS_FILE, Bisection};
+use crate::error::{Error, ExitCode, Result};
+use crate::human::Paint;
+use crate::hunt::{CONFIRMATIONS_FILE, Confirmation};
+use crate::store::{self, Store};
+use view::{Recorded, View};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned tables for a terminal (coloured there, unless NO_COLOR is set)
+    Text,
+    /// Tables and lists for a pull-request comment or a wiki page
+    Markdown,
+    /// One JSON document (schema: docs/report.md)
+    Json,
+    /// One testcase per test with its flip statistics, for dashboards that read JUnit XML
+    Junit,
+}
+
+pub struct Settings {
+    pub store: PathBuf,
+    pub format: Format,
+    /// Where to write the report; stdout when absent.
+    pub out: Option<PathBuf>,
+}
+
+pub fn report(settings: &Settings) -> Result<ExitCode> {
+    let view = View::build(read(&settings.store)?);
+    let rendered = render(&view, settings)?;
+    match &settings.out {
+        Some(path) => fs::write(path, rendered).map_err(|e| {
+            Error::store(format!(
+                "cannot write the report to {}: {e}",
+                path.display()
+            ))
+        })?,
+        None => print_stdout(&rendered)?,
+    }
+    Ok(if view.clean() {
+        ExitCode::Success
+    } else {
+        ExitCode::NeedsAttention
+    })
+}
+
+fn render(view: &View, settings: &Settings) -> Result<String> {
+    let to_terminal = settings.out.is_none() && std::io::stdout().is_terminal();
+    Ok(match settings.format {
+        Format::Text => {
+            let paint = if settings.out.is_some() {
+                Paint::plain()
+            } else {
+                Paint::stdout()
+            };
+            let width = to_terminal.then(text::terminal_width).flatten();
+            text::render(view, paint, width)
+        }
+        Format::Markdown => markdown::render(view),
+        Format::Json => json::render(view)?,
+        Format::Junit => junit::render(view),
+    })
+}
+
+/// Everything the store holds, with a warning for each line that had to be skipped.
+fn read(root: &Path) -> Result<Recorded> {
+    if !root.join("runs.jsonl").exists() {
+        return Err(Error::usage(format!(
+            "no runs are recorded in {}: run `bleed hunt` first, or point --store at a store",
+            root.display()
+        )));
+    }
+    let store = Store::open(root)?;
+    let runs = store.load_runs()?;
+    let confirmations = store::load_records::<Confirmation>(&root.join(CONFIRMATIONS_FILE))?;
+    let bisections = store::load_records::<Bisection>(&root.join(BISECTIONS_FILE))?;
+    for warning in runs
+        .warnings
+        .iter()
+        .chain(&confirmations.warnings)
+        .chain(&bisections.warnings)
+    {
+        eprintln!("bleed: warning: {warning}");
+    }
+    Ok(Recorded {
+        runs: runs.records,
+        confirmations: confirmations.records,
+        bisections: bisections.records,
+    })
+}
+
+/// Prints to stdout; a reader that went away (`bleed report | head`) is not an error.
+fn print_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::store(format!(
+            "cannot write the report to stdout: {e}"
+        ))),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,386 @@
+//! `--format text`: aligned tables for a terminal. Ids come last on a row, whole, so they can be
+//! copied; only the lines under them (messages, seeds) are cut to the terminal's width.
+
+use std::fmt::Write as _;
+
+use super::view::{Interference, Source, TestStats, View};
+use crate::classify::Kind;
+use crate::human::{Paint, count, counted, duration, visible_width};
+
+/// The width of the terminal on stdout, if it is one.
+pub fn terminal_width() -> Option<usize> {
+    // SAFETY: TIOCGWINSZ only fills the winsize it is given.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let known = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    if known && size.ws_col > 0 {
+        return Some(size.ws_col as usize);
+    }
+    std::env::var("COLUMNS").ok()?.parse().ok()
+}
+
+/// `width`: cut long lines to it; `None` leaves them whole (a pipe, a file).
+pub fn render(view: &View, paint: Paint, width: Option<usize>) -> String {
+    let mut out = String::new();
+    headline(&mut out, view, paint);
+    most_failing(&mut out, view, paint, width);
+    interference(&mut out, view, paint);
+    slowest(&mut out, view, paint);
+    timeouts(&mut out, view, paint);
+    health(&mut out, view, paint);
+    out
+}
+
+fn headline(out: &mut String, view: &View, paint: Paint) {
+    let health = &view.health;
+    let failing = match health.failing_tests {
+        0 => paint.green("none failed"),
+        n => paint.red(&format!("{n} failed at least once")),
+    };
+    let _ = writeln!(
+        out,
+        "{} of {}: of the suite's {}, {failing}",
+        paint.bold(&count(health.runs, "run")),
+        count(health.hunts.len(), "hunt"),
+        count(health.tests, "test"),
+    );
+}
+
+fn most_failing(out: &mut String, view: &View, paint: Paint, width: Option<usize>) {
+    let failing: Vec<&TestStats> = view.failing().collect();
+    if failing.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}", paint.bold("Most failing"));
+    let header = [
+        "failed",
+        "rate",
+        "kind",
+        "mean pass",
+        "mean fail",
+        "first failed",
+        "last failed",
+    ];
+    let rows: Vec<[String; 7]> = failing
+        .iter()
+        .map(|t| {
+            [
+                format!("{}/{}", t.failures, t.runs),
+                format!("{:.0}%", t.fail_rate() * 100.0),
+                t.kind.map(Kind::name).unwrap_or_default().to_string(),
+                duration(t.mean_pass_seconds),
+                duration(t.mean_fail_seconds),
+                short_time(t.first_failed.as_deref()),
+                short_time(t.last_failed.as_deref()),
+            ]
+        })
+        .collect();
+    let widths = column_widths(&header, &rows);
+    let right_aligned = [true, true, false, true, true, false, false];
+    let line = |cells: &[String; 7], paint_cell: &dyn Fn(usize, &str) -> String| {
+        let mut text = String::from("  ");
+        for (c, cell) in cells.iter().enumerate() {
+            let pad = " ".repeat(widths[c] - cell.chars().count());
+            let shown = paint_cell(c, cell);
+            if right_aligned[c] {
+                let _ = write!(text, "{pad}{shown}  ");
+            } else {
+                let _ = write!(text, "{shown}{pad}  ");
+            }
+        }
+        text
+    };
+    let header_cells = header.map(str::to_string);
+    let _ = writeln!(out, "{}test", line(&header_cells, &|_, c| paint.dim(c)));
+    let indent = 2 + widths.iter().map(|w| w + 2).sum::<usize>();
+    for (test, row) in failing.iter().zip(&rows) {
+        let painted = |c: usize, cell: &str| match c {
+            0 => paint.red(cell),
+            2 => paint_kind(paint, test.kind, cell),
+            _ => cell.to_string(),
+        };
+        let _ = writeln!(out, "{}{}", line(row, &painted), shown_id(test, paint));
+        let under = |text: &str| {
+            let room = width.map(|w| w.saturating_sub(indent + 2).max(20));
+            format!("{}{}", " ".repeat(indent), paint.dim(&cut(text, room)))
+        };
+        if let Some(message) = &test.message {
+            let first = message.lines().next().unwrap_or_default();
+            let _ = writeln!(out, "{}", under(&format!("└ {first}")));
+        }
+        let _ = writeln!(
+            out,
+            "{}",
+            under(&format!("  {}", seeds(&test.failed_seeds)))
+        );
+    }
+}
+
+fn shown_id(test: &TestStats, paint: Paint) -> String {
+    match &test.name {
+        Some(name) => format!("{}  {}", test.id, paint.dim(name)),
+        None => test.id.clone(),
+    }
+}
+
+fn paint_kind(paint: Paint, kind: Option<Kind>, text: &str) -> String {
+    match kind {
+        Some(Kind::OrderDependent | Kind::AlwaysFailing) => paint.red(text),
+        Some(Kind::Brittle) => paint.yellow(text),
+        Some(Kind::Interference | Kind::NonDeterministic) => paint.cyan(text),
+        Some(Kind::Unconfirmed) | None => paint.dim(text),
+    }
+}
+
+/// The seeds a test failed with, as many as fit a line: the first is the one to bisect with.
+fn seeds(seeds: &[u64]) -> String {
+    const SHOWN: usize = 5;
+    let listed: Vec<String> = seeds.iter().take(SHOWN).map(u64::to_string).collect();
+    let more = seeds.len().saturating_sub(SHOWN);
+    let noun = if seeds.len() == 1 { "seed" } else { "seeds" };
+    if more == 0 {
+        format!("failed with {noun} {}", listed.join(", "))
+    } else {
+        format!("failed with {noun} {} and {more} more", listed.join(", "))
+    }
+}
+
+fn interference(out: &mut String, view: &View, paint: Paint) {
+    if view.interference.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}", paint.bold("Interference"));
+    for pair in &view.interference {
+        let label = match (pair.source, &pair.verdict) {
+            (Source::Suspected, _) => paint.yellow("suspected, not bisected yet"),
+            (Source::Bisected, Some(verdict)) => {
+                paint.green(&format!("bisected: {}", verdict_name(*verdict)))
+            }
+            (Source::Bisected, None) => paint.green("bisected"),
+        };
+        let _ = writeln!(out, "  {}  ({label})", paint.bold(&pair.victim));
+        culprit_lines(out, pair);
+        for (label, command) in [
+            ("reproduce", &pair.reproduce),
+            ("alone", &pair.alone),
+            ("bisect", &pair.bisect),
+        ] {
+            if let Some(command) = command {
+                let _ = writeln!(out, "    {label:<13}{}", paint.cyan(command));
+            }
+        }
+    }
+}
+
+fn verdict_name(verdict: crate::bisect::Verdict) -> String {
+    serde_json::to_value(verdict)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn culprit_lines(out: &mut String, pair: &Interference) {
+    let suspected = pair.source == Source::Suspected;
+    let groups = [
+        (
+            if suspected { "suspects" } else { "fails after" },
+            &pair.polluters,
+        ),
+        ("cleaners", &pair.cleaners),
+        (
+            if suspected {
+                "suspects"
+            } else {
+                "passes after"
+            },
+            &pair.state_setters,
+        ),
+    ];
+    for (label, tests) in groups {
+        for (i, test) in tests.iter().enumerate() {
+            let label = if i == 0 { label } else { "" };
+            let _ = writeln!(out, "    {label:<13}{test}");
+        }
+    }
+    if suspected && pair.polluters.is_empty() && pair.state_setters.is_empty() {
+        let _ = writeln!(
+            out,
+            "    {:<13}no single test ran before it in every failing run and in no passing one",
+            "suspects"
+        );
+    }
+}
+
+fn slowest(out: &mut String, view: &View, paint: Paint) {
+    if view.slowest.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}", paint.bold("Slowest"));
+    let header = ["mean", "max", "runs"];
+    let rows: Vec<[String; 3]> = view
+        .slowest
+        .iter()
+        .map(|s| {
+            [
+                duration(Some(s.mean_seconds)),
+                duration(Some(s.max_seconds)),
+                s.runs.to_string(),
+            ]
+        })
+        .collect();
+    let widths = column_widths(&header, &rows);
+    let line = |cells: [&str; 3]| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| format!("{cell:>width$}  ", width = widths[c]))
+            .collect::<String>()
+    };
+    let _ = writeln!(out, "  {}test", paint.dim(&line(header)));
+    for (slow, row) in view.slowest.iter().zip(&rows) {
+        let _ = writeln!(out, "  {}{}", line([&row[0], &row[1], &row[2]]), slow.id);
+    }
+}
+
+fn timeouts(out: &mut String, view: &View, paint: Paint) {
+    if view.timeouts.is_empty() {
+        return;
+    }
+    let heading = format!("Timed out ({})", view.timeouts.len());
+    let _ = writeln!(out, "\n{}", paint.bold(&heading));
+    for timeout in &view.timeouts {
+        let place = match &timeout.while_running {
+            Some(test) => format!("while running {test}"),
+            None => "before any test reported".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "  seed {} ({}): {place}",
+            timeout.seed,
+            short_time(Some(&timeout.started_at))
+        );
+    }
+}
+
+fn health(out: &mut String, view: &View, paint: Paint) {
+    let health = &view.health;
+    let _ = writeln!(out, "\n{}", paint.bold("Suite health"));
+    let mut runs = format!("{} ok", health.ok);
+    if health.broken > 0 {
+        let _ = write!(
+            runs,
+            ", {}",
+            paint.red(&format!("{} broken", health.broken))
+        );
+    }
+    if health.timed_out > 0 {
+        let _ = write!(
+            runs,
+            ", {}",
+            paint.red(&format!("{} timed out", health.timed_out))
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  {:<14}{} ({runs}), and {}",
+        "runs",
+        health.runs,
+        counted(
+            health.confirmation_runs,
+            "confirmation run",
+            "confirmation runs"
+        )
+    );
+    if let Some(spread) = health.run_seconds {
+        let _ = writeln!(
+            out,
+            "  {:<14}mean {} ± {}, from {} to {}",
+            "wall per run",
+            duration(Some(spread.mean)),
+            duration(Some(spread.sd)),
+            duration(Some(spread.min)),
+            duration(Some(spread.max))
+        );
+    }
+    if health.bisections > 0 {
+        let _ = writeln!(
+            out,
+            "  {:<14}{}, {} in all",
+            "bisections",
+            health.bisections,
+            count(health.bisection_probes, "probe")
+        );
+    }
+    for (i, hunt) in health.hunts.iter().enumerate() {
+        let label = if i == 0 { "hunts" } else { "" };
+        let _ = writeln!(
+            out,
+            "  {label:<14}`{}` ({}), master seed {}: {}, {} to {}",
+            hunt.command,
+            hunt.runner,
+            hunt.master_seed,
+            count(hunt.runs, "run"),
+            short_time(Some(&hunt.first_run)),
+            short_time(Some(&hunt.last_run)),
+        );
+    }
+}
+
+fn column_widths<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> [usize; N] {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (c, cell) in row.iter().enumerate() {
+            widths[c] = widths[c].max(visible_width(cell));
+        }
+    }
+    widths
+}
+
+/// `2026-12-02 06:08` from an RFC 3339 time, in UTC as recorded.
+fn short_time(time: Option<&str>) -> String {
+    match time {
+        Some(time) if time.len() >= 16 => time[..16].replace('T', " "),
+        Some(time) => time.to_string(),
+        None => "-".to_string(),
+    }
+}
+
+/// Cuts a line to `room` characters, marking the cut.
+fn cut(text: &str, room: Option<usize>) -> String {
+    match room {
+        Some(room) if text.chars().count() > room => {
+            let kept: String = text.chars().take(room.saturating_sub(1)).collect();
+            format!("{kept}…")
+        }
+        _ => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_cut_with_a_mark_only_when_too_long() {
+        assert_eq!(cut("abcdef", Some(4)), "abc…");
+        assert_eq!(cut("abc", Some(4)), "abc");
+        assert_eq!(cut("abcdef", None), "abcdef");
+    }
+
+    #[test]
+    fn seeds_say_how_many_more_there_are() {
+        assert_eq!(seeds(&[7]), "failed with seed 7");
+        assert_eq!(
+            seeds(&[1, 2, 3, 4, 5, 6, 7]),
+            "failed with seeds 1, 2, 3, 4, 5 and 2 more"
+        );
+    }
+
+    #[test]
+    fn times_drop_seconds_and_the_t() {
+        assert_eq!(
+            short_time(Some("2026-12-02T06:08:10.665Z")),
+            "2026-12-02 06:08"
+        );
+        assert_eq!(short_time(None), "-");
+    }
+}

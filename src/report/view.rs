@@ -1,0 +1,681 @@
+//! The one view of a store that every format renders: built once, pure (records in, view out).
+//!
+//! Counts come from the runs of hunts only: probes and confirmation runs replay orders chosen
+//! to make a test fail, so they would inflate its failure rate. A test's kind is the verdict of
+//! its latest bisection where that names culprits (or found the order innocent), else what its
+//! latest hunt classified it as. Serialised as is, this is the `--format json` schema (see
+//! `docs/report.md`); `SCHEMA` is bumped when a field changes meaning or goes away.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::bisect::{Bisection, Verdict};
+use crate::classify::Kind;
+use crate::flips;
+use crate::hunt::{self, Confirmation};
+use crate::store::{RunRecord, RunStatus};
+
+pub const SCHEMA: u32 = 1;
+
+/// How many tests `slowest` lists.
+const SLOWEST: usize = 10;
+
+/// What the store holds, as read.
+#[derive(Default)]
+pub struct Recorded {
+    pub runs: Vec<RunRecord>,
+    pub confirmations: Vec<Confirmation>,
+    pub bisections: Vec<Bisection>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct View {
+    pub schema: u32,
+    /// The bleed that made the report.
+    pub bleed_version: String,
+    pub health: Health,
+    /// Every test seen in a hunt: the ones that failed first, most failing first; then the
+    /// others by id.
+    pub tests: Vec<TestStats>,
+    pub slowest: Vec<Slow>,
+    /// Polluter → victim pairs from bisections, and the hunt's suspects for victims not yet
+    /// bisected.
+    pub interference: Vec<Interference>,
+    pub timeouts: Vec<TimedOut>,
+    /// The hunt runs in the order they started: the columns of each test's `history`.
+    pub runs: Vec<RunColumn>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Health {
+    pub runs: usize,
+    pub ok: usize,
+    pub broken: usize,
+    pub timed_out: usize,
+    /// Runs made to classify flips (replays of failing seeds, tests alone).
+    pub confirmation_runs: usize,
+    pub bisections: usize,
+    /// Probes the bisections ran, all together.
+    pub bisection_probes: usize,
+    /// Distinct tests seen in hunts.
+    pub tests: usize,
+    /// Tests that failed at least once.
+    pub failing_tests: usize,
+    /// Wall time of a hunt run, in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_seconds: Option<Spread>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_run: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_run: Option<String>,
+    pub hunts: Vec<HuntSummary>,
+}
+
+/// One hunt: a command and a master seed.
+#[derive(Clone, Debug, Serialize)]
+pub struct HuntSummary {
+    pub command: String,
+    pub runner: String,
+    pub master_seed: u64,
+    pub runs: usize,
+    pub ok: usize,
+    pub broken: usize,
+    pub timed_out: usize,
+    pub first_run: String,
+    pub last_run: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TestStats {
+    pub id: String,
+    /// The title people read, where the runner gives one that differs from the id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// Runs where it passed or failed (skips count as neither).
+    pub runs: usize,
+    pub failures: usize,
+    pub skipped: usize,
+    /// Absent for a test that never failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
+    /// Why it is of its kind, in a sentence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    pub failed_seeds: Vec<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_failed: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_failed: Option<String>,
+    pub mean_pass_seconds: Option<f64>,
+    pub mean_fail_seconds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pass_seconds: Option<Spread>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fail_seconds: Option<Spread>,
+    /// Its most frequent failure message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// For a test that failed: one letter per entry of `runs`: `P` passed, `F` failed, `S`
+    /// skipped, `-` not run (or the run gave no report).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<String>,
+}
+
+impl TestStats {
+    pub fn fail_rate(&self) -> f64 {
+        if self.runs == 0 {
+            0.0
+        } else {
+            self.failures as f64 / self.runs as f64
+        }
+    }
+}
+
+/// How a set of durations spreads, in seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Spread {
+    pub count: usize,
+    pub mean: f64,
+    /// Standard deviation (of the sample).
+    pub sd: f64,
+    pub min: f64,
+    pub median: f64,
+    pub max: f64,
+}
+
+impl Spread {
+    pub fn of(values: &[f64]) -> Option<Spread> {
+        if values.is_empty() {
+            return None;
+        }
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let count = sorted.len();
+        let mean = sorted.iter().sum::<f64>() / count as f64;
+        let variance = if count > 1 {
+            sorted.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (count - 1) as f64
+        } else {
+            0.0
+        };
+        let median = if count % 2 == 1 {
+            sorted[count / 2]
+        } else {
+            (sorted[count / 2 - 1] + sorted[count / 2]) / 2.0
+        };
+        Some(Spread {
+            count,
+            mean,
+            sd: variance.sqrt(),
+            min: sorted[0],
+            median,
+            max: sorted[count - 1],
+        })
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Slow {
+    pub id: String,
+    pub mean_seconds: f64,
+    pub max_seconds: f64,
+    pub runs: usize,
+}
+
+/// Where a victim's culprits come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// Found and confirmed by a bisection.
+    Bisected,
+    /// Tests that ran before the victim in every failing run of the hunt and in no passing
+    /// one: a lead, not a verdict.
+    Suspected,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Interference {
+    pub victim: String,
+    pub source: Source,
+    /// The bisection's verdict, for `bisected`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    /// Tests that make the victim fail when they run before it (for a brittle victim: none).
+    pub polluters: Vec<String>,
+    /// Tests that hide the failure when they run between the polluters and the victim.
+    pub cleaners: Vec<String>,
+    /// For a brittle victim: tests that must run before it for it to pass.
+    pub state_setters: Vec<String>,
+    /// The reproducer: the culprits then the victim.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reproduce: Option<String>,
+    /// The victim by itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alone: Option<String>,
+    /// How the verdict was confirmed, in a sentence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probes: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bisected_at: Option<String>,
+    /// For a victim not yet bisected: the command that bisects it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bisect: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TimedOut {
+    pub command: String,
+    pub seed: u64,
+    pub started_at: String,
+    /// The test that was running, or else the last one that finished.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub while_running: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunColumn {
+    pub seed: Option<u64>,
+    pub master_seed: Option<u64>,
+    pub started_at: String,
+    pub wall_seconds: f64,
+    pub status: RunStatus,
+}
+
+impl View {
+    pub fn build(recorded: Recorded) -> View {
+        let runs = hunt_runs(recorded.runs);
+        let hunts = group_hunts(&runs);
+        let kinds = classify(&hunts, &recorded.confirmations);
+        let bisections = latest_bisections(recorded.bisections);
+        let tests = test_stats(&runs, &kinds, &bisections);
+        let interference = interference(&tests, &kinds, &bisections);
+        View {
+            schema: SCHEMA,
+            bleed_version: env!("CARGO_PKG_VERSION").to_string(),
+            health: health(&runs, &hunts, &tests, &recorded.confirmations, &bisections),
+            slowest: slowest(&tests),
+            timeouts: timeouts(&runs),
+            runs: runs
+                .iter()
+                .map(|r| RunColumn {
+                    seed: r.seed,
+                    master_seed: r.master_seed,
+                    started_at: r.started_at.clone(),
+                    wall_seconds: r.wall_seconds,
+                    status: r.status,
+                })
+                .collect(),
+            tests,
+            interference,
+        }
+    }
+
+    pub fn failing(&self) -> impl Iterator<Item = &TestStats> {
+        self.tests.iter().filter(|t| t.failures > 0)
+    }
+
+    /// Nothing needs looking at: no test failed and every run gave results.
+    pub fn clean(&self) -> bool {
+        self.health.failing_tests == 0 && self.health.broken == 0 && self.health.timed_out == 0
+    }
+
+    pub fn test(&self, id: &str) -> Option<&TestStats> {
+        self.tests.iter().find(|t| t.id == id)
+    }
+}
+
+/// The runs of hunts, each once (merged stores may hold a run twice), in the order they started.
+fn hunt_runs(runs: Vec<RunRecord>) -> Vec<RunRecord> {
+    let mut seen = HashSet::new();
+    let mut runs: Vec<RunRecord> = runs
+        .into_iter()
+        .filter(|r| r.index.is_some() && r.master_seed.is_some())
+        .filter(|r| seen.insert(r.id.clone()))
+        .collect();
+    runs.sort_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
+    runs
+}
+
+/// The runs of each hunt (a command and a master seed), hunts in the order they started.
+fn group_hunts(runs: &[RunRecord]) -> Vec<(HuntSummary, Vec<&RunRecord>)> {
+    let mut hunts: Vec<(HuntSummary, Vec<&RunRecord>)> = Vec::new();
+    for run in runs {
+        let master_seed = run.master_seed.unwrap_or_default();
+        let found = hunts
+            .iter_mut()
+            .find(|(h, _)| h.command == run.template && h.master_seed == master_seed);
+        let (summary, members) = match found {
+            Some(hunt) => hunt,
+            None => {
+                hunts.push((
+                    HuntSummary {
+                        command: run.template.clone(),
+                        runner: run.runner.clone(),
+                        master_seed,
+                        runs: 0,
+                        ok: 0,
+                        broken: 0,
+                        timed_out: 0,
+                        first_run: run.started_at.clone(),
+                        last_run: run.started_at.clone(),
+                    },
+                    Vec::new(),
+                ));
+                hunts.last_mut().expect("just pushed")
+            }
+        };
+        summary.runs += 1;
+        match run.status {
+            RunStatus::Ok => summary.ok += 1,
+            RunStatus::Broken => summary.broken += 1,
+            RunStatus::Timeout => summary.timed_out += 1,
+        }
+        summary.last_run = run.started_at.clone();
+        members.push(run);
+    }
+    hunts
+}
+
+/// A failing test's kind as its latest hunt saw it.
+struct Classified {
+    kind: Kind,
+    why: Option<String>,
+    /// Tests that ran before it in every failing run and in no passing one.
+    suspects: Vec<String>,
+}
+
+/// Each failing test's kind and why, from the latest hunt it failed in, classified as the hunt
+/// itself classifies (`hunt::classify_flips`) with the confirmation runs recorded for it.
+fn classify(
+    hunts: &[(HuntSummary, Vec<&RunRecord>)],
+    confirmations: &[Confirmation],
+) -> HashMap<String, Classified> {
+    let mut kinds = HashMap::new();
+    for (summary, members) in hunts {
+        let records: Vec<RunRecord> = members.iter().map(|r| (*r).clone()).collect();
+        let mut analysis = flips::analyse(
+            records
+                .iter()
+                .filter(|r| r.status == RunStatus::Ok)
+                .filter_map(|r| Some((r.seed?, r.results.as_slice()))),
+        );
+        let own: Vec<Confirmation> = confirmations
+            .iter()
+            .filter(|c| {
+                c.run.template == summary.command && c.run.master_seed == Some(summary.master_seed)
+            })
+            .cloned()
+            .collect();
+        hunt::classify_flips(&mut analysis, &records, &own, |_| {
+            "its confirmation runs have not been made: run the hunt again to classify it"
+                .to_string()
+        });
+        for test in analysis.always_failing {
+            let classified = Classified {
+                kind: Kind::AlwaysFailing,
+                why: None,
+                suspects: Vec::new(),
+            };
+            kinds.insert(test, classified);
+        }
+        for flip in analysis.flips {
+            let (why, suspects) = match flip.evidence {
+                Some(evidence) => (Some(evidence.reason), evidence.suspects),
+                None => (None, Vec::new()),
+            };
+            let classified = Classified {
+                kind: flip.kind,
+                why,
+                suspects,
+            };
+            kinds.insert(flip.test, classified);
+        }
+    }
+    kinds
+}
+
+/// The latest bisection of each victim: a later one knows more (a fix, a longer history).
+fn latest_bisections(bisections: Vec<Bisection>) -> BTreeMap<String, Bisection> {
+    let mut latest: BTreeMap<String, Bisection> = BTreeMap::new();
+    for bisection in bisections {
+        let newer = latest
+            .get(&bisection.victim)
+            .is_none_or(|held| held.started_at <= bisection.started_at);
+        if newer {
+            latest.insert(bisection.victim.clone(), bisection);
+        }
+    }
+    latest
+}
+
+/// A bisection's verdict as a kind, where it settles one.
+fn verdict_kind(verdict: Verdict) -> Option<Kind> {
+    match verdict {
+        Verdict::Polluted => Some(Kind::OrderDependent),
+        Verdict::Brittle => Some(Kind::Brittle),
+        Verdict::NonDeterministic => Some(Kind::NonDeterministic),
+        Verdict::NotReproduced | Verdict::FailsAlone => None,
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    name: Option<String>,
+    file: Option<String>,
+    line: Option<u32>,
+    pass_seconds: Vec<f64>,
+    fail_seconds: Vec<f64>,
+    skipped: usize,
+    failed_seeds: Vec<u64>,
+    first_failed: Option<String>,
+    last_failed: Option<String>,
+    messages: BTreeMap<String, usize>,
+    passes: usize,
+    history: Vec<u8>,
+}
+
+fn test_stats(
+    runs: &[RunRecord],
+    kinds: &HashMap<String, Classified>,
+    bisections: &BTreeMap<String, Bisection>,
+) -> Vec<TestStats> {
+    let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
+    for (column, run) in runs.iter().enumerate() {
+        if run.status != RunStatus::Ok {
+            continue;
+        }
+        for result in &run.results {
+            let tally = tallies.entry(result.id.as_str()).or_default();
+            tally.history.resize(column, b'-');
+            tally.file = tally.file.take().or_else(|| result.file.clone());
+            tally.line = tally.line.or(result.line);
+            if result.outcome.is_failure() {
+                tally.history.push(b'F');
+                tally.fail_seconds.extend(result.duration);
+                tally.failed_seeds.extend(run.seed);
+                tally
+                    .first_failed
+                    .get_or_insert_with(|| run.started_at.clone());
+                tally.last_failed = Some(run.started_at.clone());
+                if let Some(message) = &result.message {
+                    *tally.messages.entry(message.clone()).or_default() += 1;
+                }
+            } else if result.outcome.is_pass() {
+                tally.history.push(b'P');
+                tally.passes += 1;
+                tally.pass_seconds.extend(result.duration);
+            } else {
+                tally.history.push(b'S');
+                tally.skipped += 1;
+            }
+        }
+    }
+    let mut tests: Vec<TestStats> = tallies
+        .into_iter()
+        .map(|(id, mut tally)| {
+            tally.history.resize(runs.len(), b'-');
+            let (kind, why) = kind_of(id, &tally, kinds, bisections);
+            let failures = tally.failed_seeds.len();
+            TestStats {
+                id: id.to_string(),
+                name: tally.name,
+                file: tally.file,
+                line: tally.line,
+                runs: tally.passes + failures,
+                failures,
+                skipped: tally.skipped,
+                kind,
+                why,
+                failed_seeds: tally.failed_seeds,
+                first_failed: tally.first_failed,
+                last_failed: tally.last_failed,
+                mean_pass_seconds: Spread::of(&tally.pass_seconds).map(|s| s.mean),
+                mean_fail_seconds: Spread::of(&tally.fail_seconds).map(|s| s.mean),
+                pass_seconds: Spread::of(&tally.pass_seconds),
+                fail_seconds: Spread::of(&tally.fail_seconds),
+                message: most_frequent(&tally.messages),
+                history: (failures > 0).then(|| String::from_utf8_lossy(&tally.history).into()),
+            }
+        })
+        .collect();
+    tests.sort_by(|a, b| {
+        (b.failures > 0)
+            .cmp(&(a.failures > 0))
+            .then(b.fail_rate().total_cmp(&a.fail_rate()))
+            .then(b.failures.cmp(&a.failures))
+            .then(a.id.cmp(&b.id))
+    });
+    tests
+}
+
+fn kind_of(
+    id: &str,
+    tally: &Tally,
+    kinds: &HashMap<String, Classified>,
+    bisections: &BTreeMap<String, Bisection>,
+) -> (Option<Kind>, Option<String>) {
+    if tally.failed_seeds.is_empty() {
+        return (None, None);
+    }
+    let bisected = bisections
+        .get(id)
+        .and_then(|b| Some((verdict_kind(b.verdict)?, b)));
+    if let Some((kind, bisection)) = bisected {
+        let why = bisection
+            .confirmation
+            .as_ref()
+            .map(|c| format!("bisected: {}", c.basis))
+            .or_else(|| bisection.evidence.clone());
+        return (Some(kind), why);
+    }
+    match kinds.get(id) {
+        Some(classified) => (Some(classified.kind), classified.why.clone()),
+        None => (Some(Kind::Unconfirmed), None),
+    }
+}
+
+fn most_frequent(messages: &BTreeMap<String, usize>) -> Option<String> {
+    // Ties go to the alphabetically first message, so reports of one store never differ.
+    let mut best: Option<(&String, usize)> = None;
+    for (message, &count) in messages {
+        if best.is_none_or(|(_, most)| count > most) {
+            best = Some((message, count));
+        }
+    }
+    best.map(|(message, _)| message.clone())
+}
+
+fn interference(
+    tests: &[TestStats],
+    kinds: &HashMap<String, Classified>,
+    bisections: &BTreeMap<String, Bisection>,
+) -> Vec<Interference> {
+    let ids = |located: &[crate::bisect::Located]| -> Vec<String> {
+        located.iter().map(|t| t.id.clone()).collect()
+    };
+    let mut pairs: Vec<Interference> = bisections
+        .values()
+        .filter(|b| matches!(b.verdict, Verdict::Polluted | Verdict::Brittle))
+        .map(|b| Interference {
+            victim: b.victim.clone(),
+            source: Source::Bisected,
+            verdict: Some(b.verdict),
+            polluters: ids(&b.polluters),
+            cleaners: ids(&b.cleaners),
+            state_setters: ids(&b.state_setters),
+            reproduce: b.reproducer.as_ref().map(|r| r.command.clone()),
+            alone: Some(b.isolation_command.clone()),
+            confirmed: b.confirmation.as_ref().map(|c| c.basis.clone()),
+            probes: Some(b.probes),
+            bisected_at: Some(b.started_at.clone()),
+            bisect: None,
+        })
+        .collect();
+    for test in tests {
+        let bisectable = test.kind.is_some_and(Kind::bisectable);
+        if !bisectable || bisections.contains_key(&test.id) {
+            continue;
+        }
+        let suspects = kinds
+            .get(&test.id)
+            .map(|c| c.suspects.clone())
+            .unwrap_or_default();
+        let brittle = test.kind == Some(Kind::Brittle);
+        pairs.push(Interference {
+            victim: test.id.clone(),
+            source: Source::Suspected,
+            verdict: None,
+            polluters: if brittle { vec![] } else { suspects.clone() },
+            cleaners: vec![],
+            state_setters: if brittle { suspects } else { vec![] },
+            reproduce: None,
+            alone: None,
+            confirmed: None,
+            probes: None,
+            bisected_at: None,
+            bisect: test.failed_seeds.last().map(|seed| {
+                format!(
+                    "bleed bisect --seed {seed} --victim {}",
+                    crate::template::quote(&test.id)
+                )
+            }),
+        });
+    }
+    pairs
+}
+
+fn slowest(tests: &[TestStats]) -> Vec<Slow> {
+    let mut timed: Vec<Slow> = tests
+        .iter()
+        .filter_map(|t| {
+            let all: Vec<Spread> = [t.pass_seconds, t.fail_seconds]
+                .into_iter()
+                .flatten()
+                .collect();
+            let count: usize = all.iter().map(|s| s.count).sum();
+            (count > 0).then(|| Slow {
+                id: t.id.clone(),
+                mean_seconds: all.iter().map(|s| s.mean * s.count as f64).sum::<f64>()
+                    / count as f64,
+                max_seconds: all.iter().map(|s| s.max).fold(0.0, f64::max),
+                runs: count,
+            })
+        })
+        .collect();
+    timed.sort_by(|a, b| {
+        b.mean_seconds
+            .total_cmp(&a.mean_seconds)
+            .then(a.id.cmp(&b.id))
+    });
+    timed.truncate(SLOWEST);
+    timed
+}
+
+fn timeouts(runs: &[RunRecord]) -> Vec<TimedOut> {
+    runs.iter()
+        .filter(|r| r.status == RunStatus::Timeout)
+        .filter_map(|r| {
+            Some(TimedOut {
+                command: r.template.clone(),
+                seed: r.seed?,
+                started_at: r.started_at.clone(),
+                while_running: r
+                    .running
+                    .clone()
+                    .or_else(|| r.results.last().map(|t| t.id.clone())),
+            })
+        })
+        .collect()
+}
+
+fn health(
+    runs: &[RunRecord],
+    hunts: &[(HuntSummary, Vec<&RunRecord>)],
+    tests: &[TestStats],
+    confirmations: &[Confirmation],
+    bisections: &BTreeMap<String, Bisection>,
+) -> Health {
+    let count = |status| runs.iter().filter(|r| r.status == status).count();
+    let walls: Vec<f64> = runs.iter().map(|r| r.wall_seconds).collect();
+    Health {
+        runs: runs.len(),
+        ok: count(RunStatus::Ok),
+        broken: count(RunStatus::Broken),
+        timed_out: count(RunStatus::Timeout),
+        confirmation_runs: confirmations.len(),
+        bisections: bisections.len(),
+        bisection_probes: bisections.values().map(|b| b.probes).sum(),
+        tests: tests.len(),
+        failing_tests: tests.iter().filter(|t| t.failures > 0).count(),
+        run_seconds: Spread::of(&walls),
+        first_run: runs.first().map(|r| r.started_at.clone()),
+        last_run: runs.last().map(|r| r.started_at.clone()),
+        hunts: hunts.iter().map(|(summary, _)| summary.clone()).collect(),
+    }
+}
