@@ -18,7 +18,7 @@ use crate::outcome::TestResult;
 /// Bumped when a record changes incompatibly; older bleeds skip newer records with a warning.
 pub const SCHEMA: u32 = 1;
 
-const RUNS_FILE: &str = "runs.jsonl";
+pub(crate) const RUNS_FILE: &str = "runs.jsonl";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

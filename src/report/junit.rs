@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use quick_xml::escape::escape;
 
-use super::view::{TestStats, View};
+use super::view::{Source, TestStats, View};
 use crate::classify::Kind;
 
 pub fn render(view: &View) -> String {
@@ -76,8 +76,12 @@ fn testcase(xml: &mut String, view: &View, test: &TestStats) {
         property(xml, 8, "bleed.kind", kind.name());
     }
     if let Some(pair) = view.interference.iter().find(|p| p.victim == test.id) {
-        for polluter in pair.polluters.iter().chain(&pair.state_setters) {
-            property(xml, 8, "bleed.culprit", polluter);
+        let name = match pair.source {
+            Source::Bisected => "bleed.culprit",
+            Source::Suspected => "bleed.suspect",
+        };
+        for culprit in pair.polluters.iter().chain(&pair.state_setters) {
+            property(xml, 8, name, culprit);
         }
     }
     xml.push_str("      </properties>\n");

@@ -135,12 +135,13 @@ fn timeouts(md: &mut String, view: &View) {
         return;
     }
     let _ = writeln!(md, "\n### Timed out\n");
-    for timeout in &view.timeouts {
-        let place = match &timeout.while_running {
+    for (place, seeds) in super::timeouts_by_place(view) {
+        let listed: Vec<String> = seeds.iter().map(u64::to_string).collect();
+        let place = match place.strip_prefix("while running ") {
             Some(test) => format!("while running {}", code(test)),
-            None => "before any test reported".to_string(),
+            None => place,
         };
-        let _ = writeln!(md, "- seed {}: {place}", timeout.seed);
+        let _ = writeln!(md, "- {place}: seeds {}", listed.join(", "));
     }
 }
 

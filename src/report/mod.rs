@@ -17,7 +17,7 @@ use crate::bisect::{BISECTIONS_FILE, Bisection};
 use crate::error::{Error, ExitCode, Result};
 use crate::human::Paint;
 use crate::hunt::{CONFIRMATIONS_FILE, Confirmation};
-use crate::store::{self, Store};
+use crate::store::{self, RUNS_FILE, RunRecord};
 use view::{Recorded, View};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -76,16 +76,33 @@ fn render(view: &View, settings: &Settings) -> Result<String> {
     })
 }
 
-/// Everything the store holds, with a warning for each line that had to be skipped.
+/// The timed-out runs grouped by where they hung (`while running <test>`), most first.
+fn timeouts_by_place(view: &View) -> Vec<(String, Vec<u64>)> {
+    let mut groups: Vec<(String, Vec<u64>)> = Vec::new();
+    for timeout in &view.timeouts {
+        let place = match &timeout.while_running {
+            Some(test) => format!("while running {test}"),
+            None => "before any test reported".to_string(),
+        };
+        match groups.iter_mut().find(|(p, _)| *p == place) {
+            Some((_, seeds)) => seeds.push(timeout.seed),
+            None => groups.push((place, vec![timeout.seed])),
+        }
+    }
+    groups.sort_by_key(|(_, seeds)| std::cmp::Reverse(seeds.len()));
+    groups
+}
+
+/// Everything the store holds, with a warning for each line that had to be skipped. Reads
+/// only: a report never creates or changes anything in the store.
 fn read(root: &Path) -> Result<Recorded> {
-    if !root.join("runs.jsonl").exists() {
+    if !root.join(RUNS_FILE).exists() {
         return Err(Error::usage(format!(
             "no runs are recorded in {}: run `bleed hunt` first, or point --store at a store",
             root.display()
         )));
     }
-    let store = Store::open(root)?;
-    let runs = store.load_runs()?;
+    let runs = store::load_records::<RunRecord>(&root.join(RUNS_FILE))?;
     let confirmations = store::load_records::<Confirmation>(&root.join(CONFIRMATIONS_FILE))?;
     let bisections = store::load_records::<Bisection>(&root.join(BISECTIONS_FILE))?;
     for warning in runs

@@ -131,7 +131,7 @@ fn paint_kind(paint: Paint, kind: Option<Kind>, text: &str) -> String {
     }
 }
 
-/// The seeds a test failed with, as many as fit a line: the first is the one to bisect with.
+/// The seeds a test failed with: the first few, and how many more.
 fn seeds(seeds: &[u64]) -> String {
     const SHOWN: usize = 5;
     let listed: Vec<String> = seeds.iter().take(SHOWN).map(u64::to_string).collect();
@@ -247,17 +247,10 @@ fn timeouts(out: &mut String, view: &View, paint: Paint) {
     }
     let heading = format!("Timed out ({})", view.timeouts.len());
     let _ = writeln!(out, "\n{}", paint.bold(&heading));
-    for timeout in &view.timeouts {
-        let place = match &timeout.while_running {
-            Some(test) => format!("while running {test}"),
-            None => "before any test reported".to_string(),
-        };
-        let _ = writeln!(
-            out,
-            "  seed {} ({}): {place}",
-            timeout.seed,
-            short_time(Some(&timeout.started_at))
-        );
+    for (place, seeds) in super::timeouts_by_place(view) {
+        let listed: Vec<String> = seeds.iter().map(u64::to_string).collect();
+        let _ = writeln!(out, "  {place}: {}", counted(seeds.len(), "seed", "seeds"));
+        let _ = writeln!(out, "    {}", paint.dim(&listed.join(", ")));
     }
 }
 

@@ -1,0 +1,194 @@
+//! `bleed report` on stores recorded from real hunts and bisections (`testdata/stores/`): every
+//! format snapshotted, the JSON schema's promised fields, exit codes, colour and errors.
+
+use std::fs;
+
+use serde_json::Value;
+
+use crate::util::{Sandbox, exit_code, json, stderr};
+
+/// The report of a fixed store in one format, with the version redacted so that a release does
+/// not rewrite every snapshot.
+fn report(store: &str, args: &[&str]) -> (i32, String) {
+    let sandbox = Sandbox::with_suite(&format!("stores/{store}"));
+    let output = sandbox
+        .bleed()
+        .args(["--store", ".", "report"])
+        .args(args)
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .expect("run bleed report");
+    let text =
+        String::from_utf8_lossy(&output.stdout).replace(env!("CARGO_PKG_VERSION"), "[version]");
+    assert!(
+        output.stderr.is_empty(),
+        "a report of a sound store warns of nothing:\n{}",
+        stderr(&output)
+    );
+    (exit_code(&output), text)
+}
+
+#[test]
+fn every_format_of_a_store_with_bisections_is_as_recorded() {
+    for format in ["text", "markdown", "json", "junit"] {
+        let (code, text) = report("pytest", &["--format", format]);
+        assert_eq!(code, 1, "tests failed in the store's runs: exit 1");
+        insta::assert_snapshot!(format!("pytest_{format}"), text);
+    }
+}
+
+#[test]
+fn every_format_of_a_noisy_store_is_as_recorded() {
+    for format in ["text", "markdown", "json", "junit"] {
+        let (_, text) = report("noise", &["--format", format]);
+        insta::assert_snapshot!(format!("noise_{format}"), text);
+    }
+}
+
+#[test]
+fn the_json_schema_has_what_it_promises() {
+    let (_, text) = report("pytest", &["--format", "json"]);
+    let report: Value = serde_json::from_str(&text).expect("one JSON document");
+    assert_eq!(report["schema"], 1);
+    let tests = report["tests"].as_array().expect("tests[]");
+    assert_eq!(tests.len(), 23, "every test of the suite");
+    for field in [
+        "id",
+        "runs",
+        "failures",
+        "mean_pass_seconds",
+        "mean_fail_seconds",
+    ] {
+        assert!(
+            tests.iter().all(|t| t.get(field).is_some()),
+            "tests[].{field}"
+        );
+    }
+    let victim = tests
+        .iter()
+        .find(|t| t["id"] == "tests/test_cart.py::test_total_is_in_dollars")
+        .expect("the planted victim");
+    assert_eq!(victim["kind"], "order-dependent");
+    assert_eq!(
+        (victim["failures"].as_u64(), victim["runs"].as_u64()),
+        (Some(20), Some(30))
+    );
+    assert!(!report["slowest"].as_array().expect("slowest[]").is_empty());
+    let interference = report["interference"].as_array().expect("interference[]");
+    let pair = interference
+        .iter()
+        .find(|p| p["victim"] == "tests/test_cart.py::test_total_is_in_dollars")
+        .expect("the bisected victim");
+    assert_eq!(
+        pair["polluters"],
+        serde_json::json!(["tests/test_settings.py::test_switch_currency_to_eur"])
+    );
+    assert_eq!(pair["source"], "bisected");
+    let suspected = interference
+        .iter()
+        .find(|p| p["victim"] == "tests/test_settings.py::test_banner_defaults_to_welcome")
+        .expect("the victim left unbisected is shown with its suspects");
+    assert_eq!(suspected["source"], "suspected");
+    assert!(
+        suspected["polluters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p.as_str().unwrap().contains("$(touch bleed-pwned)")),
+        "the planted polluter is among the suspects: {suspected}"
+    );
+}
+
+#[test]
+fn colour_only_where_asked_and_never_with_no_color() {
+    let sandbox = Sandbox::with_suite("stores/pytest");
+    let run = |env: &[(&str, &str)]| {
+        let mut command = sandbox.bleed();
+        command
+            .args(["--store", ".", "report"])
+            .env_remove("NO_COLOR");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        String::from_utf8_lossy(&command.output().expect("run bleed").stdout).into_owned()
+    };
+    assert!(!run(&[]).contains('\x1b'), "a pipe gets no colour");
+    assert!(run(&[("CLICOLOR_FORCE", "1")]).contains("\x1b["));
+    assert!(!run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains('\x1b'));
+}
+
+#[test]
+fn out_writes_the_report_to_a_file_and_the_store_is_left_as_it_was() {
+    let sandbox = Sandbox::with_suite("stores/pytest");
+    let before: Vec<_> = fs::read_dir(sandbox.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    let output = sandbox
+        .bleed()
+        .args([
+            "--store",
+            ".",
+            "report",
+            "--format",
+            "json",
+            "--out",
+            "report.json",
+        ])
+        .output()
+        .expect("run bleed report");
+    assert_eq!(exit_code(&output), 1, "{}", stderr(&output));
+    assert!(output.stdout.is_empty());
+    let written: Value =
+        serde_json::from_str(&fs::read_to_string(sandbox.path().join("report.json")).unwrap())
+            .expect("the file holds the JSON report");
+    assert_eq!(written["health"]["runs"], 30);
+    let mut after: Vec<_> = fs::read_dir(sandbox.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    after.retain(|name| name != "report.json");
+    assert_eq!(
+        after.len(),
+        before.len(),
+        "a report creates nothing in the store"
+    );
+}
+
+#[test]
+fn an_empty_store_says_to_hunt_first() {
+    let sandbox = Sandbox::new();
+    let output = sandbox
+        .bleed()
+        .arg("report")
+        .output()
+        .expect("run bleed report");
+    assert_eq!(exit_code(&output), 2);
+    let message = stderr(&output);
+    assert!(
+        message.contains("no runs are recorded in .bleed"),
+        "{message}"
+    );
+    assert!(message.contains("bleed hunt"), "{message}");
+    assert!(!sandbox.path().join(".bleed").exists(), "nothing created");
+}
+
+#[test]
+fn a_torn_line_is_skipped_with_a_warning_and_the_rest_reported() {
+    let sandbox = Sandbox::with_suite("stores/noise");
+    let runs = sandbox.path().join("runs.jsonl");
+    let mut text = fs::read_to_string(&runs).unwrap();
+    text.push_str("{\"schema\":1,\"id\":\"torn");
+    fs::write(&runs, text).unwrap();
+    let output = sandbox
+        .bleed()
+        .args(["--store", ".", "report", "--format", "json"])
+        .output()
+        .expect("run bleed report");
+    assert!(
+        stderr(&output).contains("torn last line"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(json(&output)["health"]["runs"], 20);
+}
