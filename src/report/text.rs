@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::view::{Interference, Source, TestStats, View};
+use super::view::{Interference, Source, Spread, TestStats, View};
 use crate::classify::Kind;
 use crate::human::{Paint, count, counted, duration, visible_width};
 
@@ -55,8 +55,8 @@ fn most_failing(out: &mut String, view: &View, paint: Paint, width: Option<usize
         "failed",
         "rate",
         "kind",
-        "mean pass",
-        "mean fail",
+        "passing: mean ± sd",
+        "failing: mean ± sd",
         "first failed",
         "last failed",
     ];
@@ -67,31 +67,36 @@ fn most_failing(out: &mut String, view: &View, paint: Paint, width: Option<usize
                 format!("{}/{}", t.failures, t.runs),
                 format!("{:.0}%", t.fail_rate() * 100.0),
                 t.kind.map(Kind::name).unwrap_or_default().to_string(),
-                duration(t.mean_pass_seconds),
-                duration(t.mean_fail_seconds),
+                mean_and_spread(t.pass_seconds),
+                mean_and_spread(t.fail_seconds),
                 short_time(t.first_failed.as_deref()),
                 short_time(t.last_failed.as_deref()),
             ]
         })
         .collect();
     let widths = column_widths(&header, &rows);
+    let shown = columns_that_fit(&widths, width);
     let right_aligned = [true, true, false, true, true, false, false];
     let line = |cells: &[String; 7], paint_cell: &dyn Fn(usize, &str) -> String| {
         let mut text = String::from("  ");
-        for (c, cell) in cells.iter().enumerate() {
+        for (c, cell) in cells.iter().enumerate().take(shown) {
             let pad = " ".repeat(widths[c] - cell.chars().count());
-            let shown = paint_cell(c, cell);
+            let painted = paint_cell(c, cell);
             if right_aligned[c] {
-                let _ = write!(text, "{pad}{shown}  ");
+                let _ = write!(text, "{pad}{painted}  ");
             } else {
-                let _ = write!(text, "{shown}{pad}  ");
+                let _ = write!(text, "{painted}{pad}  ");
             }
         }
         text
     };
     let header_cells = header.map(str::to_string);
     let _ = writeln!(out, "{}test", line(&header_cells, &|_, c| paint.dim(c)));
-    let indent = 2 + widths.iter().map(|w| w + 2).sum::<usize>();
+    let aligned = 2 + widths.iter().take(shown).map(|w| w + 2).sum::<usize>();
+    let indent = match width {
+        Some(width) if width < aligned + MIN_ID_ROOM => 4,
+        _ => aligned,
+    };
     for (test, row) in failing.iter().zip(&rows) {
         let painted = |c: usize, cell: &str| match c {
             0 => paint.red(cell),
@@ -100,18 +105,48 @@ fn most_failing(out: &mut String, view: &View, paint: Paint, width: Option<usize
         };
         let _ = writeln!(out, "{}{}", line(row, &painted), shown_id(test, paint));
         let under = |text: &str| {
-            let room = width.map(|w| w.saturating_sub(indent + 2).max(20));
+            let room = width.map(|w| w.saturating_sub(indent).max(20));
             format!("{}{}", " ".repeat(indent), paint.dim(&cut(text, room)))
         };
         if let Some(message) = &test.message {
             let first = message.lines().next().unwrap_or_default();
             let _ = writeln!(out, "{}", under(&format!("└ {first}")));
         }
-        let _ = writeln!(
-            out,
-            "{}",
-            under(&format!("  {}", seeds(&test.failed_seeds)))
-        );
+        let mut seen = seeds(&test.failed_seeds);
+        if shown < header.len() {
+            let _ = write!(seen, "; first {}, last {}", row[5], row[6]);
+        }
+        let _ = writeln!(out, "{}", under(&format!("  {seen}")));
+    }
+}
+
+/// Room a test id gets on its row before columns are dropped to make more.
+const MIN_ID_ROOM: usize = 40;
+
+/// How many of the leading columns fit beside an id in `width`: the last ones (the dates, then
+/// the durations) go first, but the counts and the kind always stay.
+fn columns_that_fit(widths: &[usize], width: Option<usize>) -> usize {
+    let Some(width) = width else {
+        return widths.len();
+    };
+    let mut shown = widths.len();
+    while shown > 3
+        && 2 + widths[..shown].iter().map(|w| w + 2).sum::<usize>() + MIN_ID_ROOM > width
+    {
+        shown -= 1;
+    }
+    shown
+}
+
+fn mean_and_spread(spread: Option<Spread>) -> String {
+    match spread {
+        Some(spread) if spread.count > 1 => format!(
+            "{} ± {}",
+            duration(Some(spread.mean)),
+            duration(Some(spread.sd))
+        ),
+        Some(spread) => duration(Some(spread.mean)),
+        None => "-".to_string(),
     }
 }
 
@@ -357,6 +392,15 @@ mod tests {
         assert_eq!(cut("abcdef", Some(4)), "abc…");
         assert_eq!(cut("abc", Some(4)), "abc");
         assert_eq!(cut("abcdef", None), "abcdef");
+    }
+
+    #[test]
+    fn columns_go_from_the_last_until_the_id_has_room() {
+        let widths = [6, 4, 15, 18, 18, 16, 16];
+        assert_eq!(columns_that_fit(&widths, None), 7);
+        assert_eq!(columns_that_fit(&widths, Some(200)), 7);
+        assert_eq!(columns_that_fit(&widths, Some(120)), 5);
+        assert_eq!(columns_that_fit(&widths, Some(40)), 3);
     }
 
     #[test]

@@ -181,7 +181,48 @@ fn a_hunt_finds_exactly_the_planted_victims() {
     assert!(runs.iter().all(|run| run["status"] == "ok"));
     assert_seeds_match_the_store(&report, &runs);
     assert_recorded_orders_explain_the_outcomes(&runs);
+    assert_the_store_report_agrees(&sandbox, &report);
     util::assert_nothing_ran_as_code(&sandbox);
+}
+
+/// `bleed report` on the hunt's store counts and classifies each failing test as the hunt did.
+fn assert_the_store_report_agrees(sandbox: &Sandbox, hunt: &Value) {
+    let output = sandbox
+        .bleed()
+        .args(["report", "--format", "json"])
+        .output()
+        .expect("run bleed report");
+    let report = util::json_exiting(&output, 1, "reporting on the hunt's store");
+    let failing: Vec<&Value> = report["tests"]
+        .as_array()
+        .expect("tests[]")
+        .iter()
+        .filter(|t| t["failures"] != 0)
+        .collect();
+    let flips = hunt["flips"].as_array().expect("flips[]");
+    assert_eq!(failing.len(), flips.len());
+    for flip in flips {
+        let test = failing
+            .iter()
+            .find(|t| t["id"] == flip["test"])
+            .unwrap_or_else(|| panic!("the report lacks {}", flip["test"]));
+        assert_eq!(test["failures"], flip["failed"], "{}", flip["test"]);
+        assert_eq!(test["kind"], flip["kind"], "{}", flip["test"]);
+        let seeds = |value: &Value| -> BTreeSet<u64> {
+            value
+                .as_array()
+                .expect("seeds")
+                .iter()
+                .filter_map(Value::as_u64)
+                .collect()
+        };
+        assert_eq!(
+            seeds(&test["failed_seeds"]),
+            seeds(&flip["failed_seeds"]),
+            "{}",
+            flip["test"]
+        );
+    }
 }
 
 #[test]
