@@ -92,8 +92,9 @@ pub fn section(page: &mut String, view: &View) {
     let _ = writeln!(
         page,
         "<section id=\"graph\" class=\"card\">\n<h2>Polluters → victims</h2>\n\
-         <p class=\"note\">Which tests leave behind the state that breaks (or makes) which: culprits \
-         on the left, their victims on the right. A victim links to its reproducer.</p>\n<ul class=\"graph-legend\">\
+         <p class=\"note\">Which tests leave behind the state that breaks (or makes) which\
+         <span class=\"wide-only\">: culprits on the left, their victims on the right</span>. \
+         A victim links to its reproducer.</p>\n<ul class=\"graph-legend\">\
          <li><svg width=\"34\" height=\"10\" aria-hidden=\"true\"><line class=\"edge polluter\" x1=\"1\" y1=\"5\" x2=\"26\" y2=\"5\" marker-end=\"url(#m-polluter)\"/></svg>makes it fail (polluter)</li>\
          <li><svg width=\"34\" height=\"10\" aria-hidden=\"true\"><line class=\"edge cleaner\" x1=\"1\" y1=\"5\" x2=\"26\" y2=\"5\" marker-end=\"url(#m-cleaner)\"/></svg>hides the failure (cleaner)</li>\
          <li><svg width=\"34\" height=\"10\" aria-hidden=\"true\"><line class=\"edge setter\" x1=\"1\" y1=\"5\" x2=\"26\" y2=\"5\" marker-end=\"url(#m-setter)\"/></svg>makes it pass (state-setter)</li>\
