@@ -386,14 +386,18 @@ fn victim_card(page: &mut String, view: &View, index: usize, pair: &Interference
             "<span class=\"tag lead\">suspected, not bisected yet</span>".to_string()
         }
     };
-    let kind = view.test(&pair.victim).and_then(|t| t.kind);
+    let kind = view
+        .test(&pair.victim)
+        .and_then(|t| t.kind)
+        .map(|kind| kind_badge(Some(kind)))
+        .unwrap_or_default();
     let _ = writeln!(
         page,
         "<article class=\"victim\" id=\"{}\">\n<div class=\"victim-head\"><code class=\"id\">{}</code>\
          <span class=\"tags\">{}{status}</span></div>",
         victim_anchor(index),
         Id(&pair.victim),
-        kind_badge(kind),
+        kind,
     );
     culprits(page, pair);
     let mut facts = Vec::new();
