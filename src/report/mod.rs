@@ -3,6 +3,7 @@
 //! runs were. One view is built from the store (`view`), and each format renders it, one file a
 //! format.
 
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -30,6 +31,8 @@ pub enum Format {
     Json,
     /// One testcase per test with its flip statistics, for dashboards that read JUnit XML
     Junit,
+    /// One self-contained page: histories, the polluter → victim graph, durations, reproducers
+    Html,
 }
 
 pub struct Settings {
@@ -73,6 +76,12 @@ fn render(view: &View, settings: &Settings) -> Result<String> {
         Format::Markdown => markdown::render(view),
         Format::Json => json::render(view)?,
         Format::Junit => junit::render(view),
+        Format::Html if to_terminal => {
+            return Err(Error::usage(
+                "an HTML report is a page, not terminal output: give --out report.html",
+            ));
+        }
+        Format::Html => html::render(view),
     })
 }
 

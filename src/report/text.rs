@@ -206,7 +206,7 @@ fn interference(out: &mut String, view: &View, paint: Paint) {
     }
 }
 
-fn verdict_name(verdict: crate::bisect::Verdict) -> String {
+pub(super) fn verdict_name(verdict: crate::bisect::Verdict) -> String {
     serde_json::to_value(verdict)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -364,7 +364,7 @@ fn column_widths<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> [u
 }
 
 /// `2026-12-02 06:08` from an RFC 3339 time, in UTC as recorded.
-fn short_time(time: Option<&str>) -> String {
+pub(super) fn short_time(time: Option<&str>) -> String {
     match time {
         Some(time) if time.len() >= 16 => time[..16].replace('T', " "),
         Some(time) => time.to_string(),

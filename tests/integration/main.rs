@@ -10,6 +10,7 @@ mod hunt_pytest;
 mod interrupt;
 mod noise;
 mod report;
+mod report_html;
 mod runner_cucumber;
 mod runner_gotest;
 mod runner_jest;

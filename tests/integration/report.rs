@@ -30,7 +30,7 @@ fn report(store: &str, args: &[&str]) -> (i32, String) {
 
 #[test]
 fn every_format_of_a_store_with_bisections_is_as_recorded() {
-    for format in ["text", "markdown", "json", "junit"] {
+    for format in ["text", "markdown", "json", "junit", "html"] {
         let (code, text) = report("pytest", &["--format", format]);
         assert_eq!(code, 1, "tests failed in the store's runs: exit 1");
         insta::assert_snapshot!(format!("pytest_{format}"), text);
@@ -39,7 +39,7 @@ fn every_format_of_a_store_with_bisections_is_as_recorded() {
 
 #[test]
 fn every_format_of_a_noisy_store_is_as_recorded() {
-    for format in ["text", "markdown", "json", "junit"] {
+    for format in ["text", "markdown", "json", "junit", "html"] {
         let (_, text) = report("noise", &["--format", format]);
         insta::assert_snapshot!(format!("noise_{format}"), text);
     }
