@@ -18,6 +18,7 @@ pub mod hunt;
 pub mod interrupt;
 pub mod junit;
 pub mod outcome;
+pub mod progress;
 pub mod rank;
 pub mod repro;
 pub mod run;

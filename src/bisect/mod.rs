@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::chance::{Rate, Trials};
 use crate::ddmin::{self, Counts, Prober, Verdict as Search};
 use crate::error::{Error, ExitCode, Result};
+use crate::progress;
 use crate::rank::{self, PastRun};
 use crate::runner::{self, Adapter};
 use crate::store::{self, RunRecord, RunStatus, SCHEMA, Store};
@@ -192,6 +193,7 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
     } else {
         let context = job.probe_context(settings.timeout, tag, booting);
         let stopped = search_and_conclude(&job, &context, &mut result);
+        context.progress.finish();
         result.probe = context.warmth.report();
         if let Some(stopped) = stopped? {
             return Ok(Outcome::Interrupted(stopped));
@@ -251,7 +253,7 @@ fn prepare(settings: &Settings) -> Result<Job> {
     let store = Store::open(&settings.store)?;
     let loaded = store.load_runs()?;
     for warning in &loaded.warnings {
-        eprintln!("bleed: warning: {warning}");
+        progress::warn(warning);
     }
     let runs = loaded.records;
     if let Some(template) = &settings.template {
@@ -554,7 +556,9 @@ fn search_and_conclude(
 }
 
 fn attempt(job: &Job, context: &ProbeContext, result: &mut Bisection) -> Result<Attempt> {
-    context.progress.phase("reproducing, then searching");
+    context
+        .progress
+        .search("reproducing, then searching", job.candidates.len());
     let past = job.past();
     let options = ddmin::Options {
         jobs: job.jobs,
@@ -984,7 +988,7 @@ fn conclude_polluted(
             result.cleaner_probes = probes;
         }
         Err(error) if error.code != ExitCode::Interrupted => {
-            eprintln!("bleed: warning: the search for cleaners stopped: {error}");
+            progress::warn(&format!("the search for cleaners stopped: {error}"));
         }
         Err(error) => return Err(error),
     }
@@ -1032,7 +1036,9 @@ fn search_state_setters(
         );
         return Ok(Attempt::Done(None));
     };
-    context.progress.phase("searching for state-setters");
+    context
+        .progress
+        .search("searching for state-setters", before.len());
     let mut prober = OrderProber::new(
         context,
         &before,

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::outcome::{Outcome, TestResult};
+use crate::progress;
 use crate::run::{self, Ended, Planned};
 use crate::runner;
 use crate::store::{RunRecord, RunStatus, Store};
@@ -194,7 +195,7 @@ fn run_seed_once(settings: &Settings, template: &Template, seed: u64) -> Result<
         )));
     }
     let store = Store::open(&settings.store)?;
-    eprintln!("bleed: no recorded run has seed {seed}; running it once");
+    progress::say(&format!("no recorded run has seed {seed}; running it once"));
     let planned = Planned {
         id: format!("{}-s{seed}", run::hunt_tag(template.as_str(), seed)),
         adapter: adapter.as_ref(),
