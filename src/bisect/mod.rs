@@ -193,11 +193,11 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
     } else {
         let context = job.probe_context(settings.timeout, tag, booting);
         let stopped = search_and_conclude(&job, &context, &mut result);
-        context.progress.finish();
         result.probe = context.warmth.report();
         if let Some(stopped) = stopped? {
             return Ok(Outcome::Interrupted(stopped));
         }
+        context.progress.finish();
     }
     result.wall_seconds = started.elapsed().as_secs_f64();
     store::append_record(&job.store.root().join("bisections.jsonl"), &result)?;
