@@ -7,9 +7,11 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::bisect::{self, Source};
 use crate::error::{BISECT_EXIT_CODES, Error, ExitCode, HUNT_EXIT_CODES, Result};
+use crate::human::{self, Paint};
+use crate::store;
 use crate::template::{Template, quote};
 
-const DEFAULT_STORE: &str = ".bleed";
+const DEFAULT_STORE: &str = store::DEFAULT_ROOT;
 /// The `--timeout` default ("30m" in the flags).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 use crate::{demo, flip_table, hunt, interrupt, repro, runner};
@@ -201,7 +203,7 @@ pub fn main() -> i32 {
     match dispatch(cli) {
         Ok(code) => code as i32,
         Err(error) => {
-            eprintln!("bleed: error: {error}");
+            eprintln!("bleed: {}: {error}", Paint::stderr().red("error"));
             error.code as i32
         }
     }
@@ -244,12 +246,15 @@ fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
             .map_err(|e| Error::store(format!("cannot encode the result as JSON: {e}")))?;
         println!("{json}");
     } else {
-        print!("{}", flip_table::render(&result));
+        print!(
+            "{}",
+            flip_table::render(&result, &settings.bisect_command("bleed"), Paint::stdout())
+        );
     }
     if result.interrupted {
         return Err(Error::interrupted(format!(
-            "interrupted after {} new runs; what was recorded is kept. Resume with:\n    {}",
-            result.new_runs,
+            "interrupted after {}; what was recorded is kept. Resume with:\n    {}",
+            human::counted(result.new_runs, "new run", "new runs"),
             resume_command(&settings, result.master_seed)
         )));
     }
@@ -331,8 +336,8 @@ fn run_bisect(args: BisectArgs, store: PathBuf) -> Result<ExitCode> {
         bisect::Outcome::Interrupted(stopped) => {
             let found = match stopped.smallest_failing {
                 Some(order) => format!(
-                    "the smallest order seen failing so far ({} tests):\n    {}",
-                    order.len(),
+                    "the smallest order seen failing so far ({}):\n    {}",
+                    human::count(order.len(), "test"),
                     order.join("\n    ")
                 ),
                 None => "no failing order was confirmed yet".to_string(),
@@ -356,7 +361,7 @@ fn run_bisect(args: BisectArgs, store: PathBuf) -> Result<ExitCode> {
             .map_err(|e| Error::store(format!("cannot encode the result as JSON: {e}")))?;
         println!("{json}");
     } else {
-        print!("{}", repro::render(&result, written));
+        print!("{}", repro::render(&result, written, Paint::stdout()));
     }
     Ok(result.verdict.exit_code())
 }

@@ -13,6 +13,7 @@ use clap::Args;
 use crate::classify::Kind;
 use crate::cli::DemoArgs;
 use crate::error::{Error, ExitCode, Result};
+use crate::human::{Paint, count};
 use crate::template::Template;
 use crate::template::quote;
 use crate::{bisect, flip_table, hunt, interrupt, seed};
@@ -289,15 +290,19 @@ pub fn run(args: &DemoArgs, _store: &Path) -> Result<ExitCode> {
                 "cannot create a temporary directory for the demo: {e}"
             ))
         })?;
+    let paint = Paint::stdout();
     println!(
-        "bleed demo: {} tests with planted order dependencies, {} runs under seeds derived from {}\n",
-        SUITE.len(),
-        args.runs,
+        "bleed demo: {} with planted order dependencies, {} under seeds derived from {}\n",
+        count(SUITE.len(), "test"),
+        count(args.runs as usize, "run"),
         args.seed
     );
     let settings = hunt_settings(args, &workdir.path().join(".bleed"))?;
     let result = hunt::hunt(&settings)?;
-    print!("{}", flip_table::render(&result));
+    print!(
+        "{}",
+        flip_table::render(&result, &settings.bisect_command("bleed"), paint)
+    );
     if result.interrupted {
         return Err(Error::interrupted("demo interrupted"));
     }
@@ -312,7 +317,7 @@ pub fn run(args: &DemoArgs, _store: &Path) -> Result<ExitCode> {
     );
     let mut all_found = true;
     for planted in PLANTED {
-        all_found &= check_planted(planted, &kinds, &settings, args.runs)?;
+        all_found &= check_planted(planted, &kinds, &settings, args.runs, paint)?;
     }
     println!(
         "\nNext, on your own suite:\n  bleed hunt --cmd \"python3 -m pytest -q tests\" --runs 30 --jobs 2\n  \
@@ -358,9 +363,21 @@ fn check_planted(
     kinds: &BTreeMap<&str, Kind>,
     settings: &hunt::Settings,
     runs: u64,
+    paint: Paint,
 ) -> Result<bool> {
+    let mark = |right: bool| {
+        if right {
+            paint.green("found ")
+        } else {
+            paint.red("WRONG ")
+        }
+    };
     let Some(&kind) = kinds.get(victim) else {
-        println!("  MISSED  {victim}: it never flipped in {runs} runs ({story})");
+        println!(
+            "  {}  {victim}: it never flipped in {} ({story})",
+            paint.red("MISSED"),
+            count(runs as usize, "run")
+        );
         return Ok(false);
     };
     let Some(expected) = expected else {
@@ -369,14 +386,15 @@ fn check_planted(
         let right = !kind.bisectable();
         println!(
             "  {} {victim}\n      planted: {story}\n      found:   {}, so there is nothing to bisect",
-            if right { "found " } else { "WRONG " },
+            mark(right),
             kind.name()
         );
         return Ok(right);
     };
     if !kind.bisectable() {
         println!(
-            "  WRONG  {victim}: the hunt called it {} ({story})",
+            "  {} {victim}: the hunt called it {} ({story})",
+            mark(false),
             kind.name()
         );
         return Ok(false);
@@ -400,10 +418,10 @@ fn check_planted(
     };
     let right = matches(&found, expected);
     println!(
-        "  {} {victim}\n      planted: {story}\n      found:   {} ({} probes)",
-        if right { "found " } else { "WRONG " },
+        "  {} {victim}\n      planted: {story}\n      found:   {} ({})",
+        mark(right),
         describe(&found),
-        found.probes + found.cleaner_probes
+        count(found.probes + found.cleaner_probes, "probe")
     );
     Ok(right)
 }

@@ -7,7 +7,7 @@
 //! (`classify`), one at a time so that nothing else runs beside them; the summary.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
@@ -26,7 +26,7 @@ use crate::run::{self, Ended, Planned};
 use crate::runner::{self, Adapter};
 use crate::seed;
 use crate::store::{self, RunRecord, RunStatus, SCHEMA, Store};
-use crate::template::{Placeholder, Template};
+use crate::template::{Placeholder, Template, quote};
 use crate::warm::{Probing, Warmth};
 
 pub struct Settings {
@@ -44,6 +44,27 @@ pub struct Settings {
     pub store: PathBuf,
     /// Boot the suite once and fork a run per seed (docs/warm.md).
     pub warm: bool,
+}
+
+impl Settings {
+    /// `bleed bisect` with what bisecting this hunt's runs needs said again: the store when it
+    /// is not the default, a forced runner, and the command that replays an explicit order.
+    pub fn bisect_command(&self, program: &str) -> String {
+        let mut words = vec![program.to_string(), "bisect".to_string()];
+        if self.store != Path::new(store::DEFAULT_ROOT) {
+            words.extend([
+                "--store".to_string(),
+                quote(&self.store.display().to_string()),
+            ]);
+        }
+        if let Some(runner) = &self.runner {
+            words.extend(["--runner".to_string(), runner.clone()]);
+        }
+        if let Some(replay) = &self.replay {
+            words.extend(["--replay-cmd".to_string(), quote(replay.as_str())]);
+        }
+        words.join(" ")
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
