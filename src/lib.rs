@@ -13,6 +13,7 @@ pub mod error;
 pub mod exec;
 pub mod flip_table;
 pub mod flips;
+pub mod help;
 pub mod human;
 pub mod hunt;
 pub mod interrupt;

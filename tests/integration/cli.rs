@@ -68,3 +68,82 @@ fn without_a_terminal_hunts_and_bisections_print_plain_progress_lines() {
         "and the end; stderr:\n{stderr}"
     );
 }
+
+fn help(args: &[&str]) -> String {
+    let output = Sandbox::new()
+        .bleed()
+        .args(args)
+        .arg("--help")
+        .output()
+        .expect("run bleed");
+    assert_eq!(util::exit_code(&output), 0, "{}", util::stderr(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn every_help_ends_with_examples_and_bisect_says_which_order_it_takes() {
+    for command in [&[][..], &["hunt"], &["bisect"], &["demo"], &["runners"]] {
+        let text = help(command);
+        let examples = 1 + text
+            .rfind("\nExamples:\n")
+            .unwrap_or_else(|| panic!("{command:?}: no examples:\n{text}"));
+        assert!(
+            text[examples..]
+                .lines()
+                .skip(1)
+                .all(|line| line.is_empty() || line.starts_with("  ")),
+            "{command:?}: the examples come last:\n{text}"
+        );
+        assert!(
+            text[examples..].contains("    bleed "),
+            "{command:?}:\n{text}"
+        );
+    }
+    assert!(
+        help(&["bisect"])
+            .contains("bisects the latest recorded run (in --store) in which the victim failed"),
+        "{}",
+        help(&["bisect"])
+    );
+    assert!(help(&["hunt"]).contains("Exit codes: 0 every run gave results"));
+}
+
+#[test]
+fn store_is_an_option_of_the_subcommands_that_have_one() {
+    for command in ["hunt", "bisect", "demo"] {
+        assert!(help(&[command]).contains("--store <DIR>"), "{command}");
+    }
+    assert!(!help(&["runners"]).contains("--store"));
+    assert!(!help(&[]).contains("--store"));
+    let output = Sandbox::new()
+        .bleed()
+        .args(["--store", "elsewhere", "runners"])
+        .output()
+        .expect("run bleed");
+    assert_eq!(util::exit_code(&output), 2, "{}", util::stderr(&output));
+
+    // Before the subcommand, as resume hints used to print it, it still works.
+    let sandbox = Sandbox::new();
+    let (hunt, replay) = demo_commands();
+    let output = sandbox
+        .bleed()
+        .args([
+            "--store",
+            "elsewhere",
+            "hunt",
+            "--cmd",
+            &hunt,
+            "--replay-cmd",
+            &replay,
+        ])
+        .args(["--runs", "2", "--no-confirm"])
+        .output()
+        .expect("run bleed");
+    assert!(
+        [0, 1].contains(&util::exit_code(&output)),
+        "{}",
+        util::stderr(&output)
+    );
+    assert!(sandbox.path().join("elsewhere/runs.jsonl").is_file());
+    assert!(!sandbox.path().join(".bleed").exists());
+}
