@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::chance::{Rate, Trials};
 use crate::ddmin::{self, Counts, Prober, Verdict as Search};
 use crate::error::{Error, ExitCode, Result};
+use crate::human::count;
 use crate::progress;
 use crate::rank::{self, PastRun};
 use crate::runner::{self, Adapter};
@@ -667,17 +668,17 @@ fn conclude_not_reproduced(job: &Job, result: &mut Bisection, tries: usize) {
     result.verdict = Verdict::NotReproduced;
     result.evidence = Some(if isolated == 0 {
         format!(
-            "the failing order of {} tests passed {tries}: the failure did not come back in that \
+            "the failing order of {} passed {tries}: the failure did not come back in that \
              order, so it depends on something other than the tests before it (timing, randomness, \
              the network, or another copy of the suite running at the same time)",
-            job.candidates.len() + 1
+            count(job.candidates.len() + 1, "test")
         )
     } else {
         format!(
-            "the failing order passed {tries} without the {isolated} tests the {} runner keeps \
-             apart from the victim (other files or packages): either the failure is \
-             non-deterministic, or state leaked where the runner does not isolate (a database, \
-             files, shared native modules)",
+            "the failing order passed {tries} without the {} the {} runner keeps apart from the \
+             victim (other files or packages): either the failure is non-deterministic, or state \
+             leaked where the runner does not isolate (a database, files, shared native modules)",
+            count(isolated, "test"),
             job.adapter.name()
         )
     });
@@ -694,9 +695,9 @@ fn conclude_non_deterministic(
     order.push(job.victim.clone());
     result.verdict = Verdict::NonDeterministic;
     result.evidence = Some(format!(
-        "one and the same order of {} tests ({}) failed {} and passed {}: the victim's result \
+        "one and the same order of {} ({}) failed {} and passed {}: the victim's result \
          does not follow from the order, so no test before it can be blamed",
-        order.len(),
+        count(order.len(), "test"),
         probe_summary(&order),
         times(seen.reproduced),
         times(seen.vanished)

@@ -298,14 +298,14 @@ pub fn first_difference(asked: &[String], ran: &[&str]) -> Option<String> {
             shown(wanted)
         ),
         (Some(wanted), None) => format!(
-            "it ran only {} of the {} tests asked for, stopping before {}",
+            "it ran only {} of the {} asked for, stopping before {}",
             ran.len(),
-            asked.len(),
+            human::count(asked.len(), "test"),
             shown(wanted)
         ),
         (None, Some(extra)) => format!(
-            "it ran all {} tests asked for, then {} more, starting with {}",
-            asked.len(),
+            "it ran the {} asked for, then {} more, starting with {}",
+            human::count(asked.len(), "test"),
             ran.len() - asked.len(),
             shown(extra)
         ),
@@ -382,7 +382,7 @@ mod tests {
         );
         assert_eq!(
             first_difference(&asked, &["a", "b", "c", "d"]).unwrap(),
-            "it ran all 3 tests asked for, then 1 more, starting with \"d\""
+            "it ran the 3 tests asked for, then 1 more, starting with \"d\""
         );
         // Ids that differ only in trailing spaces are told apart.
         assert!(

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
+use crate::human::count;
 use crate::outcome::{Outcome, TestResult};
 use crate::progress;
 use crate::run::{self, Ended, Planned};
@@ -266,8 +267,8 @@ pub fn find_victim(victim: &str, order: &[TestResult]) -> Result<usize> {
     let suggestions: Vec<String> = near.iter().take(5).map(|(_, id)| (*id).clone()).collect();
     let hint = if suggestions.is_empty() {
         format!(
-            "the order has {} tests; check the id (it is case-sensitive)",
-            order.len()
+            "the order has {}; check the id (it is case-sensitive)",
+            count(order.len(), "test")
         )
     } else {
         format!("did you mean: {}", suggestions.join(", "))
