@@ -17,6 +17,7 @@ use std::collections::{BTreeSet, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::chance::{self, Rate, Trials};
+use crate::human::count;
 use crate::outcome::TestResult;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -161,9 +162,9 @@ pub fn assess(test: &str, runs: &[Observed], checks: &[Checked]) -> Step {
     };
     if let Some((failed, passed)) = facts.same_order_both_ways() {
         evidence.reason = format!(
-            "the same {} tests ran before it under seeds {failed} and {passed}, with nothing else \
+            "the same {} ran before it under seeds {failed} and {passed}, with nothing else \
              running: it failed under the first and passed under the second",
-            facts.before(failed).len()
+            count(facts.before(failed).len(), "test")
         );
         return done(Kind::NonDeterministic, evidence);
     }
@@ -275,8 +276,9 @@ fn assess_alone(test: &str, facts: &Facts, checks: &[Checked], mut evidence: Evi
         (_, 0) if every_run => (
             Kind::OrderDependent,
             format!(
-                "it failed in all {} runs, yet passes alone: a test that always ran before it breaks it",
-                facts.failing.len()
+                "it failed in {} of {}, yet passes alone: a test that always ran before it breaks it",
+                facts.failing.len(),
+                count(facts.failing.len(), "run")
             ),
         ),
         (_, 0) => (
@@ -285,13 +287,17 @@ fn assess_alone(test: &str, facts: &Facts, checks: &[Checked], mut evidence: Evi
         ),
         (0, _) if every_run => (
             Kind::AlwaysFailing,
-            format!("it failed in all {} runs, and alone", facts.failing.len()),
+            format!(
+                "it failed in {} of {}, and alone",
+                facts.failing.len(),
+                count(facts.failing.len(), "run")
+            ),
         ),
         (0, _) => (
             Kind::Brittle,
             format!(
-                "it fails alone, yet passed in {} runs: some test that ran before it sets up what it needs",
-                facts.passing.len()
+                "it fails alone, yet passed in {}: some test that ran before it sets up what it needs",
+                count(facts.passing.len(), "run")
             ),
         ),
         _ => (

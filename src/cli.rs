@@ -6,15 +6,13 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::bisect::{self, Source};
-use crate::error::{
-    BISECT_EXIT_CODES, Error, ExitCode, HUNT_EXIT_CODES, REPORT_EXIT_CODES, Result,
-};
+use crate::error::{Error, ExitCode, Result};
+use crate::human::{self, Paint};
 use crate::template::{Template, quote};
+use crate::{demo, flip_table, help, hunt, interrupt, report, repro, runner, store};
 
-const DEFAULT_STORE: &str = ".bleed";
 /// The `--timeout` default ("30m" in the flags).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-use crate::{demo, flip_table, hunt, interrupt, report, repro, runner};
 
 #[derive(Parser)]
 #[command(
@@ -24,35 +22,53 @@ use crate::{demo, flip_table, hunt, interrupt, report, repro, runner};
     long_about = "Find the tests that bleed state into other tests.\n\n\
         bleed runs your suite again and again under recorded seeds, reports the tests whose \
         result flips with the order, and keeps every run under .bleed/ so nothing has to run twice.",
-    after_help = "Exit codes: 0 nothing needs looking at, 1 something does (a flip, a timeout, a \
-        verdict that names nobody), 2 bad usage or input, 3 the suite could not be run or read, \
-        4 the store could not be read or written, 130 interrupted. Each command's --help says \
-        more; see docs/exit-codes.md."
+    after_help = help::top()
 )]
 struct Cli {
-    /// Where runs are recorded
-    #[arg(long, global = true, default_value = DEFAULT_STORE, value_name = "DIR")]
-    store: PathBuf,
+    /// `bleed --store DIR hunt ...`, as resume hints printed it before `--store` moved to the
+    /// subcommands that have a store.
+    #[arg(long, hide = true, value_name = "DIR")]
+    store: Option<PathBuf>,
 
     #[command(subcommand)]
     command: Command,
 }
 
+/// `--store`, for the subcommands that read or write the store.
+#[derive(Args)]
+struct StoreArgs {
+    /// Where runs are recorded [default: .bleed]
+    #[arg(long, value_name = "DIR")]
+    store: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    /// The store named after the subcommand, else before it, else the default.
+    fn resolve(&self, before: Option<PathBuf>) -> PathBuf {
+        self.store
+            .clone()
+            .or(before)
+            .unwrap_or_else(|| PathBuf::from(store::DEFAULT_ROOT))
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the suite under many seeds and report the tests whose result flips, each with its kind
-    #[command(after_help = HUNT_EXIT_CODES)]
+    #[command(after_help = help::hunt())]
     Hunt(HuntArgs),
     /// Find the minimal set of tests that make a victim fail, and a reproducer to paste
-    #[command(after_help = BISECT_EXIT_CODES)]
+    #[command(long_about = help::BISECT_ABOUT, after_help = help::bisect())]
     Bisect(BisectArgs),
     /// Report on everything recorded in the store: the tests that fail most, their durations,
     /// the slowest tests, which tests interfere with which, and the health of the runs
-    #[command(after_help = REPORT_EXIT_CODES)]
+    #[command(after_help = help::report())]
     Report(ReportArgs),
     /// Hunt and bisect on a built-in suite with planted order dependencies: no runner needed
+    #[command(after_help = help::demo())]
     Demo(DemoArgs),
     /// List the runners bleed knows and what each supports
+    #[command(after_help = help::runners())]
     Runners,
     /// The demo's tiny test runner (used by `bleed demo`)
     #[command(hide = true)]
@@ -104,6 +120,9 @@ struct HuntArgs {
     /// Print the result as one JSON document on stdout
     #[arg(long)]
     json: bool,
+
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 #[derive(Args)]
@@ -165,17 +184,23 @@ struct BisectArgs {
     #[arg(long, value_enum, default_value_t = ProbeMode::Warm, value_name = "MODE")]
     probe: ProbeMode,
 
-    /// Where to write repro.sh and REPORT.md [default: .bleed/repro/<victim>/]
+    /// Where to write repro.sh and REPORT.md [default: <store>/repro/<victim>/]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 
     /// Print the result as one JSON document on stdout
     #[arg(long)]
     json: bool,
+
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 #[derive(Args)]
 struct ReportArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+
     /// text (the default) on a terminal, markdown for a pull-request comment, json (schema in
     /// docs/report.md), junit for CI dashboards, html for one self-contained page (with --out)
     #[arg(long, value_enum, default_value_t = report::Format::Text, value_name = "FORMAT")]
@@ -201,6 +226,11 @@ pub struct DemoArgs {
     /// Master seed of the demo hunt
     #[arg(long, default_value_t = 19497, value_name = "N")]
     pub seed: u64,
+
+    /// Where the demo records its runs, for the commands it suggests next [default: a new
+    /// temporary directory, kept]
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
 }
 
 /// Runs bleed on the process arguments and returns the exit code.
@@ -219,7 +249,7 @@ pub fn main() -> i32 {
     match dispatch(cli) {
         Ok(code) => code as i32,
         Err(error) => {
-            eprintln!("bleed: error: {error}");
+            eprintln!("bleed: {}: {error}", Paint::stderr().red("error"));
             error.code as i32
         }
     }
@@ -227,14 +257,26 @@ pub fn main() -> i32 {
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Hunt(args) => run_hunt(args, cli.store),
-        Command::Bisect(args) => run_bisect(args, cli.store),
+        Command::Hunt(args) => {
+            let store = args.store.resolve(cli.store);
+            run_hunt(args, store)
+        }
+        Command::Bisect(args) => {
+            let store = args.store.resolve(cli.store);
+            run_bisect(args, store)
+        }
         Command::Report(args) => report::report(&report::Settings {
-            store: cli.store,
+            store: args.store.resolve(cli.store),
             format: args.format,
             out: args.out,
         }),
-        Command::Demo(args) => demo::run(&args, &cli.store),
+        Command::Demo(mut args) => {
+            args.store = args.store.or(cli.store);
+            demo::run(&args)
+        }
+        Command::Runners if cli.store.is_some() => Err(Error::usage(
+            "bleed runners reads no store: leave out --store",
+        )),
         Command::Runners => {
             print!("{}", runners_table());
             Ok(ExitCode::Success)
@@ -267,12 +309,15 @@ fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
             .map_err(|e| Error::store(format!("cannot encode the result as JSON: {e}")))?;
         println!("{json}");
     } else {
-        print!("{}", flip_table::render(&result));
+        print!(
+            "{}",
+            flip_table::render(&result, &settings.bisect_command("bleed"), Paint::stdout())
+        );
     }
     if result.interrupted {
         return Err(Error::interrupted(format!(
-            "interrupted after {} new runs; what was recorded is kept. Resume with:\n    {}",
-            result.new_runs,
+            "interrupted after {}; what was recorded is kept. Resume with:\n    {}",
+            human::counted(result.new_runs, "new run", "new runs"),
             resume_command(&settings, result.master_seed)
         )));
     }
@@ -282,15 +327,14 @@ fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
 /// The command that carries on where an interrupted hunt stopped: the same store, command,
 /// master seed and total, with the options that shaped the runs.
 fn resume_command(settings: &hunt::Settings, master_seed: u64) -> String {
-    let mut words = vec!["bleed".to_string()];
-    if settings.store != Path::new(DEFAULT_STORE) {
+    let mut words = vec!["bleed".to_string(), "hunt".to_string()];
+    if settings.store != Path::new(store::DEFAULT_ROOT) {
         words.extend([
             "--store".to_string(),
             quote(&settings.store.display().to_string()),
         ]);
     }
     words.extend([
-        "hunt".to_string(),
         "--cmd".to_string(),
         quote(settings.template.as_str()),
         "--seed".to_string(),
@@ -354,8 +398,8 @@ fn run_bisect(args: BisectArgs, store: PathBuf) -> Result<ExitCode> {
         bisect::Outcome::Interrupted(stopped) => {
             let found = match stopped.smallest_failing {
                 Some(order) => format!(
-                    "the smallest order seen failing so far ({} tests):\n    {}",
-                    order.len(),
+                    "the smallest order seen failing so far ({}):\n    {}",
+                    human::count(order.len(), "test"),
                     order.join("\n    ")
                 ),
                 None => "no failing order was confirmed yet".to_string(),
@@ -379,7 +423,7 @@ fn run_bisect(args: BisectArgs, store: PathBuf) -> Result<ExitCode> {
             .map_err(|e| Error::store(format!("cannot encode the result as JSON: {e}")))?;
         println!("{json}");
     } else {
-        print!("{}", repro::render(&result, written));
+        print!("{}", repro::render(&result, written, Paint::stdout()));
     }
     Ok(result.verdict.exit_code())
 }
@@ -404,4 +448,65 @@ fn runners_table() -> String {
          --runner NAME forces one.\n",
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(store: &str) -> hunt::Settings {
+        hunt::Settings {
+            template: Template::parse("./run --seed <seed> --junit <report>").unwrap(),
+            replay: Some(Template::parse("./run --junit <report> <tests>").unwrap()),
+            confirm: true,
+            warm: false,
+            runs: 30,
+            jobs: 2,
+            master_seed: None,
+            timeout: Some(DEFAULT_TIMEOUT),
+            runner: None,
+            store: PathBuf::from(store),
+        }
+    }
+
+    fn parse(command: &str) -> Cli {
+        Cli::try_parse_from(shell_words::split(command).unwrap())
+            .unwrap_or_else(|e| panic!("{command}: {e}"))
+    }
+
+    /// The commands bleed prints for the user to run next parse, and name the same store.
+    #[test]
+    fn printed_commands_parse_back_with_their_store() {
+        for store in [".bleed", "my runs"] {
+            let settings = settings(store);
+            let resumed = parse(&resume_command(&settings, 7));
+            let Command::Hunt(args) = resumed.command else {
+                panic!("not a hunt");
+            };
+            assert_eq!(args.store.resolve(resumed.store), Path::new(store));
+            assert_eq!(args.seed, Some(7));
+
+            let bisect = parse(&format!(
+                "{} --seed 9 --victim t",
+                settings.bisect_command("bleed")
+            ));
+            let Command::Bisect(args) = bisect.command else {
+                panic!("not a bisection");
+            };
+            assert_eq!(args.store.resolve(bisect.store), Path::new(store));
+            assert_eq!(
+                args.replay_cmd.as_deref(),
+                Some("./run --junit <report> <tests>")
+            );
+        }
+    }
+
+    #[test]
+    fn store_before_the_subcommand_still_counts() {
+        let cli = parse("bleed --store old hunt --cmd x");
+        let Command::Hunt(args) = cli.command else {
+            panic!("not a hunt");
+        };
+        assert_eq!(args.store.resolve(cli.store), Path::new("old"));
+    }
 }

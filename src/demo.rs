@@ -13,6 +13,7 @@ use clap::Args;
 use crate::classify::Kind;
 use crate::cli::DemoArgs;
 use crate::error::{Error, ExitCode, Result};
+use crate::human::{Paint, count};
 use crate::template::Template;
 use crate::template::quote;
 use crate::{bisect, flip_table, hunt, interrupt, seed};
@@ -173,6 +174,9 @@ const PLANTED: &[Planted] = &[
     ),
 ];
 
+/// The victim the demo suggests bisecting next: its bisection shows a polluter and a cleaner.
+const SUGGESTED: &str = "permissions::guest_cannot_delete";
+
 fn matches(
     found: &bisect::Bisection,
     (verdict, wanted, cleaners): &(bisect::Verdict, &[&str], &[&str]),
@@ -278,26 +282,37 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// `bleed demo`: hunts on the planted suite in a temporary directory and explains the result.
-pub fn run(args: &DemoArgs, _store: &Path) -> Result<ExitCode> {
+/// `bleed demo`: hunts on the planted suite, bisects what it finds, and says what to run next.
+/// Runs are recorded in `--store`, else in a new temporary directory that is kept, so that the
+/// suggested commands have them to read.
+pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     interrupt::install();
-    let workdir = tempfile::Builder::new()
-        .prefix("bleed-demo-")
-        .tempdir()
-        .map_err(|e| {
-            Error::store(format!(
-                "cannot create a temporary directory for the demo: {e}"
-            ))
-        })?;
+    let store = match &args.store {
+        Some(store) => store.clone(),
+        None => tempfile::Builder::new()
+            .prefix("bleed-demo-")
+            .tempdir()
+            .map_err(|e| {
+                Error::store(format!(
+                    "cannot create a temporary directory for the demo: {e}"
+                ))
+            })?
+            .keep(),
+    };
+    let paint = Paint::stdout();
     println!(
-        "bleed demo: {} tests with planted order dependencies, {} runs under seeds derived from {}\n",
-        SUITE.len(),
-        args.runs,
-        args.seed
+        "bleed demo: {} with planted order dependencies, {} under seeds derived from {}, \
+         recorded in {}\n",
+        count(SUITE.len(), "test"),
+        count(args.runs as usize, "run"),
+        args.seed,
+        store.display()
     );
-    let settings = hunt_settings(args, &workdir.path().join(".bleed"))?;
+    let settings = hunt_settings(args, &store)?;
+    let program = program();
+    let bisect_command = settings.bisect_command(&program);
     let result = hunt::hunt(&settings)?;
-    print!("{}", flip_table::render(&result));
+    print!("{}", flip_table::render(&result, &bisect_command, paint));
     if result.interrupted {
         return Err(Error::interrupted("demo interrupted"));
     }
@@ -312,17 +327,52 @@ pub fn run(args: &DemoArgs, _store: &Path) -> Result<ExitCode> {
     );
     let mut all_found = true;
     for planted in PLANTED {
-        all_found &= check_planted(planted, &kinds, &settings, args.runs)?;
+        all_found &= check_planted(planted, &kinds, &settings, args.runs, paint)?;
+    }
+    let bisectable = |test: &str| kinds.get(test).is_some_and(|kind| kind.bisectable());
+    let suggested = [SUGGESTED]
+        .into_iter()
+        .chain(PLANTED.iter().map(|(victim, ..)| *victim))
+        .find(|test| bisectable(test));
+    if let Some(victim) = suggested {
+        println!(
+            "\n{}\n  {}",
+            paint.bold(
+                "Next, bisect one yourself, for its whole story and a reproducer (repro.sh, \
+                 REPORT.md):"
+            ),
+            paint.cyan(&format!("{bisect_command} --victim {}", quote(victim)))
+        );
     }
     println!(
-        "\nNext, on your own suite:\n  bleed hunt --cmd \"python3 -m pytest -q tests\" --runs 30 --jobs 2\n  \
-         bleed bisect --victim <a flipping test>"
+        "\n{}\n  {program} hunt --cmd \"<your test command>\" --runs 30",
+        paint.bold(
+            "Then hunt on your own suite (bleed hunt --help shows the command for each runner):"
+        )
     );
     Ok(if all_found {
         ExitCode::Success
     } else {
         ExitCode::NeedsAttention
     })
+}
+
+/// How to run this very bleed again from the same directory: by name when that is what the
+/// shell finds on PATH, else by its path (`cargo run` runs one that is not on PATH).
+fn program() -> String {
+    let Ok(exe) = std::env::current_exe() else {
+        return "bleed".to_string();
+    };
+    let same = |found: &Path| {
+        fs::canonicalize(found).is_ok_and(|found| fs::canonicalize(&exe).is_ok_and(|e| e == found))
+    };
+    let on_path = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| same(&dir.join("bleed"))));
+    if on_path {
+        "bleed".to_string()
+    } else {
+        quote(&exe.display().to_string())
+    }
 }
 
 /// The demo suite run by this very executable, hunted with two jobs.
@@ -358,9 +408,21 @@ fn check_planted(
     kinds: &BTreeMap<&str, Kind>,
     settings: &hunt::Settings,
     runs: u64,
+    paint: Paint,
 ) -> Result<bool> {
+    let mark = |right: bool| {
+        if right {
+            paint.green("found ")
+        } else {
+            paint.red("WRONG ")
+        }
+    };
     let Some(&kind) = kinds.get(victim) else {
-        println!("  MISSED  {victim}: it never flipped in {runs} runs ({story})");
+        println!(
+            "  {}  {victim}: it never flipped in {} ({story})",
+            paint.red("MISSED"),
+            count(runs as usize, "run")
+        );
         return Ok(false);
     };
     let Some(expected) = expected else {
@@ -369,14 +431,15 @@ fn check_planted(
         let right = !kind.bisectable();
         println!(
             "  {} {victim}\n      planted: {story}\n      found:   {}, so there is nothing to bisect",
-            if right { "found " } else { "WRONG " },
+            mark(right),
             kind.name()
         );
         return Ok(right);
     };
     if !kind.bisectable() {
         println!(
-            "  WRONG  {victim}: the hunt called it {} ({story})",
+            "  {} {victim}: the hunt called it {} ({story})",
+            mark(false),
             kind.name()
         );
         return Ok(false);
@@ -400,10 +463,10 @@ fn check_planted(
     };
     let right = matches(&found, expected);
     println!(
-        "  {} {victim}\n      planted: {story}\n      found:   {} ({} probes)",
-        if right { "found " } else { "WRONG " },
+        "  {} {victim}\n      planted: {story}\n      found:   {} ({})",
+        mark(right),
         describe(&found),
-        found.probes + found.cleaner_probes
+        count(found.probes + found.cleaner_probes, "probe")
     );
     Ok(right)
 }
@@ -509,5 +572,6 @@ mod tests {
         for (victim, _, _) in PLANTED {
             assert!(ids.contains(&victim.to_string()), "{victim}");
         }
+        assert!(PLANTED.iter().any(|(victim, ..)| *victim == SUGGESTED));
     }
 }

@@ -4,53 +4,81 @@ use std::fmt::Write;
 
 use crate::classify::Kind;
 use crate::flips::Flip;
-use crate::human::duration;
+use crate::human::{Paint, count, counted, duration};
 use crate::hunt::Hunt;
 use crate::template::quote;
 
-pub fn render(hunt: &Hunt) -> String {
+/// The table, coloured by `paint`; `bisect` is how to call `bleed bisect` on this hunt's runs
+/// (with its store and replay command when they are not the defaults), for the next step.
+pub fn render(hunt: &Hunt, bisect: &str, paint: Paint) -> String {
     let mut out = String::new();
     headline(&mut out, hunt);
     let flips = &hunt.analysis.flips;
     if flips.is_empty() && hunt.analysis.always_failing.is_empty() {
-        let _ = writeln!(out, "no test failed among {} tests", hunt.analysis.tests);
-    } else if !flips.is_empty() {
-        let noun = if flips.len() == 1 { "test" } else { "tests" };
         let _ = writeln!(
             out,
-            "{} {noun} of {} flipped:",
-            flips.len(),
+            "no test failed among {}",
+            count(hunt.analysis.tests, "test")
+        );
+    } else if !flips.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} of {} flipped:",
+            count(flips.len(), "test"),
             hunt.analysis.tests
         );
         for kind in Kind::ALL {
             let group: Vec<&Flip> = flips.iter().filter(|f| f.kind == kind).collect();
             if !group.is_empty() {
+                let heading = format!("{} ({})", kind.name(), group.len());
                 let _ = writeln!(
                     out,
-                    "\n{} ({}): {}",
-                    kind.name(),
-                    group.len(),
+                    "\n{}: {}",
+                    heading_paint(kind, paint, &heading),
                     kind.meaning()
                 );
-                table(&mut out, &group);
+                table(&mut out, &group, paint);
             }
+        }
+        if flips
+            .iter()
+            .any(|f| f.failed_seeds.len() > 1 || f.passed_seeds.len() > 1)
+        {
+            let _ = writeln!(
+                out,
+                "\n{}",
+                paint.dim("One seed of each is shown; --json lists them all.")
+            );
         }
     }
     if !hunt.analysis.always_failing.is_empty() {
+        let heading = format!("always-failing ({})", hunt.analysis.always_failing.len());
         let _ = writeln!(
             out,
-            "\nalways-failing ({}): {}",
-            hunt.analysis.always_failing.len(),
+            "\n{}: {}",
+            heading_paint(Kind::AlwaysFailing, paint, &heading),
             Kind::AlwaysFailing.meaning()
         );
         for test in &hunt.analysis.always_failing {
             let _ = writeln!(out, "  {test}");
         }
     }
-    timeouts(&mut out, hunt);
+    timeouts(&mut out, hunt, paint);
     indistinguishable(&mut out, hunt);
-    next_steps(&mut out, hunt);
+    next_steps(&mut out, hunt, bisect, paint);
     out
+}
+
+/// A kind's heading in its colour: red for what the order causes, yellow for the brittle, cyan
+/// for what the order does not explain, dim for what was not checked.
+fn heading_paint(kind: Kind, paint: Paint, heading: &str) -> String {
+    let coloured = match kind {
+        Kind::OrderDependent | Kind::AlwaysFailing => paint.red(heading),
+        Kind::Brittle => paint.yellow(heading),
+        Kind::NonDeterministic | Kind::Interference => paint.cyan(heading),
+        Kind::Unconfirmed => return paint.dim(heading),
+    };
+    paint.bold(&coloured)
 }
 
 fn headline(out: &mut String, hunt: &Hunt) {
@@ -64,24 +92,30 @@ fn headline(out: &mut String, hunt: &Hunt) {
     }
     let confirmations = match runs.confirmations {
         0 => String::new(),
-        1 => ", and 1 confirmation run".to_string(),
-        n => format!(", and {n} confirmation runs"),
+        n => format!(
+            ", and {}",
+            counted(n, "confirmation run", "confirmation runs")
+        ),
     };
     let _ = writeln!(
         out,
-        "{} runs ({health}) of `{}`, master seed {}, runner {}{confirmations}",
-        runs.total, hunt.command, hunt.master_seed, hunt.runner
+        "{} ({health}) of `{}`, master seed {}, runner {}{confirmations}",
+        count(runs.total, "run"),
+        hunt.command,
+        hunt.master_seed,
+        hunt.runner
     );
     if (runs.ok as u64) < runs.asked && !hunt.interrupted {
         let _ = writeln!(
             out,
-            "only {} of the {} runs asked for gave results: the flips below rest on fewer runs",
-            runs.ok, runs.asked
+            "only {} of {} asked for gave results: the flips below rest on fewer runs",
+            runs.ok,
+            count(runs.asked as usize, "run")
         );
     }
 }
 
-fn table(out: &mut String, flips: &[&Flip]) {
+fn table(out: &mut String, flips: &[&Flip], paint: Paint) {
     let header = [
         "failed",
         "mean pass",
@@ -112,58 +146,76 @@ fn table(out: &mut String, flips: &[&Flip]) {
                 .unwrap_or(0)
         })
         .collect();
-    let line = |cells: [&str; 6]| {
+    let line = |cells: [&str; 6], paint: Paint| {
         let mut text = String::from("  ");
         for (c, cell) in cells.iter().take(5).enumerate() {
-            let pad = widths[c] - cell.chars().count();
+            let pad = " ".repeat(widths[c] - cell.chars().count());
             // Numbers read best right-aligned, seeds left-aligned.
-            if c < 3 {
-                let _ = write!(text, "{}{cell}  ", " ".repeat(pad));
-            } else {
-                let _ = write!(text, "{cell}{}  ", " ".repeat(pad));
+            match c {
+                0 => {
+                    let _ = write!(text, "{pad}{}  ", paint.red(cell));
+                }
+                1 | 2 => {
+                    let _ = write!(text, "{pad}{cell}  ");
+                }
+                _ => {
+                    let _ = write!(text, "{cell}{pad}  ");
+                }
             }
         }
         text.push_str(cells[5]);
         text
     };
-    let _ = writeln!(out, "{}", line(header));
+    let _ = writeln!(out, "{}", paint.dim(&line(header, Paint::plain())));
     let indent = 2 + widths.iter().map(|w| w + 2).sum::<usize>();
     for (row, flip) in rows.iter().zip(flips) {
         let _ = writeln!(
             out,
             "{}",
-            line([&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]])
+            line(
+                [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]],
+                paint
+            )
         );
         if let Some(message) = &flip.message {
             let _ = writeln!(out, "{}└ {message}", " ".repeat(indent));
         }
         if let Some(evidence) = &flip.evidence {
-            let _ = writeln!(out, "{}  why: {}", " ".repeat(indent), evidence.reason);
+            let _ = writeln!(
+                out,
+                "{}  {} {}",
+                " ".repeat(indent),
+                paint.dim("why:"),
+                evidence.reason
+            );
         }
     }
 }
 
-fn timeouts(out: &mut String, hunt: &Hunt) {
+fn timeouts(out: &mut String, hunt: &Hunt, paint: Paint) {
     if hunt.timeouts.is_empty() {
         if hunt.runs.broken > 0 {
             let _ = writeln!(
                 out,
-                "\n{} runs gave no usable report; their output is under {}",
-                hunt.runs.broken,
+                "\n{} no usable report; the output is under {}",
+                counted(hunt.runs.broken, "run gave", "runs gave"),
                 hunt.store.join("logs").display()
             );
         }
         return;
     }
+    let heading = format!("timed out ({})", hunt.timeouts.len());
     let _ = writeln!(
         out,
-        "\ntimed out ({}): killed by --timeout; a test may hang only in some orders",
-        hunt.timeouts.len()
+        "\n{}: killed by --timeout; a test may hang only in some orders",
+        paint.bold(&paint.yellow(&heading))
     );
     for timeout in &hunt.timeouts {
         let place = match (&timeout.running, &timeout.last_finished) {
             (Some(running), _) => format!("while running {running}"),
-            (None, Some(last)) => format!("after {} tests, the last {last}", timeout.finished),
+            (None, Some(last)) => {
+                format!("after {}, the last {last}", count(timeout.finished, "test"))
+            }
             (None, None) => "before any test reported".to_string(),
         };
         let _ = writeln!(
@@ -192,15 +244,17 @@ fn indistinguishable(out: &mut String, hunt: &Hunt) {
 
 /// The next command worth running, pointing only at kinds whose cause is in the order, and
 /// what to do about interference.
-fn next_steps(out: &mut String, hunt: &Hunt) {
+fn next_steps(out: &mut String, hunt: &Hunt, bisect: &str, paint: Paint) {
     let flips = &hunt.analysis.flips;
     if let Some(flip) = flips.iter().find(|f| f.kind.bisectable())
         && let Some(seed) = flip.failed_seeds.first()
     {
+        let command = format!("{bisect} --seed {seed} --victim {}", quote(&flip.test));
         let _ = writeln!(
             out,
-            "\nFind what bleeds into it: bleed bisect --seed {seed} --victim {}",
-            quote(&flip.test)
+            "\n{} {}",
+            paint.bold("Find what bleeds into it:"),
+            paint.cyan(&command)
         );
     }
     if flips.iter().any(|f| f.kind == Kind::Interference) {
@@ -217,18 +271,119 @@ fn seeds(seeds: &[u64]) -> String {
     match seeds {
         [] => String::new(),
         [only] => only.to_string(),
-        [first, rest @ ..] => format!("{first} (+{})", rest.len()),
+        [first, rest @ ..] => format!("{first} and {} more", rest.len()),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
+    use crate::classify::Evidence;
+    use crate::flips::Analysis;
+    use crate::hunt::RunCounts;
+
+    fn flip(test: &str, kind: Kind, failed_seeds: &[u64], passed_seeds: &[u64]) -> Flip {
+        Flip {
+            test: test.to_string(),
+            failed: failed_seeds.len(),
+            passed: passed_seeds.len(),
+            failed_seeds: failed_seeds.to_vec(),
+            passed_seeds: passed_seeds.to_vec(),
+            mean_pass_seconds: Some(0.0012),
+            mean_fail_seconds: Some(0.0),
+            message: Some("expected USD, got EUR".to_string()),
+            kind,
+            evidence: Some(Evidence {
+                reason: "it passes alone".to_string(),
+                ..Evidence::default()
+            }),
+        }
+    }
+
+    fn hunt() -> Hunt {
+        Hunt {
+            master_seed: 19497,
+            command: "pytest -q".to_string(),
+            runner: "pytest".to_string(),
+            runs: RunCounts {
+                asked: 3,
+                total: 3,
+                ok: 3,
+                confirmations: 1,
+                ..RunCounts::default()
+            },
+            analysis: Analysis {
+                flips: vec![
+                    flip(
+                        "tests/test_cart.py::test_total",
+                        Kind::OrderDependent,
+                        &[11, 12],
+                        &[13],
+                    ),
+                    flip(
+                        "tests/test_clock.py::test_tick",
+                        Kind::NonDeterministic,
+                        &[12],
+                        &[11, 13],
+                    ),
+                ],
+                always_failing: Vec::new(),
+                tests: 9,
+            },
+            timeouts: Vec::new(),
+            indistinguishable: Vec::new(),
+            new_runs: 3,
+            warm: None,
+            interrupted: false,
+            store: PathBuf::from("/project/.bleed"),
+        }
+    }
+
+    #[test]
+    fn the_table_reads_on_its_own() {
+        let text = render(&hunt(), "bleed bisect", Paint::plain());
+        let expected = "\
+3 runs (3 ok) of `pytest -q`, master seed 19497, runner pytest, and 1 confirmation run
+2 tests of 9 flipped:
+
+order-dependent (1): fails after some tests, passes alone: bisect it
+  failed  mean pass  mean fail  failed with seed  passed with seed  test
+     2/3      1.2ms         0s  11 and 1 more     13                tests/test_cart.py::test_total
+                                                                    └ expected USD, got EUR
+                                                                      why: it passes alone
+
+non-deterministic (1): the same order both passed and failed: timing, randomness or the network, not the order
+  failed  mean pass  mean fail  failed with seed  passed with seed  test
+     1/3      1.2ms         0s  12                11 and 1 more     tests/test_clock.py::test_tick
+                                                                    └ expected USD, got EUR
+                                                                      why: it passes alone
+
+One seed of each is shown; --json lists them all.
+
+Find what bleeds into it: bleed bisect --seed 11 --victim tests/test_cart.py::test_total
+";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn colour_marks_kinds_failures_and_the_next_step_without_moving_a_column() {
+        let plain = render(&hunt(), "bleed bisect", Paint::plain());
+        let coloured = render(&hunt(), "bleed bisect", Paint { enabled: true });
+        assert!(coloured.contains("\x1b[1m\x1b[31morder-dependent (1)\x1b[0m\x1b[0m:"));
+        assert!(coloured.contains("\x1b[1m\x1b[36mnon-deterministic (1)\x1b[0m\x1b[0m:"));
+        assert!(coloured.contains("\x1b[31m2/3\x1b[0m"));
+        assert!(coloured.contains("\x1b[36mbleed bisect --seed 11"));
+        let widths =
+            |text: &str| -> Vec<usize> { text.lines().map(crate::human::visible_width).collect() };
+        assert_eq!(widths(&coloured), widths(&plain));
+    }
 
     #[test]
     fn seeds_show_one_and_count_the_rest() {
         assert_eq!(seeds(&[]), "");
         assert_eq!(seeds(&[7]), "7");
-        assert_eq!(seeds(&[7, 8, 9]), "7 (+2)");
+        assert_eq!(seeds(&[7, 8, 9]), "7 and 2 more");
     }
 }

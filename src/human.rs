@@ -31,6 +31,16 @@ pub fn duration(value: Option<f64>) -> String {
     }
 }
 
+/// Time gone or left, to the second: `0s`, `14s`, `1m40s`, `2h05m`.
+pub fn elapsed(time: std::time::Duration) -> String {
+    let seconds = time.as_secs();
+    match seconds {
+        0..60 => format!("{seconds}s"),
+        60..3600 => format!("{}m{:02}s", seconds / 60, seconds % 60),
+        _ => format!("{}h{:02}m", seconds / 3600, seconds % 3600 / 60),
+    }
+}
+
 /// Whether to colour what goes to a stream: never with `NO_COLOR` (no-color.org), always with
 /// `CLICOLOR_FORCE`, else only on a terminal that is not `TERM=dumb`.
 pub fn colour_for(stream: &impl IsTerminal) -> bool {
@@ -61,6 +71,12 @@ impl Paint {
     pub fn stdout() -> Paint {
         Paint {
             enabled: colour_for(&std::io::stdout()),
+        }
+    }
+
+    pub fn stderr() -> Paint {
+        Paint {
+            enabled: colour_for(&std::io::stderr()),
         }
     }
 
@@ -140,6 +156,15 @@ mod tests {
         assert_eq!(duration(Some(0.0123)), "12.3ms");
         assert_eq!(duration(Some(2.5)), "2.50s");
         assert_eq!(duration(Some(65.0)), "1m05s");
+    }
+
+    #[test]
+    fn elapsed_time_reads_to_the_second() {
+        use std::time::Duration;
+        assert_eq!(elapsed(Duration::from_millis(400)), "0s");
+        assert_eq!(elapsed(Duration::from_secs(14)), "14s");
+        assert_eq!(elapsed(Duration::from_secs(100)), "1m40s");
+        assert_eq!(elapsed(Duration::from_secs(7500)), "2h05m");
     }
 
     #[test]

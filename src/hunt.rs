@@ -7,25 +7,26 @@
 //! (`classify`), one at a time so that nothing else runs beside them; the summary.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
 use crate::classify::{self, Check, Checked, Kind, Observed, Step};
 use crate::error::{Error, ExitCode, Result};
 use crate::exec;
 use crate::flips::{self, Analysis};
+use crate::human;
 use crate::interrupt;
 use crate::outcome::TestResult;
+use crate::progress::{self, Progress};
 use crate::run::{self, Ended, Planned};
 use crate::runner::{self, Adapter};
 use crate::seed;
 use crate::store::{self, RunRecord, RunStatus, SCHEMA, Store};
-use crate::template::{Placeholder, Template};
+use crate::template::{Placeholder, Template, quote};
 use crate::warm::{Probing, Warmth};
 
 pub struct Settings {
@@ -43,6 +44,27 @@ pub struct Settings {
     pub store: PathBuf,
     /// Boot the suite once and fork a run per seed (docs/warm.md).
     pub warm: bool,
+}
+
+impl Settings {
+    /// `bleed bisect` with what bisecting this hunt's runs needs said again: the store when it
+    /// is not the default, a forced runner, and the command that replays an explicit order.
+    pub fn bisect_command(&self, program: &str) -> String {
+        let mut words = vec![program.to_string(), "bisect".to_string()];
+        if self.store != Path::new(store::DEFAULT_ROOT) {
+            words.extend([
+                "--store".to_string(),
+                quote(&self.store.display().to_string()),
+            ]);
+        }
+        if let Some(runner) = &self.runner {
+            words.extend(["--runner".to_string(), runner.clone()]);
+        }
+        if let Some(replay) = &self.replay {
+            words.extend(["--replay-cmd".to_string(), quote(replay.as_str())]);
+        }
+        words.join(" ")
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -131,13 +153,13 @@ const MAX_CONFIRMATIONS: usize = 60;
 
 pub fn hunt(settings: &Settings) -> Result<Hunt> {
     let mut hunting = open(settings)?;
-    let progress = progress_bar(hunting.todo.len() as u64);
+    let progress = Progress::new(progress::HUNT, Some(hunting.todo.len() as u64));
     let mut state = State::default();
     first_run(&hunting, &progress, &mut state)?;
     if !state.interrupted {
         pool(&hunting, &progress, &mut state)?;
     }
-    progress.finish_and_clear();
+    progress.finish();
     state.interrupted |= interrupt::requested();
     hunting.recorded.append(&mut state.records);
     // The natural-order run of a bleed-shuffled hunt only lists the tests: it has no seed to
@@ -210,7 +232,7 @@ fn open(settings: &Settings) -> Result<Hunting<'_>> {
     let store = Store::open(&settings.store)?;
     let loaded = store.load_runs()?;
     for warning in &loaded.warnings {
-        eprintln!("bleed: warning: {warning}");
+        progress::warn(warning);
     }
     let master_seed = choose_master_seed(settings.master_seed, user_template, &loaded.records);
     let recorded: Vec<RunRecord> = loaded
@@ -221,11 +243,11 @@ fn open(settings: &Settings) -> Result<Hunting<'_>> {
     let done: HashSet<u64> = recorded.iter().filter_map(|r| r.index).collect();
     let todo: Vec<u64> = (0..settings.runs).filter(|i| !done.contains(i)).collect();
     if !done.is_empty() && !todo.is_empty() {
-        eprintln!(
-            "bleed: continuing the hunt with master seed {master_seed}: {} runs recorded, {} to go",
-            done.len(),
+        progress::say(&format!(
+            "continuing the hunt with master seed {master_seed}: {} recorded, {} to go",
+            human::count(done.len(), "run"),
             todo.len()
-        );
+        ));
     }
     if !todo.is_empty() {
         runner::checked_version(adapter.as_ref(), &settings.template)?;
@@ -251,7 +273,7 @@ fn open(settings: &Settings) -> Result<Hunting<'_>> {
 
 /// `--warm`: the suite booted once for all of the hunt's runs (docs/warm.md).
 fn boot_once(hunting: &Hunting) -> Warmth {
-    eprintln!("bleed: booting the suite once, for warm runs");
+    progress::say("booting the suite once, for warm runs");
     let replay = match &hunting.shuffled {
         Some((replay, _)) => Ok(replay.clone()),
         None => hunting.adapter.replay_command(&hunting.command),
@@ -266,7 +288,7 @@ fn boot_once(hunting: &Hunting) -> Warmth {
             hunting.settings.timeout,
         ),
         Err(error) => {
-            eprintln!("bleed: warning: no warm runs: {error}; running cold");
+            progress::warn(&format!("no warm runs: {error}; running cold"));
             Warmth::cold()
         }
     }
@@ -346,7 +368,7 @@ impl Hunting<'_> {
 /// A typo in the command breaks every run the same way: find out from the first, alone. A
 /// first run killed by the timeout is a finding like any other (a test may hang only in some
 /// orders), so the hunt goes on.
-fn first_run(hunting: &Hunting, progress: &ProgressBar, state: &mut State) -> Result<()> {
+fn first_run(hunting: &Hunting, progress: &Progress, state: &mut State) -> Result<()> {
     let has_usable_run = hunting
         .recorded
         .iter()
@@ -359,7 +381,6 @@ fn first_run(hunting: &Hunting, progress: &ProgressBar, state: &mut State) -> Re
         Ended::Recorded(record) => {
             hunting.store.append_run(&record)?;
             if record.status == RunStatus::Broken {
-                progress.finish_and_clear();
                 let which = if hunting.shuffled.is_some() {
                     "the first run in an order of bleed's"
                 } else {
@@ -368,7 +389,7 @@ fn first_run(hunting: &Hunting, progress: &ProgressBar, state: &mut State) -> Re
                 return Err(first_run_failed(&record, &hunting.store, which));
             }
             state.new_runs += 1;
-            progress.inc(1);
+            progress.inc();
             state.records.push(*record);
         }
     }
@@ -376,7 +397,7 @@ fn first_run(hunting: &Hunting, progress: &ProgressBar, state: &mut State) -> Re
 }
 
 /// The remaining runs over `--jobs` workers, each recorded as it ends.
-fn pool(hunting: &Hunting, progress: &ProgressBar, state: &mut State) -> Result<()> {
+fn pool(hunting: &Hunting, progress: &Progress, state: &mut State) -> Result<()> {
     let remaining = &hunting.todo[state.new_runs.min(hunting.todo.len())..];
     let (sender, receiver) = mpsc::channel();
     let next = AtomicUsize::new(0);
@@ -403,7 +424,7 @@ fn pool(hunting: &Hunting, progress: &ProgressBar, state: &mut State) -> Result<
                     hunting.store.append_run(&record)?;
                     flip_watch.add(&record);
                     state.new_runs += 1;
-                    progress.inc(1);
+                    progress.inc();
                     progress.set_message(flip_watch.summary());
                     state.records.push(*record);
                 }
@@ -466,7 +487,7 @@ fn confirm(
     let observed = observed(&hunting.recorded);
     let mut made = 0;
     let mut tried: HashMap<Check, usize> = HashMap::new();
-    let spinner = confirm_spinner();
+    let progress = Progress::new(progress::CONFIRMING, None);
     loop {
         let needed = needed_checks(analysis, &observed, &confirmations);
         // A check that was run and is still needed gave no usable answer (or answered only
@@ -486,7 +507,7 @@ fn confirm(
                 ));
                 return Ok(confirmations);
             }
-            spinner.set_message(describe_check(&check));
+            progress.set_message(describe_check(&check));
             match run_check(hunting, &check, confirmations.len() + 1)? {
                 Some(confirmation) => {
                     store::append_record(
@@ -496,7 +517,7 @@ fn confirm(
                     confirmations.push(confirmation);
                     *tried.entry(check).or_default() += 1;
                     made += 1;
-                    spinner.inc(1);
+                    progress.inc();
                 }
                 None => {
                     state.interrupted = true;
@@ -507,6 +528,8 @@ fn confirm(
             }
         }
     }
+    progress.set_message(String::new());
+    progress.finish();
     Ok(confirmations)
 }
 
@@ -744,7 +767,9 @@ fn choose_master_seed(given: Option<u64>, template: &str, records: &[RunRecord])
         return master;
     }
     let drawn = seed::draw_master_seed();
-    eprintln!("bleed: master seed {drawn} (pass --seed {drawn} to replay this hunt)");
+    progress::say(&format!(
+        "master seed {drawn} (pass --seed {drawn} to replay this hunt)"
+    ));
     drawn
 }
 
@@ -777,28 +802,6 @@ fn first_run_failed(record: &RunRecord, store: &Store, which: &str) -> Error {
         log.display(),
         indented.trim_end()
     ))
-}
-
-fn progress_bar(runs: u64) -> ProgressBar {
-    // indicatif draws nothing when stderr is not a terminal, so CI logs stay clean.
-    let bar = ProgressBar::new(runs);
-    let style = ProgressStyle::with_template(
-        "{spinner} {bar:30} {pos}/{len} runs  {elapsed} (ETA {eta})  {msg}",
-    )
-    .expect("the progress template is valid");
-    bar.set_style(style);
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
-}
-
-fn confirm_spinner() -> ProgressBar {
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {pos} confirmation runs  {elapsed}  {msg}")
-            .expect("the progress template is valid"),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }
 
 /// Counts flips as runs arrive, for the progress line.
@@ -837,8 +840,7 @@ impl FlipWatch {
     fn summary(&self) -> String {
         match self.flips {
             0 => String::new(),
-            1 => "1 test flipped".to_string(),
-            n => format!("{n} tests flipped"),
+            n => format!("{} flipped", human::count(n, "test")),
         }
     }
 }

@@ -106,7 +106,7 @@ fn on_signal() {
         }
         std::process::exit(ExitCode::Interrupted as i32);
     }
-    eprintln!("bleed: interrupted — stopping the running suites (Ctrl-C again to kill them)");
+    crate::progress::say("interrupted — stopping the running suites (Ctrl-C again to kill them)");
     request();
 }
 

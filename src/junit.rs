@@ -507,11 +507,7 @@ impl Parser {
 }
 
 fn complete_testcases(count: usize) -> String {
-    if count == 1 {
-        "1 complete testcase".into()
-    } else {
-        format!("{count} complete testcases")
-    }
+    crate::human::counted(count, "complete testcase", "complete testcases")
 }
 
 fn after_root() -> String {

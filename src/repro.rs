@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::bisect::{Bisection, Confirmation, Located, Verdict};
 use crate::error::{Error, Result};
-use crate::human::duration;
+use crate::human::{Paint, count, counted, duration};
 use crate::template::quote;
 use crate::warm::Probing;
 
@@ -49,13 +49,6 @@ fn location(test: &Located) -> String {
 }
 
 fn verdict_line(result: &Bisection) -> String {
-    let count = |n: usize, one: &str, many: &str| {
-        if n == 1 {
-            format!("1 {one}")
-        } else {
-            format!("{n} {many}")
-        }
-    };
     match result.verdict {
         Verdict::Polluted if result.polluters.len() == 1 => {
             "polluted: fails after 1 test".to_string()
@@ -68,7 +61,7 @@ fn verdict_line(result: &Bisection) -> String {
         }
         Verdict::Brittle => format!(
             "brittle: fails alone, passes after {}",
-            count(result.state_setters.len(), "state-setter", "state-setters")
+            counted(result.state_setters.len(), "state-setter", "state-setters")
         ),
         Verdict::NotReproduced => {
             "not reproduced: the failing order passed when replayed".to_string()
@@ -81,19 +74,31 @@ fn verdict_line(result: &Bisection) -> String {
     }
 }
 
-pub fn render(result: &Bisection, written: Option<&Path>) -> String {
+/// The terminal summary, coloured by `paint`: the verdict, the culprits in bold, the cleaners
+/// in green.
+pub fn render(result: &Bisection, written: Option<&Path>, paint: Paint) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "victim     {}", result.victim);
-    let _ = writeln!(out, "verdict    {}", verdict_line(result));
-    for (label, tests) in [
-        ("polluter", &result.polluters),
-        ("setter", &result.state_setters),
-        ("cleaner", &result.cleaners),
-    ] {
+    let verdict = verdict_line(result);
+    let verdict = match result.verdict {
+        Verdict::Polluted | Verdict::FailsAlone => paint.red(&verdict),
+        Verdict::Brittle => paint.yellow(&verdict),
+        Verdict::NotReproduced | Verdict::NonDeterministic => paint.cyan(&verdict),
+    };
+    let _ = writeln!(out, "verdict    {}", paint.bold(&verdict));
+    let mut list = |label: &str, tests: &[Located], cleaning: bool| {
         for test in tests {
-            let _ = writeln!(out, "{label:<10} {}{}", test.id, location(test));
+            let id = if cleaning {
+                paint.green(&test.id)
+            } else {
+                paint.bold(&test.id)
+            };
+            let _ = writeln!(out, "{label:<10} {id}{}", location(test));
         }
-    }
+    };
+    list("polluter", &result.polluters, false);
+    list("setter", &result.state_setters, false);
+    list("cleaner", &result.cleaners, true);
     if let Some(message) = &result.failure_message {
         let _ = writeln!(out, "failure    {message}");
     }
@@ -132,11 +137,17 @@ pub fn render(result: &Bisection, written: Option<&Path>) -> String {
     let log2 = (result.candidates.max(1) as f64).log2().ceil() as usize;
     let _ = write!(
         out,
-        "\n{} probes for {} preceding tests (⌈log2 n⌉ = {log2}), {} rounds",
-        result.probes, result.candidates, result.rounds
+        "\n{} for {} (⌈log2 n⌉ = {log2}) in {}",
+        count(result.probes, "probe"),
+        counted(result.candidates, "preceding test", "preceding tests"),
+        count(result.rounds, "round")
     );
     if result.cleaner_probes > 0 {
-        let _ = write!(out, ", {} more looking for cleaners", result.cleaner_probes);
+        let _ = write!(
+            out,
+            ", and {} looking for cleaners",
+            count(result.cleaner_probes, "probe")
+        );
     }
     let _ = writeln!(out, "; {}", duration(Some(result.wall_seconds)));
     if let Some(line) = probing_line(&result.probe) {
@@ -156,11 +167,14 @@ fn probing_line(probing: &Probing) -> Option<String> {
     }
     let mut line = match probing.boot_seconds {
         Some(boot) => format!(
-            "{} probes warm (the suite booted once, in {})",
-            probing.warm,
+            "{} warm (the suite booted once, in {})",
+            count(probing.warm, "probe"),
             duration(Some(boot))
         ),
-        None => format!("{} probes warm (through a prebuilt binary)", probing.warm),
+        None => format!(
+            "{} warm (through a prebuilt binary)",
+            count(probing.warm, "probe")
+        ),
     };
     let _ = write!(line, ", {} cold in fresh processes", probing.cold);
     if let Some(disagreement) = &probing.disagreement {
@@ -176,14 +190,17 @@ fn probing_line(probing: &Probing) -> Option<String> {
 
 /// How the culprits were confirmed, in a line: the runs, and what chance that leaves.
 fn confirmation_line(confirmed: &Confirmation) -> String {
-    let probes = match confirmed.extra_probes {
-        1 => "1 confirmation probe".to_string(),
-        n => format!("{n} confirmation probes"),
-    };
     format!(
-        "{} runs of the culprits then the victim and {} of the victim alone went as the verdict \
-         says ({probes}); {}",
-        confirmed.with_culprits, confirmed.alone, confirmed.basis
+        "{} of the culprits then the victim and {} of the victim alone went as the verdict says \
+         ({}); {}",
+        count(confirmed.with_culprits, "run"),
+        confirmed.alone,
+        counted(
+            confirmed.extra_probes,
+            "confirmation probe",
+            "confirmation probes"
+        ),
+        confirmed.basis
     )
 }
 
@@ -357,5 +374,71 @@ mod tests {
     fn victim_directories_are_one_safe_name() {
         let dir = default_dir(Path::new(".bleed"), "tests/a.py::test_x[it's $(x)]");
         assert_eq!(dir, Path::new(".bleed/repro/tests_a.py__test_x_it_s___x__"));
+    }
+
+    /// A bisection as `--json` prints it, with one polluter and one cleaner.
+    fn polluted() -> Bisection {
+        serde_json::from_value(serde_json::json!({
+            "schema": 1,
+            "victim": "permissions::guest_cannot_delete",
+            "verdict": "polluted",
+            "polluters": [{"id": "session::login_admin"}],
+            "cleaners": [{"id": "session::logout"}],
+            "state_setters": [],
+            "probes": 1,
+            "rounds": 1,
+            "cleaner_probes": 6,
+            "candidates": 16,
+            "retries": 0,
+            "wall_seconds": 0.1834,
+            "reproducer": {"command": "run login_admin guest_cannot_delete", "order": []},
+            "isolation_command": "run guest_cannot_delete",
+            "runner": "generic",
+            "seed": 7,
+            "origin": "recorded run r-1",
+            "failure_message": "an admin session leaked",
+            "runner_version": null,
+            "started_at": "2026-12-02T06:29:12Z",
+            "confirmation": {
+                "with_culprits": 1,
+                "alone": 1,
+                "history_runs": 0,
+                "extra_probes": 1,
+                "chance": 0.008,
+                "basis": "chance 0.8 %"
+            },
+            "probe": {"mode": "warm", "warm": 1, "cold": 2, "boot_seconds": 0.0}
+        }))
+        .expect("a bisection")
+    }
+
+    #[test]
+    fn the_summary_counts_in_words_that_agree_with_their_numbers() {
+        let text = render(&polluted(), None, Paint::plain());
+        let expected = "\
+victim     permissions::guest_cannot_delete
+verdict    polluted: fails after 1 test
+polluter   session::login_admin
+cleaner    session::logout
+failure    an admin session leaked
+confirmed  1 run of the culprits then the victim and 1 of the victim alone went as the verdict says (1 confirmation probe); chance 0.8 %
+
+reproduce (the victim fails):
+  run login_admin guest_cannot_delete
+victim alone (passes):
+  run guest_cannot_delete
+
+1 probe for 16 preceding tests (⌈log2 n⌉ = 4) in 1 round, and 6 probes looking for cleaners; 183.4ms
+1 probe warm (the suite booted once, in 0s), 2 cold in fresh processes
+";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn colour_marks_the_verdict_the_culprits_and_the_cleaners() {
+        let text = render(&polluted(), None, Paint { enabled: true });
+        assert!(text.contains("verdict    \x1b[1m\x1b[31mpolluted: fails after 1 test\x1b[0m"));
+        assert!(text.contains("polluter   \x1b[1msession::login_admin\x1b[0m"));
+        assert!(text.contains("cleaner    \x1b[32msession::logout\x1b[0m"));
     }
 }

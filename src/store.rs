@@ -18,6 +18,9 @@ use crate::outcome::TestResult;
 /// Bumped when a record changes incompatibly; older bleeds skip newer records with a warning.
 pub const SCHEMA: u32 = 1;
 
+/// Where the store is when `--store` does not say.
+pub const DEFAULT_ROOT: &str = ".bleed";
+
 pub(crate) const RUNS_FILE: &str = "runs.jsonl";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

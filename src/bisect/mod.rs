@@ -19,6 +19,8 @@ use serde::{Deserialize, Serialize};
 use crate::chance::{Rate, Trials};
 use crate::ddmin::{self, Counts, Prober, Verdict as Search};
 use crate::error::{Error, ExitCode, Result};
+use crate::human::count;
+use crate::progress;
 use crate::rank::{self, PastRun};
 use crate::runner::{self, Adapter};
 use crate::store::{self, RunRecord, RunStatus, SCHEMA, Store};
@@ -198,6 +200,7 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
         if let Some(stopped) = stopped? {
             return Ok(Outcome::Interrupted(stopped));
         }
+        context.progress.finish();
     }
     result.wall_seconds = started.elapsed().as_secs_f64();
     store::append_record(&job.store.root().join(BISECTIONS_FILE), &result)?;
@@ -253,7 +256,7 @@ fn prepare(settings: &Settings) -> Result<Job> {
     let store = Store::open(&settings.store)?;
     let loaded = store.load_runs()?;
     for warning in &loaded.warnings {
-        eprintln!("bleed: warning: {warning}");
+        progress::warn(warning);
     }
     let runs = loaded.records;
     if let Some(template) = &settings.template {
@@ -556,7 +559,9 @@ fn search_and_conclude(
 }
 
 fn attempt(job: &Job, context: &ProbeContext, result: &mut Bisection) -> Result<Attempt> {
-    context.progress.phase("reproducing, then searching");
+    context
+        .progress
+        .search("reproducing, then searching", job.candidates.len());
     let past = job.past();
     let options = ddmin::Options {
         jobs: job.jobs,
@@ -665,17 +670,17 @@ fn conclude_not_reproduced(job: &Job, result: &mut Bisection, tries: usize) {
     result.verdict = Verdict::NotReproduced;
     result.evidence = Some(if isolated == 0 {
         format!(
-            "the failing order of {} tests passed {tries}: the failure did not come back in that \
+            "the failing order of {} passed {tries}: the failure did not come back in that \
              order, so it depends on something other than the tests before it (timing, randomness, \
              the network, or another copy of the suite running at the same time)",
-            job.candidates.len() + 1
+            count(job.candidates.len() + 1, "test")
         )
     } else {
         format!(
-            "the failing order passed {tries} without the {isolated} tests the {} runner keeps \
-             apart from the victim (other files or packages): either the failure is \
-             non-deterministic, or state leaked where the runner does not isolate (a database, \
-             files, shared native modules)",
+            "the failing order passed {tries} without the {} the {} runner keeps apart from the \
+             victim (other files or packages): either the failure is non-deterministic, or state \
+             leaked where the runner does not isolate (a database, files, shared native modules)",
+            count(isolated, "test"),
             job.adapter.name()
         )
     });
@@ -692,9 +697,9 @@ fn conclude_non_deterministic(
     order.push(job.victim.clone());
     result.verdict = Verdict::NonDeterministic;
     result.evidence = Some(format!(
-        "one and the same order of {} tests ({}) failed {} and passed {}: the victim's result \
+        "one and the same order of {} ({}) failed {} and passed {}: the victim's result \
          does not follow from the order, so no test before it can be blamed",
-        order.len(),
+        count(order.len(), "test"),
         probe_summary(&order),
         times(seen.reproduced),
         times(seen.vanished)
@@ -986,7 +991,7 @@ fn conclude_polluted(
             result.cleaner_probes = probes;
         }
         Err(error) if error.code != ExitCode::Interrupted => {
-            eprintln!("bleed: warning: the search for cleaners stopped: {error}");
+            progress::warn(&format!("the search for cleaners stopped: {error}"));
         }
         Err(error) => return Err(error),
     }
@@ -1034,7 +1039,9 @@ fn search_state_setters(
         );
         return Ok(Attempt::Done(None));
     };
-    context.progress.phase("searching for state-setters");
+    context
+        .progress
+        .search("searching for state-setters", before.len());
     let mut prober = OrderProber::new(
         context,
         &before,

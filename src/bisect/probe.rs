@@ -2,14 +2,15 @@
 //! replay command, recorded, and checked against the order the runner reported.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
-
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::ddmin::Prober;
 use crate::error::{Error, Result};
 use crate::exec;
+use crate::human;
 use crate::interrupt;
+use crate::progress;
 use crate::run::{self, Ended, Planned, Via};
 use crate::runner::Adapter;
 use crate::store::{self, RunStatus, Store};
@@ -29,32 +30,99 @@ pub struct ProbeContext<'a> {
     pub warmth: Warmth,
 }
 
-/// The spinner of a bisection, cleared however the bisection ends.
-pub struct Progress(ProgressBar);
+/// A bisection's progress: its probes and rounds, the phase it is in and, while searching, how
+/// many tests are still suspected. Cleared however the bisection ends.
+pub struct Progress {
+    shown: progress::Progress,
+    state: Mutex<Search>,
+}
+
+#[derive(Default)]
+struct Search {
+    phase: &'static str,
+    rounds: usize,
+    /// The fewest candidates a probe of this search reproduced with; None outside a search.
+    suspects: Option<usize>,
+}
 
 impl Progress {
     pub fn new() -> Progress {
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {pos} probes  {elapsed}  {msg}")
-                .expect("valid template"),
-        );
-        bar.enable_steady_tick(Duration::from_millis(200));
-        Progress(bar)
+        Progress {
+            shown: progress::Progress::new(progress::BISECT, None),
+            state: Mutex::new(Search::default()),
+        }
     }
 
-    pub fn phase(&self, message: &'static str) {
-        self.0.set_message(message);
+    /// A phase that names no suspects (confirming, looking for cleaners).
+    pub fn phase(&self, phase: &'static str) {
+        self.begin(phase, None);
+    }
+
+    /// A search among `candidates` tests, which probes narrow down.
+    pub fn search(&self, phase: &'static str, candidates: usize) {
+        self.begin(phase, Some(candidates));
+    }
+
+    pub fn finish(&self) {
+        {
+            let mut state = self.lock();
+            state.phase = "done";
+            state.suspects = None;
+        }
+        self.show();
+        self.shown.finish();
+    }
+
+    fn begin(&self, phase: &'static str, suspects: Option<usize>) {
+        {
+            let mut state = self.lock();
+            state.phase = phase;
+            state.suspects = suspects;
+        }
+        self.show();
+        self.shown.milestone();
+    }
+
+    /// A round of probes ran; those that reproduced the target did so with these many candidates.
+    fn round(&self, reproduced_with: impl Iterator<Item = usize>) {
+        {
+            let mut state = self.lock();
+            state.rounds += 1;
+            if let Some(suspects) = &mut state.suspects {
+                *suspects = reproduced_with.fold(*suspects, usize::min);
+            }
+        }
+        self.show();
     }
 
     fn inc(&self) {
-        self.0.inc(1);
+        self.shown.inc();
     }
-}
 
-impl Drop for Progress {
-    fn drop(&mut self) {
-        self.0.finish_and_clear();
+    fn show(&self) {
+        let message = {
+            let state = self.lock();
+            let mut facts = Vec::new();
+            if state.rounds > 0 {
+                facts.push(human::count(state.rounds, "round"));
+            }
+            if let Some(suspects) = state.suspects {
+                facts.push(format!(
+                    "{} still suspected",
+                    human::count(suspects, "test")
+                ));
+            }
+            if facts.is_empty() {
+                state.phase.to_string()
+            } else {
+                format!("{} ({})", state.phase, facts.join(", "))
+            }
+        };
+        self.shown.set_message(message);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Search> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -230,14 +298,14 @@ pub fn first_difference(asked: &[String], ran: &[&str]) -> Option<String> {
             shown(wanted)
         ),
         (Some(wanted), None) => format!(
-            "it ran only {} of the {} tests asked for, stopping before {}",
+            "it ran only {} of the {} asked for, stopping before {}",
             ran.len(),
-            asked.len(),
+            human::count(asked.len(), "test"),
             shown(wanted)
         ),
         (None, Some(extra)) => format!(
-            "it ran all {} tests asked for, then {} more, starting with {}",
-            asked.len(),
+            "it ran the {} asked for, then {} more, starting with {}",
+            human::count(asked.len(), "test"),
             ran.len() - asked.len(),
             shown(extra)
         ),
@@ -264,6 +332,16 @@ impl Prober for OrderProber<'_> {
                 .collect()
         });
         let mut answers = Vec::with_capacity(subsets.len());
+        // A round cut short by an error or Ctrl-C narrows nothing.
+        if outcomes.iter().all(|o| matches!(o, Ok(Some(_)))) {
+            self.context.progress.round(
+                subsets
+                    .iter()
+                    .zip(&outcomes)
+                    .filter(|(_, o)| matches!(o, Ok(Some(true))))
+                    .map(|(subset, _)| subset.len()),
+            );
+        }
         for outcome in outcomes {
             match outcome {
                 Ok(Some(answer)) => answers.push(answer),
@@ -304,7 +382,7 @@ mod tests {
         );
         assert_eq!(
             first_difference(&asked, &["a", "b", "c", "d"]).unwrap(),
-            "it ran all 3 tests asked for, then 1 more, starting with \"d\""
+            "it ran the 3 tests asked for, then 1 more, starting with \"d\""
         );
         // Ids that differ only in trailing spaces are told apart.
         assert!(

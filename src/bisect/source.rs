@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
+use crate::human::count;
 use crate::outcome::{Outcome, TestResult};
+use crate::progress;
 use crate::run::{self, Ended, Planned};
 use crate::runner;
 use crate::store::{RunRecord, RunStatus, Store};
@@ -194,7 +196,7 @@ fn run_seed_once(settings: &Settings, template: &Template, seed: u64) -> Result<
         )));
     }
     let store = Store::open(&settings.store)?;
-    eprintln!("bleed: no recorded run has seed {seed}; running it once");
+    progress::say(&format!("no recorded run has seed {seed}; running it once"));
     let planned = Planned {
         id: format!("{}-s{seed}", run::hunt_tag(template.as_str(), seed)),
         adapter: adapter.as_ref(),
@@ -265,8 +267,8 @@ pub fn find_victim(victim: &str, order: &[TestResult]) -> Result<usize> {
     let suggestions: Vec<String> = near.iter().take(5).map(|(_, id)| (*id).clone()).collect();
     let hint = if suggestions.is_empty() {
         format!(
-            "the order has {} tests; check the id (it is case-sensitive)",
-            order.len()
+            "the order has {}; check the id (it is case-sensitive)",
+            count(order.len(), "test")
         )
     } else {
         format!("did you mean: {}", suggestions.join(", "))

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::progress;
 use crate::run::Via;
 use crate::runner::{Adapter, Warm};
 use crate::store::Store;
@@ -105,7 +106,7 @@ impl Warmth {
                 ..Warmth::without(None)
             },
             Err(reason) => {
-                eprintln!("bleed: warning: {reason}; running cold");
+                progress::warn(&format!("{reason}; running cold"));
                 Warmth::without(Some(reason))
             }
         }
@@ -142,14 +143,16 @@ impl Warmth {
     pub fn give_up(&self, reason: &str) {
         let mut since = lock(&self.cold_since);
         if since.is_none() {
-            eprintln!("bleed: warning: {reason}; running the rest cold");
+            progress::warn(&format!("{reason}; running the rest cold"));
             *since = Some(reason.to_string());
         }
     }
 
     /// A cold run contradicted what warm runs concluded: say so; the rest runs cold.
     pub fn disagree(&self, what: String) {
-        eprintln!("bleed: warm and cold runs disagree: {what}; finishing cold");
+        progress::say(&format!(
+            "warm and cold runs disagree: {what}; finishing cold"
+        ));
         *lock(&self.cold_since) = Some(what.clone());
         *lock(&self.disagreement) = Some(what);
     }

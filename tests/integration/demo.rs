@@ -28,7 +28,14 @@ fn marked(stdout: &str, victim: &str) -> Option<String> {
 #[test]
 fn the_demo_finds_every_planted_case_and_bisects_the_order_dependent_ones() {
     let sandbox = Sandbox::new();
-    let output = sandbox.bleed().arg("demo").output().expect("run bleed");
+    let tmp = sandbox.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("create a temporary directory for the demo");
+    let output = sandbox
+        .bleed()
+        .arg("demo")
+        .env("TMPDIR", &tmp)
+        .output()
+        .expect("run bleed");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert_eq!(
         util::exit_code(&output),
@@ -57,7 +64,59 @@ fn the_demo_finds_every_planted_case_and_bisects_the_order_dependent_ones() {
         "the noisy test is not sent to bisect; stdout:\n{stdout}"
     );
     assert!(
-        sandbox.find(".bleed").is_empty(),
-        "the demo works in a directory of its own, not the user's"
+        sandbox.find(".bleed").is_empty() && sandbox.find("runs.jsonl").len() == 1,
+        "the demo records its runs in a temporary directory, not the user's"
+    );
+    assert!(
+        !stdout.contains('\x1b'),
+        "no colour when stdout is not a terminal: {stdout:?}"
+    );
+}
+
+/// The command the demo suggests running next, run as printed from the same directory, reads
+/// the runs the demo recorded in `--store` and bisects one of its victims.
+#[test]
+fn the_demo_records_in_its_store_and_its_next_command_works_as_printed() {
+    let sandbox = Sandbox::new();
+    let output = sandbox
+        .bleed()
+        .args(["demo", "--store", "demo runs", "--runs", "30"])
+        .output()
+        .expect("run bleed");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        [0, 1].contains(&util::exit_code(&output)),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        util::stderr(&output)
+    );
+    assert!(
+        sandbox.path().join("demo runs/runs.jsonl").is_file(),
+        "--store is where the runs are"
+    );
+    let next = stdout
+        .lines()
+        .skip_while(|line| !line.starts_with("Next, bisect one yourself"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no next command; stdout:\n{stdout}"))
+        .trim();
+    assert!(next.contains(" bisect --store 'demo runs' "), "{next}");
+    let bisected = sandbox.sh(next);
+    assert_eq!(
+        bisected.status.code(),
+        Some(0),
+        "`{next}` failed; stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&bisected.stdout),
+        String::from_utf8_lossy(&bisected.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&bisected.stdout).contains("cleaner    session::logout"),
+        "{}",
+        String::from_utf8_lossy(&bisected.stdout)
+    );
+    assert!(
+        sandbox
+            .path()
+            .join("demo runs/repro/permissions__guest_cannot_delete/REPORT.md")
+            .is_file()
     );
 }
