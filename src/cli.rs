@@ -278,7 +278,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             "bleed runners reads no store: leave out --store",
         )),
         Command::Runners => {
-            print!("{}", runners_table());
+            human::print(&runners_table())?;
             Ok(ExitCode::Success)
         }
         Command::DemoRunner(args) => Ok(demo::run_suite(&args)),
@@ -305,14 +305,13 @@ fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
     };
     let result = hunt::hunt(&settings)?;
     if args.json {
-        let json = serde_json::to_string_pretty(&result)
-            .map_err(|e| Error::store(format!("cannot encode the result as JSON: {e}")))?;
-        println!("{json}");
+        human::print_json(&result)?;
     } else {
-        print!(
-            "{}",
-            flip_table::render(&result, &settings.bisect_command("bleed"), Paint::stdout())
-        );
+        human::print(&flip_table::render(
+            &result,
+            &settings.bisect_command("bleed"),
+            Paint::stdout(),
+        ))?;
     }
     if result.interrupted {
         return Err(Error::interrupted(format!(
@@ -419,11 +418,9 @@ fn run_bisect(args: BisectArgs, store: PathBuf) -> Result<ExitCode> {
     repro::write(&result, &dir, &project)?;
     let written = result.reproducer.is_some().then_some(dir.as_path());
     if args.json {
-        let json = serde_json::to_string_pretty(&result)
-            .map_err(|e| Error::store(format!("cannot encode the result as JSON: {e}")))?;
-        println!("{json}");
+        human::print_json(&result)?;
     } else {
-        print!("{}", repro::render(&result, written, Paint::stdout()));
+        human::print(&repro::render(&result, written, Paint::stdout()))?;
     }
     Ok(result.verdict.exit_code())
 }

@@ -1,7 +1,34 @@
 //! Numbers, durations and colour the way people read them, in one place so that every output
 //! says `1 probe`, `2 probes` and `0.55ms` alike.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// Prints to stdout. A reader that went away (`bleed report | head`) is not an error, as in
+/// ripgrep: `print!` would panic on the closed pipe.
+pub fn print(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::store(format!("cannot write to stdout: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Prints one JSON document on stdout, as `--json` promises.
+pub fn print_json(value: &impl Serialize) -> Result<()> {
+    let mut json = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::store(format!("cannot encode the result as JSON: {e}")))?;
+    json.push('\n');
+    print(&json)
+}
 
 /// `1 probe`, `2 probes`: for nouns that take an `s`.
 pub fn count(n: usize, noun: &str) -> String {

@@ -52,7 +52,7 @@ pub fn report(settings: &Settings) -> Result<ExitCode> {
                 path.display()
             ))
         })?,
-        None => print_stdout(&rendered)?,
+        None => crate::human::print(&rendered)?,
     }
     Ok(if view.clean() {
         ExitCode::Success
@@ -127,15 +127,4 @@ fn read(root: &Path) -> Result<Recorded> {
         confirmations: confirmations.records,
         bisections: bisections.records,
     })
-}
-
-/// Prints to stdout; a reader that went away (`bleed report | head`) is not an error.
-fn print_stdout(text: &str) -> Result<()> {
-    use std::io::Write;
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::store(format!(
-            "cannot write the report to stdout: {e}"
-        ))),
-        _ => Ok(()),
-    }
 }

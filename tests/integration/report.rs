@@ -192,3 +192,24 @@ fn a_torn_line_is_skipped_with_a_warning_and_the_rest_reported() {
     );
     assert_eq!(json(&output)["health"]["runs"], 20);
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_a_crash() {
+    let sandbox = Sandbox::with_suite("stores/pytest");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bleed"))
+        .current_dir(sandbox.path())
+        .args(["--store", ".", "report", "--format", "html"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start bleed report");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("bleed report ends");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "as if the whole report was read (`bleed report | head`), not a panic: {}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+}
