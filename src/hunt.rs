@@ -6,6 +6,7 @@
 //! way); the rest over `--jobs` workers; the confirmation runs that classify each flip
 //! (`classify`), one at a time so that nothing else runs beside them; the summary.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -436,10 +437,11 @@ fn pool(hunting: &Hunting, progress: &Progress, state: &mut State) -> Result<()>
 
 /// The recorded runs as classification sees them, each knowing whether another run of the
 /// suite was going on during part of it.
-fn observed(records: &[RunRecord]) -> Vec<Observed<'_>> {
-    let spans: Vec<Option<(f64, f64)>> = records.iter().map(span).collect();
+fn observed<R: Borrow<RunRecord>>(records: &[R]) -> Vec<Observed<'_>> {
+    let spans: Vec<Option<(f64, f64)>> = records.iter().map(|r| span(r.borrow())).collect();
     records
         .iter()
+        .map(Borrow::borrow)
         .enumerate()
         .filter(|(_, r)| r.status == RunStatus::Ok)
         .filter_map(|(i, r)| {
@@ -651,9 +653,9 @@ fn classify_all(
 /// confirmation runs, moves the tests that fail alone and in every run to `always_failing`, and
 /// orders the rest by kind, then by failure rate. `unconfirmed_because` says why a check that a
 /// test still needs was not run.
-pub(crate) fn classify_flips(
+pub(crate) fn classify_flips<R: Borrow<RunRecord>>(
     analysis: &mut Analysis,
-    recorded: &[RunRecord],
+    recorded: &[R],
     confirmations: &[Confirmation],
     unconfirmed_because: impl Fn(&Check) -> String,
 ) {

@@ -358,9 +358,8 @@ fn classify(
 ) -> HashMap<String, Classified> {
     let mut kinds = HashMap::new();
     for (summary, members) in hunts {
-        let records: Vec<RunRecord> = members.iter().map(|r| (*r).clone()).collect();
         let mut analysis = flips::analyse(
-            records
+            members
                 .iter()
                 .filter(|r| r.status == RunStatus::Ok)
                 .filter_map(|r| Some((r.seed?, r.results.as_slice()))),
@@ -372,7 +371,7 @@ fn classify(
             })
             .cloned()
             .collect();
-        hunt::classify_flips(&mut analysis, &records, &own, |_| {
+        hunt::classify_flips(&mut analysis, members, &own, |_| {
             "its confirmation runs have not been made: run the hunt again to classify it"
                 .to_string()
         });
