@@ -6,6 +6,7 @@ use crate::classify::Kind;
 use crate::flips::Flip;
 use crate::human::duration;
 use crate::hunt::Hunt;
+use crate::outcome::first_line;
 use crate::template::quote;
 
 pub fn render(hunt: &Hunt) -> String {
@@ -135,7 +136,7 @@ fn table(out: &mut String, flips: &[&Flip]) {
             line([&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]])
         );
         if let Some(message) = &flip.message {
-            let _ = writeln!(out, "{}└ {message}", " ".repeat(indent));
+            let _ = writeln!(out, "{}└ {}", " ".repeat(indent), first_line(message));
         }
         if let Some(evidence) = &flip.evidence {
             let _ = writeln!(out, "{}  why: {}", " ".repeat(indent), evidence.reason);

@@ -170,6 +170,7 @@ fn read_order_file(path: &std::path::Path) -> Result<Failing> {
             message: None,
             file: None,
             line: None,
+            name: None,
         })
         .collect();
     Ok(Failing {

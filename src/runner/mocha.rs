@@ -524,13 +524,15 @@ fn results_from_cases(cases: &[Case], cwd: &Path) -> Vec<TestResult> {
                 None => case.name.clone(),
             })
         };
+        let title = full_title(classname, &case.name);
         let mut result = TestResult {
-            id: Mocha::test_id(&file, &full_title(classname, &case.name)),
+            id: Mocha::test_id(&file, &title),
             outcome: case.outcome,
             duration: case.time,
             message: case.message.clone(),
             file: (!file.is_empty()).then(|| file.clone()),
             line: case.line,
+            name: Some(title),
         };
         match hook(&case.name) {
             None => {}
@@ -545,7 +547,9 @@ fn results_from_cases(cases: &[Case], cwd: &Path) -> Vec<TestResult> {
                     continue;
                 }
                 if let Some(test) = test {
-                    result.id = Mocha::test_id(&file, &full_title(classname, test));
+                    let title = full_title(classname, test);
+                    result.id = Mocha::test_id(&file, &title);
+                    result.name = Some(title);
                 }
                 result.outcome = Outcome::Errored;
                 result.message = hook_message();
@@ -890,8 +894,12 @@ mod tests {
         let results = results_from_cases(&report.cases, Path::new("/tmp/samples/mocha-hooks"));
         assert_eq!(
             results[1].message.as_deref(),
-            Some("\"before each\" hook for \"lists orders\": a connection was left open")
+            Some(
+                "\"before each\" hook for \"lists orders\": a connection was left open\n\n      \
+                 + expected - actual\n\n      -false\n      +true"
+            )
         );
+        assert_eq!(results[1].name.as_deref(), Some("Orders lists orders"));
         assert_eq!(
             results[2].message.as_deref(),
             Some("\"after each\" hook: cleanUp for \"prints\": could not clean up")

@@ -398,19 +398,24 @@ pub fn select(command: &str, forced: Option<&str>) -> Result<Box<dyn Adapter>> {
     Ok(adapters.swap_remove(position))
 }
 
-/// Reads a JUnit report into results, naming each case with the adapter's `id`.
+/// Reads a JUnit report into results, naming each case with the adapter's `id`; the testcase's
+/// own name is the human one where the id is more than that.
 fn results_from_junit(report: &Path, id: impl Fn(&Case) -> String) -> RunResults {
     let parsed = junit::read_path(report);
     let results = parsed
         .cases
         .iter()
-        .map(|case| TestResult {
-            id: id(case),
-            outcome: case.outcome,
-            duration: case.time,
-            message: case.message.clone(),
-            file: case.file.clone(),
-            line: case.line,
+        .map(|case| {
+            let id = id(case);
+            TestResult {
+                name: (id != case.name).then(|| case.name.clone()),
+                id,
+                outcome: case.outcome,
+                duration: case.time,
+                message: case.message.clone(),
+                file: case.file.clone(),
+                line: case.line,
+            }
         })
         .collect();
     RunResults {
