@@ -9,6 +9,7 @@ mod hunt_errors;
 mod hunt_pytest;
 mod interrupt;
 mod noise;
+mod repro;
 mod runner_cucumber;
 mod runner_gotest;
 mod runner_jest;
