@@ -23,11 +23,16 @@ def outcome(case):
     return "skipped" if "skipped" in tags else "passed"
 
 
+def nested(one, other):
+    return one.endswith("." + other) or other.endswith("." + one)
+
+
 victim = os.environ["VICTIM"]
 found = [outcome(case) for case in cases if key(case) == victim]
 # pytest names a case's class from its rootdir and bleed names tests from where pytest runs: a
-# rootdir above that directory puts more of the path in front of the classname.
-found = found or [outcome(case) for case in cases if key(case).endswith("." + victim)]
+# rootdir above that directory puts more of the path in front of the classname, one below it
+# less.
+found = found or [outcome(case) for case in cases if nested(key(case), victim)]
 if not found:
     print("missing")
 elif "failed" in found:

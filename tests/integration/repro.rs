@@ -201,6 +201,36 @@ fn a_pytest_reproducer_runs_from_any_checkout_and_says_when_the_pollution_is_fix
 }
 
 #[test]
+fn a_pytest_reproducer_finds_the_victim_when_pytests_rootdir_is_below_where_it_runs() {
+    if !util::require_pytest() {
+        return;
+    }
+    // pytest.ini is in project/: pytest names the JUnit case from there, bleed from above it.
+    let sandbox = Sandbox::with_suite("pytest/shapes");
+    // The polluter's id ends with a space and holds shell syntax.
+    sandbox.write(
+        "order.txt",
+        "project/loose/test_params.py::test_greeting_variant[it's \"quoted\" $(touch bleed-pwned) ]\n\
+         project/pkg/test_nested.py::TestOuter::TestInner::test_greeting_is_hello\n",
+    );
+    bisected(
+        &sandbox,
+        sandbox.path(),
+        &[
+            "--cmd",
+            "python3 -m pytest -q project",
+            "--order-file",
+            "order.txt",
+            "--victim",
+            "project/pkg/test_nested.py::TestOuter::TestInner::test_greeting_is_hello",
+        ],
+    );
+    let script = written(sandbox.path()).join("repro.sh");
+    run(&script, sandbox.path()).expect(0, "exit 0: it still reproduces");
+    util::assert_nothing_ran_as_code(&sandbox);
+}
+
+#[test]
 fn a_reproducer_finds_the_project_by_its_place_in_a_git_checkout() {
     if !util::require_pytest() || !util::require_runner("git", &[&["git", "--version"]]) {
         return;
