@@ -60,6 +60,12 @@ fn git_root(project: &Path) -> Option<std::path::PathBuf> {
     (output.status.success() && !root.is_empty()).then(|| root.into())
 }
 
+/// The culprits as the script speaks of them: `polluter`, `polluters`, `state-setter`.
+fn culprit_noun(result: &Bisection) -> &'static str {
+    let (one, many, tests) = culprits(result);
+    if tests.len() == 1 { one } else { many }
+}
+
 /// What each step expects of the victim and what it means when it does the opposite.
 struct Step<'a> {
     title: String,
@@ -100,7 +106,7 @@ pub fn script(result: &Bisection, place: &Place, check: Option<&VictimCheck>) ->
     for (number, step) in steps.iter().enumerate() {
         run_step(&mut sh, number + 1, steps.len(), step);
     }
-    let (_, many, _) = culprits(result);
+    let many = culprit_noun(result);
     let reproduces = if result.verdict == Verdict::Brittle {
         format!("the victim passes after its {many} and fails alone")
     } else {
@@ -133,9 +139,11 @@ impl Runner {
                 words.pop();
                 words
             });
+        // An order written to a file first (`printf … > file && runner …`): the runner is last.
         let invoked = || {
             let command = &result.reproducer.as_ref()?.command;
-            let invocation = Invocation::parse(command)?;
+            let last = command.rsplit(" && ").next()?;
+            let invocation = Invocation::parse(last)?;
             Some(invocation.words[..invocation.args].to_vec())
         };
         let words = version.or_else(invoked).unwrap_or_default();
@@ -176,14 +184,14 @@ fn header(sh: &mut String, result: &Bisection, reads_report: bool, runner: &Runn
     for test in tests {
         named(one, test, sh);
     }
-    let _ = writeln!(
-        sh,
-        "#   {:<13} {} (as bleed ran it: {})",
-        "runner",
-        line(&runner_line(result)),
-        line(&runner.label)
-    );
-    let (_, many, _) = culprits(result);
+    let version = runner_line(result);
+    let ran = if version.starts_with(&runner.label) {
+        String::new()
+    } else {
+        format!(" (as bleed ran it: {})", runner.label)
+    };
+    let _ = writeln!(sh, "#   {:<13} {}{}", "runner", line(&version), line(&ran));
+    let many = culprit_noun(result);
     let (then, alone) = if result.verdict == Verdict::Brittle {
         ("passes", "fails")
     } else {
@@ -191,16 +199,14 @@ fn header(sh: &mut String, result: &Bisection, reads_report: bool, runner: &Runn
     };
     let judged = if reads_report {
         format!(
-            "# Each time it reads the victim's own result from {}'s report, not the exit code:\n\
-             # one of the {many} may fail too, and some runners exit 0 with failures.",
-            result.runner
+            "# Each time it reads the victim's own result from the runner's report, not the exit\n\
+             # code: the {many} may fail too, and some runners exit 0 with failures."
         )
     } else {
         format!(
-            "# Each time it judges the victim by {}'s exit code: bleed cannot tell where this\n\
-             # command writes its report, so one of the {many} failing would count as the victim\n\
-             # failing.",
-            result.runner
+            "# Each time it judges the victim by the runner's exit code: bleed cannot tell where\n\
+             # this command writes its report, so the {many} failing would count as the victim\n\
+             # failing."
         )
     };
     let _ = writeln!(
@@ -284,18 +290,23 @@ fn programs(sh: &mut String, runner: &Runner, check: Option<&VictimCheck>) {
             ))
         );
     }
-    let found = runner.program.as_deref().map_or_else(
-        || "?".to_string(),
-        |program| format!("$(command -v {})", quote(program)),
-    );
-    let version = runner.version_command.as_deref().map_or_else(
-        || "?".to_string(),
-        |command| format!("$({command} 2>&1 | head -n 1)"),
-    );
+    let mut known: Vec<String> = Vec::new();
+    if let Some(program) = &runner.program {
+        known.push(format!("\"$(command -v {})\"", quote(program)));
+    }
+    if let Some(command) = &runner.version_command {
+        known.push(format!("\"$({command} 2>&1 | head -n 1)\""));
+    }
+    let format = match known.len() {
+        0 => "using: %s\\n",
+        1 => "using: %s (%s)\\n",
+        _ => "using: %s (%s, %s)\\n",
+    };
     let _ = writeln!(
         sh,
-        "printf 'using: %s (%s, %s)\\n' {} \"{found}\" \"{version}\"",
-        quote(&runner.label)
+        "printf '{format}' {} {}",
+        quote(&runner.label),
+        known.join(" ")
     );
 }
 
@@ -321,8 +332,7 @@ judge() {{
 }
 
 fn steps(result: &Bisection) -> Vec<Step<'_>> {
-    let (one, many, tests) = culprits(result);
-    let culprits = if tests.len() == 1 { one } else { many };
+    let culprits = culprit_noun(result);
     let brittle = result.verdict == Verdict::Brittle;
     let (then, alone) = if brittle {
         ("passed", "failed")
@@ -489,7 +499,7 @@ mod tests {
         let script = script(&result, &place, Some(&pytest_check(&result.victim)));
         parses(&script);
         assert!(
-            script.contains("judges the victim by pytest's exit code"),
+            script.contains("judges the victim by the runner's exit code"),
             "{script}"
         );
         assert!(
