@@ -220,9 +220,9 @@ fn probing_line(probing: &Probing) -> Option<String> {
 /// How the culprits were confirmed, in a line: the runs, and what chance that leaves.
 fn confirmation_line(confirmed: &Confirmation) -> String {
     format!(
-        "{} runs of the culprits then the victim and {} of the victim alone went as the verdict \
-         says ({}); {}",
-        confirmed.with_culprits,
+        "{} of the culprits then the victim and {} of the victim alone went as the verdict says \
+         ({}); {}",
+        count(confirmed.with_culprits, "run"),
         confirmed.alone,
         count(confirmed.extra_probes, "confirmation probe"),
         confirmed.basis
