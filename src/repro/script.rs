@@ -197,6 +197,17 @@ fn header(sh: &mut String, result: &Bisection, reads_report: bool, runner: &Runn
     } else {
         ("fails", "passes")
     };
+    let opposite = if result.verdict == Verdict::Brittle {
+        format!(
+            "the victim failed after its {many} (they no longer make it\n\
+             #      pass), or passed alone (it no longer depends on them)"
+        )
+    } else {
+        format!(
+            "the victim passed after its {many} (the pollution looks\n\
+             #      fixed), or failed alone (it now fails whatever runs before it)"
+        )
+    };
     let judged = if reads_report {
         format!(
             "# Each time it reads the victim's own result from the runner's report, not the exit\n\
@@ -215,8 +226,7 @@ fn header(sh: &mut String, result: &Bisection, reads_report: bool, runner: &Runn
          # It runs the {many} then the victim, then the victim alone.\n{judged}\n#\n\
          # Exit status:\n\
          #   0  it still reproduces: the victim {then} after its {many} and {alone} alone\n\
-         #   1  it no longer does: the victim did the opposite in one of the two runs (after\n\
-         #      its {many}: the order dependency looks fixed; alone: it no longer depends on them)\n\
+         #   1  it no longer does: {opposite}\n\
          #   2  no answer: the project, the runner or the victim was not found, or a report\n\
          #      could not be read"
     );
