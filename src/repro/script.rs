@@ -185,7 +185,10 @@ fn header(sh: &mut String, result: &Bisection, reads_report: bool, runner: &Runn
         named(one, test, sh);
     }
     let version = runner_line(result);
-    let ran = if version.starts_with(&runner.label) {
+    let ran = if version
+        .to_lowercase()
+        .starts_with(&runner.label.to_lowercase())
+    {
         String::new()
     } else {
         format!(" (as bleed ran it: {})", runner.label)
