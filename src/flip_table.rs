@@ -6,6 +6,7 @@ use crate::classify::Kind;
 use crate::flips::Flip;
 use crate::human::{Paint, count, counted, duration};
 use crate::hunt::Hunt;
+use crate::outcome::first_line;
 use crate::template::quote;
 
 /// The table, coloured by `paint`; `bisect` is how to call `bleed bisect` on this hunt's runs
@@ -178,7 +179,7 @@ fn table(out: &mut String, flips: &[&Flip], paint: Paint) {
             )
         );
         if let Some(message) = &flip.message {
-            let _ = writeln!(out, "{}└ {message}", " ".repeat(indent));
+            let _ = writeln!(out, "{}└ {}", " ".repeat(indent), first_line(message));
         }
         if let Some(evidence) = &flip.evidence {
             let _ = writeln!(

@@ -18,7 +18,7 @@ pub struct Flip {
     pub passed_seeds: Vec<u64>,
     pub mean_pass_seconds: Option<f64>,
     pub mean_fail_seconds: Option<f64>,
-    /// The first line of its most frequent failure message.
+    /// Its most frequent failure message, whole: the hunt's table shows its first line.
     pub message: Option<String>,
     /// What kind of flip it is, once the hunt has classified it.
     pub kind: Kind,
@@ -128,6 +128,7 @@ mod tests {
             message: message.map(String::from),
             file: None,
             line: None,
+            name: None,
         }
     }
 

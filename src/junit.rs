@@ -14,16 +14,18 @@
 //! - When a testcase holds several of these, the strongest decides (failure and error over
 //!   skipped over flaky) and, among equals, the first; the message is the deciding element's.
 //!
-//! A message is the first non-empty line of the deciding element's `message` attribute or,
-//! when that is missing or blank, of its text (CDATA, entities and plain text, in any mix),
-//! trimmed and cut at [`MAX_MESSAGE_BYTES`]. Skipped tests keep their reason the same way.
+//! A message is the deciding element's `message` attribute (where runners put the message apart
+//! from its stack trace) or, when that is missing or blank, its text (CDATA, entities and plain
+//! text, in any mix), kept as [`outcome::trim_message`] keeps messages: blank lines around it
+//! gone, cut after a few dozen lines or a few KB with a count of the lines left out. Skipped
+//! tests keep their reason the same way.
 //!
 //! A report that is missing, empty, not XML, not JUnit, or cut short makes the run *broken*:
 //! `problem` says why in one line, and `cases` keeps the testcases whose element closed before
 //! the problem, which are exactly the ones a runner had finished writing.
 //!
 //! Memory: the reader holds one XML event at a time in a reused buffer, and skips the text it
-//! does not need (output, whitespace, the rest of a message after its first line) straight from
+//! does not need (output, whitespace, the rest of a message past its cap) straight from
 //! the input without buffering it. A report of any size is read in memory bounded by its
 //! largest tag or message-bearing text section, plus the cases themselves.
 
@@ -37,7 +39,7 @@ use quick_xml::Reader;
 use quick_xml::escape::{resolve_xml_entity, unescape_with};
 use quick_xml::events::{BytesRef, BytesStart, Event};
 
-use crate::outcome::Outcome;
+use crate::outcome::{self, Outcome};
 
 /// One `<testcase>`, as the report wrote it.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,7 +53,7 @@ pub struct Case {
     pub outcome: Outcome,
     /// Seconds; see [`parse_time`] for the formats understood.
     pub time: Option<f64>,
-    /// First line of the failure, error, flaky or skip message.
+    /// The failure, error, flaky or skip message.
     pub message: Option<String>,
 }
 
@@ -64,8 +66,9 @@ pub struct Report {
     pub problem: Option<String>,
 }
 
-/// Longest message kept: a first line can be a whole minified stack or a megabyte of output.
-pub const MAX_MESSAGE_BYTES: usize = 4096;
+/// Most text of a message read before the rest is only counted in lines: enough for
+/// `trim_message` to keep what it keeps, whatever blank lines it drops.
+const CAPTURED_BYTES: usize = 4 * outcome::MESSAGE_BYTES;
 
 /// Large enough that the parser rarely waits on small reads, small enough to stay in cache.
 const READ_BUFFER_BYTES: usize = 128 * 1024;
@@ -312,8 +315,8 @@ struct OpenCase {
     depth: usize,
     /// How strongly `case.outcome` was decided: 0 when no child element decided it yet.
     strength: u8,
-    /// The deciding element whose text is being read for the message, and the line so far.
-    capture: Option<(usize, FirstLine)>,
+    /// The deciding element whose text is being read for the message, and the text so far.
+    capture: Option<(usize, Captured)>,
 }
 
 impl Parser {
@@ -460,14 +463,12 @@ impl Parser {
     }
 
     /// Whether text read next matters: outside the root any text is an error; inside it only
-    /// the first line of the message being read does.
+    /// the message being read does.
     fn wants_text(&self) -> bool {
         match self.phase {
             Phase::Body => {
                 self.skipping_from.is_none()
-                    && (self.case.as_ref())
-                        .and_then(|open| open.capture.as_ref())
-                        .is_some_and(|(_, line)| !line.done)
+                    && (self.case.as_ref()).is_some_and(|open| open.capture.is_some())
             }
             Phase::Prolog | Phase::Epilog => true,
         }
@@ -570,13 +571,11 @@ impl OpenCase {
         for attr in start.attributes().with_checks(false) {
             let attr = attr?;
             if attr.key.local_name().as_ref() == "message" {
-                let mut line = FirstLine::default();
-                line.push(&unescape(&attr.value));
-                self.case.message = line.finish();
+                self.case.message = outcome::trim_message(&unescape(&attr.value));
             }
         }
         if self.case.message.is_none() {
-            self.capture = Some((depth, FirstLine::default()));
+            self.capture = Some((depth, Captured::default()));
         }
         Ok(())
     }
@@ -662,50 +661,56 @@ fn non_empty(value: Cow<'_, str>) -> Option<String> {
     (!value.is_empty()).then(|| value.into_owned())
 }
 
-/// The first non-empty line of a text that arrives in pieces (text, CDATA sections, entities).
+/// A message's text as it arrives in pieces (text, CDATA sections, entities): kept up to
+/// [`CAPTURED_BYTES`], and past that only its lines counted, so a megabyte of stack costs no
+/// memory and the message still says how much was left out.
 #[derive(Default)]
-struct FirstLine {
-    line: String,
-    done: bool,
+struct Captured {
+    text: String,
+    /// Past the cap: the line breaks seen, and whether text followed the last one.
+    breaks_past_the_cap: usize,
+    open_line_past_the_cap: bool,
+    capped: bool,
 }
 
-impl FirstLine {
-    fn push(&mut self, mut text: &str) {
-        while !self.done {
-            match text.find(['\n', '\r']) {
-                Some(at) => {
-                    self.append(&text[..at]);
-                    self.done |= !self.line.is_empty();
-                    text = &text[at + 1..];
-                }
-                None => {
-                    self.append(text);
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Appends a piece of one line, skipping its leading whitespace and stopping at the cap.
-    fn append(&mut self, piece: &str) {
-        let piece = if self.line.is_empty() {
-            piece.trim_start()
+impl Captured {
+    fn push(&mut self, text: &str) {
+        let room = CAPTURED_BYTES - self.text.len();
+        let kept = if self.capped {
+            0
+        } else if text.len() <= room {
+            text.len()
         } else {
-            piece
+            text.floor_char_boundary(room)
         };
-        let room = MAX_MESSAGE_BYTES - self.line.len();
-        if piece.len() <= room {
-            self.line.push_str(piece);
-        } else {
-            self.line
-                .push_str(&piece[..piece.floor_char_boundary(room)]);
-            self.done = true;
+        self.text.push_str(&text[..kept]);
+        let rest = &text[kept..];
+        if rest.is_empty() {
+            return;
         }
+        self.capped = true;
+        self.breaks_past_the_cap += rest.matches('\n').count();
+        self.open_line_past_the_cap = !rest.ends_with('\n');
     }
 
+    /// Whole lines past the cap: the line cut at the cap is one of the text's already.
+    fn lines_past_the_cap(&self) -> usize {
+        let cut_in_a_line = self.capped && !self.text.ends_with('\n');
+        (self.breaks_past_the_cap + usize::from(self.open_line_past_the_cap))
+            .saturating_sub(usize::from(cut_in_a_line))
+    }
+
+    /// The text is all a runner had to say, its stack trace too: the message is what comes
+    /// before the stack, and when the stack began before the cap, what came past it is stack.
     fn finish(self) -> Option<String> {
-        let line = self.line.trim_end();
-        (!line.is_empty()).then(|| line.to_string())
+        let message = outcome::without_stack(&self.text);
+        let stack_seen = message.len() < self.text.trim_end().len();
+        let past_the_cap = if stack_seen {
+            0
+        } else {
+            self.lines_past_the_cap()
+        };
+        outcome::trim_message_with(&message, past_the_cap)
     }
 }
 
@@ -1040,14 +1045,17 @@ mod tests {
     }
 
     #[test]
-    fn a_message_is_the_first_line_of_the_attribute() {
+    fn a_message_is_the_whole_attribute() {
         let case = one_case(
-            r#"<failure message="AssertionError: left&#10;second line" type="x">body</failure>"#,
+            r#"<failure message="AssertionError: left&#10;  second line" type="x">body</failure>"#,
         );
-        assert_eq!(case.message.as_deref(), Some("AssertionError: left"));
+        assert_eq!(
+            case.message.as_deref(),
+            Some("AssertionError: left\n  second line")
+        );
         // A raw newline is normalized to a space by a strict XML parser, but its writer meant a line break.
         let case = one_case("<failure message=\"\n  first\r\n second\"/>");
-        assert_eq!(case.message.as_deref(), Some("first"));
+        assert_eq!(case.message.as_deref(), Some("first\n second"));
         let case = one_case(
             r#"<failure message="a &lt; b &amp;&amp; c &gt; d &quot;q&quot; &apos;s&apos; &#233;&#x2713;"/>"#,
         );
@@ -1061,9 +1069,10 @@ mod tests {
     fn a_blank_or_missing_attribute_falls_back_to_the_text() {
         let case =
             one_case("<failure message=\"  \">\n\n   \n  Error: expected 1\n  at x.js:1</failure>");
+        // The text runs on into the stack, which is left out.
         assert_eq!(case.message.as_deref(), Some("Error: expected 1"));
         let case = one_case("<error>\r\n\tTypeError: nope  \r\nstack</error>");
-        assert_eq!(case.message.as_deref(), Some("TypeError: nope"));
+        assert_eq!(case.message.as_deref(), Some("TypeError: nope\nstack"));
         let case = one_case("<failure/>");
         assert_eq!((case.outcome, case.message), (Failed, None));
         let case = one_case("<failure>   \n  </failure>");
@@ -1073,14 +1082,14 @@ mod tests {
     #[test]
     fn a_message_can_come_from_cdata_entities_and_text_in_any_mix() {
         let case = one_case("<failure><![CDATA[a <b> & c]]>\nsecond</failure>");
-        assert_eq!(case.message.as_deref(), Some("a <b> & c"));
+        assert_eq!(case.message.as_deref(), Some("a <b> & c\nsecond"));
         // `]]>` cannot appear inside one CDATA section, so writers split it across two.
         let case = one_case("<failure><![CDATA[a]]]><![CDATA[]>b]]></failure>");
         assert_eq!(case.message.as_deref(), Some("a]]>b"));
         let case = one_case("<failure>x &lt;y&gt; &amp; &#233;&#x2713; &unknown; z</failure>");
         assert_eq!(case.message.as_deref(), Some("x <y> & é✓ &unknown; z"));
         let case = one_case("<failure>\n  pre <![CDATA[<mid>]]> post&#10;next</failure>");
-        assert_eq!(case.message.as_deref(), Some("pre <mid> post"));
+        assert_eq!(case.message.as_deref(), Some("pre <mid> post\nnext"));
         let case = one_case(
             "<failure><![CDATA[\n\n]]>  <![CDATA[  ]]>&#10;<!-- note -->second <![CDATA[line]]></failure>",
         );
@@ -1092,19 +1101,42 @@ mod tests {
     }
 
     #[test]
-    fn a_long_first_line_is_cut_on_a_character_boundary() {
+    fn a_long_message_is_cut_on_a_character_boundary_saying_how_much_was_left_out() {
         let case = one_case(&format!(
             "<failure>{}\nsecond</failure>",
-            "é".repeat(MAX_MESSAGE_BYTES)
+            "é".repeat(outcome::MESSAGE_BYTES)
         ));
         let message = case.message.unwrap();
-        assert_eq!(message.len(), MAX_MESSAGE_BYTES);
-        assert!(message.chars().all(|c| c == 'é'));
+        let (first, rest) = message.split_once('\n').unwrap();
+        assert!(
+            first.len() <= outcome::MESSAGE_BYTES + '…'.len_utf8(),
+            "{}",
+            first.len()
+        );
+        assert!(first.trim_end_matches('…').chars().all(|c| c == 'é'));
+        assert_eq!(rest, "… (1 more line)");
         let case = one_case(&format!(
             r#"<failure message="{}"/>"#,
-            "ab".repeat(MAX_MESSAGE_BYTES)
+            "ab".repeat(outcome::MESSAGE_BYTES)
         ));
-        assert_eq!(case.message.unwrap().len(), MAX_MESSAGE_BYTES);
+        assert!(case.message.unwrap().len() <= outcome::MESSAGE_BYTES + 3);
+        // Past what is kept, the lines of a huge message are counted, not stored.
+        let output = "a line of output\n".repeat(100_000);
+        let case = one_case(&format!("<failure>Error: boom\n{output}</failure>"));
+        let message = case.message.unwrap();
+        assert_eq!(message.lines().count(), outcome::MESSAGE_LINES + 1);
+        assert!(
+            message.ends_with(&format!(
+                "… ({} more lines)",
+                100_001 - outcome::MESSAGE_LINES
+            )),
+            "{}",
+            message.lines().last().unwrap()
+        );
+        // A stack is no part of the message, however long.
+        let stack = "  at frame (x.js:1:1)\n".repeat(100_000);
+        let case = one_case(&format!("<failure>Error: boom\n{stack}</failure>"));
+        assert_eq!(case.message.as_deref(), Some("Error: boom"));
     }
 
     #[test]
@@ -1473,12 +1505,18 @@ mod tests {
             messages(&report),
             [
                 None,
-                Some("AssertionError: stock leaked from an earlier test"),
+                Some(
+                    "AssertionError: stock leaked from an earlier test\nassert {'apple': 3} == {}\n\n  Left contains 1 more item:\n  {'apple': 3}\n  Use -v to get more diff"
+                ),
                 Some("warehouse API not available offline"),
-                Some("ValueError: quantity must be positive"),
+                Some("ValueError: quantity must be positive\nsecond line of detail"),
                 Some(r#"failed on setup with "RuntimeError: database fixture could not connect""#),
-                Some("AssertionError: assert 'a < b' == 'a > b'"),
-                Some("AssertionError: assert '/tmp/x' == '/tmp/y'"),
+                Some(
+                    "AssertionError: assert 'a < b' == 'a > b'\n\n  - a > b\n  ?   ^\n  + a < b\n  ?   ^"
+                ),
+                Some(
+                    "AssertionError: assert '/tmp/x' == '/tmp/y'\n\n  - /tmp/y\n  ?      ^\n  + /tmp/x\n  ?      ^"
+                ),
                 Some(r#"failed on teardown with "OSError: could not remove temp dir""#),
             ]
         );
@@ -1508,7 +1546,9 @@ mod tests {
         );
         assert_eq!(
             report.cases[5].message.as_deref(),
-            Some("AssertionError: assert 'a < b' == 'a > b'")
+            Some(
+                "AssertionError: assert 'a < b' == 'a > b'\n\n  - a > b\n  ?   ^\n  + a < b\n  ?   ^"
+            )
         );
         assert!(
             report
@@ -1536,7 +1576,9 @@ mod tests {
         );
         assert_eq!(
             report.cases[1].message.as_deref(),
-            Some("AssertionError: stock leaked from an earlier test")
+            Some(
+                "AssertionError: stock leaked from an earlier test\nassert {'apple': 3} == {}\n\n  Left contains 1 more item:\n  {'apple': 3}\n  Use -v to get more diff"
+            )
         );
     }
 
@@ -1587,7 +1629,11 @@ mod tests {
             messages(&report),
             [
                 None,
-                Some("cart leaked from an earlier test"),
+                // The text up to the stack, which begins by saying the message again.
+                Some(
+                    "cart leaked from an earlier test\n+ actual - expected\n\n+ [\n+   'apple'\n+ ]\n- []\n\n      \
+                     + expected - actual\n\n      -[\n      -  \"apple\"\n      -]\n      +[]"
+                ),
                 None,
                 Some("total is not a number"),
                 None
@@ -1617,11 +1663,13 @@ mod tests {
         );
         assert_eq!(
             report.cases[1].message.as_deref(),
-            Some("Error: expect(received).toBe(expected) // Object.is equality")
+            Some(
+                "Error: expect(received).toBe(expected) // Object.is equality\n\nExpected: 0\nReceived: 1"
+            )
         );
         assert_eq!(
             report.cases[4].message.as_deref(),
-            Some("RangeError: unparseable price: 1,5")
+            Some("RangeError: unparseable price: 1,5\nexpected a dot")
         );
         assert_eq!(
             report.cases[1].file.as_deref(),
@@ -1692,7 +1740,7 @@ mod tests {
             report.cases[0].message.as_deref(),
             Some("failed Render a ]]> terminator & <tag>")
         );
-        // Without cucumber's `message` attribute the first line comes from its split CDATA.
+        // Without cucumber's `message` attribute the message comes from its split CDATA.
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("testdata/reports/cucumber/cdata/TEST-features-markup.xml");
         let xml = fs::read_to_string(path)
@@ -1702,9 +1750,15 @@ mod tests {
         assert_eq!(
             messages(&report),
             [
-                Some("Scenario: Render a ]]> terminator & <tag>"),
+                Some(
+                    "Scenario: Render a ]]> terminator & <tag>\n\nThen rendering fails\n\nMessage:\n\n    \
+                     cannot render ]]> in <![CDATA[x]]>\nsecond line <b>bold</b> & more (RuntimeError)"
+                ),
                 None,
-                Some("Scenario: Render unicode")
+                Some(
+                    "Scenario: Render unicode\n\nThen rendering fails\n\nMessage:\n\n    \
+                     cannot render ]]> in héllo ✓ — ]]> & <b>\nsecond line <b>bold</b> & more (RuntimeError)"
+                )
             ]
         );
     }
@@ -1803,16 +1857,13 @@ mod tests {
     }
 
     fn expected(case: &Generated) -> Case {
-        let first_line = case
-            .message
-            .split(['\n', '\r'])
-            .map(str::trim)
-            .find(|line| !line.is_empty());
-        let message = match (case.outcome, case.style, first_line) {
+        let kept = outcome::trim_message(&case.message);
+        let message = match (case.outcome, case.style, kept) {
             (Passed, _, _) => None,
             // A blank `message` attribute gives way to the element's text.
             (_, MessageStyle::Attribute, None) => Some("stack".to_string()),
-            (_, _, line) => line.map(String::from),
+            (_, MessageStyle::Attribute, kept) => kept,
+            (_, _, _) => outcome::trim_message(&outcome::without_stack(&case.message)),
         };
         Case {
             name: case.name.clone(),

@@ -1,4 +1,12 @@
 //! What a bisection hands back: the terminal summary, `repro.sh` and `REPORT.md`.
+//!
+//! The two files are written for someone else: a maintainer who has a checkout of the project
+//! somewhere else, and none of this machine's store. They name tests the way people read them,
+//! hold no run ids of the store nor paths of this machine, and repro.sh finds the project
+//! wherever it is checked out.
+
+mod markdown;
+mod script;
 
 use std::fmt::Write as _;
 use std::fs;
@@ -8,12 +16,15 @@ use std::path::{Path, PathBuf};
 use crate::bisect::{Bisection, Confirmation, Located, Verdict};
 use crate::error::{Error, Result};
 use crate::human::{Paint, count, counted, duration};
-use crate::template::quote;
+use crate::outcome::first_line;
+use crate::runner;
 use crate::warm::Probing;
 
-/// `.bleed/repro/<victim>/`, with the victim's id made safe as one directory name.
+/// `.bleed/repro/<victim>/`, with the victim's id made safe as one directory name, and never a
+/// hidden one: `./spec/cart_spec.rb[1:1]` becomes `spec_cart_spec.rb_1_1_`.
 pub fn default_dir(store: &Path, victim: &str) -> PathBuf {
     let mut name: String = victim
+        .trim_start_matches("./")
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "._-".contains(c) {
@@ -24,9 +35,12 @@ pub fn default_dir(store: &Path, victim: &str) -> PathBuf {
         })
         .collect();
     name.truncate(120);
+    let visible = name.trim_start_matches('.');
+    let name = if visible.is_empty() { "test" } else { visible };
     store.join("repro").join(name)
 }
 
+/// Where a test is, when its id does not already say it: `  (spec/cart_spec.rb:4)`.
 fn location(test: &Located) -> String {
     let shown = match (&test.file, test.line) {
         (Some(file), Some(line)) => format!("{file}:{line}"),
@@ -45,6 +59,25 @@ fn location(test: &Located) -> String {
         String::new()
     } else {
         format!("  ({shown})")
+    }
+}
+
+/// The victim as bisect located it; a bisection recorded before bleed kept that has its id.
+fn victim(result: &Bisection) -> Located {
+    result.victim_located.clone().unwrap_or_else(|| Located {
+        id: result.victim.clone(),
+        file: None,
+        line: None,
+        name: None,
+    })
+}
+
+/// The culprits the verdict names, with what they are called.
+fn culprits(result: &Bisection) -> (&'static str, &'static str, &[Located]) {
+    if result.verdict == Verdict::Brittle {
+        ("state-setter", "state-setters", &result.state_setters)
+    } else {
+        ("polluter", "polluters", &result.polluters)
     }
 }
 
@@ -74,11 +107,29 @@ fn verdict_line(result: &Bisection) -> String {
     }
 }
 
+/// The runner as people name it with its version: `pytest 9.2.0`, `RSpec 3.12`, and
+/// `cucumber 2.4.0` for a runner whose version line is the bare number.
+fn runner_line(result: &Bisection) -> String {
+    match &result.runner_version {
+        Some(version) if version.to_lowercase().contains(&result.runner) => version.clone(),
+        Some(version) => format!("{} {version}", result.runner),
+        None => result.runner.clone(),
+    }
+}
+
 /// The terminal summary, coloured by `paint`: the verdict, the culprits in bold, the cleaners
 /// in green.
 pub fn render(result: &Bisection, written: Option<&Path>, paint: Paint) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "victim     {}", result.victim);
+    // A title the id already ends with (mocha's `file › title`) is not said twice.
+    let named = |test: &Located, shown: String| match &test.name {
+        Some(name) if !test.id.ends_with(name.as_str()) => {
+            format!("{shown}{} — {name}", location(test))
+        }
+        _ => format!("{shown}{}", location(test)),
+    };
+    let victim = victim(result);
+    let _ = writeln!(out, "victim     {}", named(&victim, victim.id.clone()));
     let verdict = verdict_line(result);
     let verdict = match result.verdict {
         Verdict::Polluted | Verdict::FailsAlone => paint.red(&verdict),
@@ -93,14 +144,14 @@ pub fn render(result: &Bisection, written: Option<&Path>, paint: Paint) -> Strin
             } else {
                 paint.bold(&test.id)
             };
-            let _ = writeln!(out, "{label:<10} {id}{}", location(test));
+            let _ = writeln!(out, "{label:<10} {}", named(test, id));
         }
     };
     list("polluter", &result.polluters, false);
     list("setter", &result.state_setters, false);
     list("cleaner", &result.cleaners, true);
     if let Some(message) = &result.failure_message {
-        let _ = writeln!(out, "failure    {message}");
+        let _ = writeln!(out, "failure    {}", first_line(message));
     }
     if let Some(evidence) = &result.evidence {
         let _ = writeln!(out, "evidence   {evidence}");
@@ -113,21 +164,16 @@ pub fn render(result: &Bisection, written: Option<&Path>, paint: Paint) -> Strin
         let _ = writeln!(out, "confirmed  {}", confirmation_line(confirmed));
     }
     if let Some(reproducer) = &result.reproducer {
-        let expectation = if result.verdict == Verdict::Brittle {
-            "passes"
+        let (expectation, alone) = if result.verdict == Verdict::Brittle {
+            ("passes", "fails")
         } else {
-            "fails"
+            ("fails", "passes")
         };
         let _ = writeln!(
             out,
             "\nreproduce (the victim {expectation}):\n  {}",
             reproducer.command
         );
-        let alone = if result.verdict == Verdict::Brittle {
-            "fails"
-        } else {
-            "passes"
-        };
         let _ = writeln!(
             out,
             "victim alone ({alone}):\n  {}",
@@ -195,20 +241,18 @@ fn confirmation_line(confirmed: &Confirmation) -> String {
          ({}); {}",
         count(confirmed.with_culprits, "run"),
         confirmed.alone,
-        counted(
-            confirmed.extra_probes,
-            "confirmation probe",
-            "confirmation probes"
-        ),
+        count(confirmed.extra_probes, "confirmation probe"),
         confirmed.basis
     )
 }
 
-/// Writes `repro.sh` and `REPORT.md` into `dir` for a result with a reproducer.
+/// Writes `repro.sh` and `REPORT.md` into `dir` for a result with a reproducer. `project` is
+/// the directory bleed ran the suite in: repro.sh finds it again in any checkout, and REPORT.md
+/// calls it `.`.
 pub fn write(result: &Bisection, dir: &Path, project: &Path) -> Result<()> {
-    let Some(reproducer) = &result.reproducer else {
+    if result.reproducer.is_none() {
         return Ok(());
-    };
+    }
     let fail = |e: std::io::Error| {
         Error::store(format!(
             "cannot write the reproducer into {}: {e}",
@@ -216,154 +260,157 @@ pub fn write(result: &Bisection, dir: &Path, project: &Path) -> Result<()> {
         ))
     };
     fs::create_dir_all(dir).map_err(fail)?;
-    let brittle = result.verdict == Verdict::Brittle;
-    let (first, second) = if brittle {
-        ("PASS", "FAIL")
-    } else {
-        ("FAIL", "PASS")
-    };
-    let culprits = if brittle {
-        &result.state_setters
-    } else {
-        &result.polluters
-    };
-    let names: Vec<&str> = culprits.iter().map(|t| t.id.as_str()).collect();
-    let mut script = String::from("#!/bin/sh\n");
-    let _ = writeln!(
-        script,
-        "# Reproducer made by bleed {}: {}",
-        env!("CARGO_PKG_VERSION"),
-        verdict_line(result)
-    );
-    let _ = writeln!(script, "# victim: {}", result.victim.replace('\n', " "));
-    let _ = writeln!(
-        script,
-        "# {}: {}",
-        if brittle {
-            "state-setters"
-        } else {
-            "polluters"
-        },
-        names.join(", ").replace('\n', " ")
-    );
-    let _ = writeln!(script, "# Exit 0 when both expectations hold, 1 otherwise.");
-    let _ = writeln!(
-        script,
-        "cd {} || exit 2",
-        quote(&project.display().to_string())
-    );
-    let _ = writeln!(script, "status=0");
-    for (step, label, command, expect) in [
-        (
-            1,
-            format!(
-                "{} then the victim",
-                if brittle {
-                    "state-setters"
-                } else {
-                    "polluters"
-                }
-            ),
-            &reproducer.command,
-            first,
-        ),
-        (
-            2,
-            "the victim alone".to_string(),
-            &result.isolation_command,
-            second,
-        ),
-    ] {
-        let _ = writeln!(
-            script,
-            "\necho {}",
-            quote(&format!(
-                "== {step}/2 {label}: expect the victim to {expect}"
-            ))
-        );
-        let _ = writeln!(script, "{command}");
-        let condition = if expect == "PASS" { "-eq" } else { "-ne" };
-        let _ = writeln!(
-            script,
-            "if [ $? {condition} 0 ]; then echo 'PASS: as expected'; else echo 'FAIL: expected the victim to {}'; status=1; fi",
-            expect.to_lowercase()
-        );
-    }
-    script.push_str("exit $status\n");
+    let check = runner::select("", Some(&result.runner))
+        .ok()
+        .and_then(|adapter| adapter.victim_check(&result.victim));
+    let place = script::Place::of(project, &marker_candidates(result));
     let script_path = dir.join("repro.sh");
-    fs::write(&script_path, script).map_err(fail)?;
+    fs::write(&script_path, script::script(result, &place, check.as_ref())).map_err(fail)?;
     fs::set_permissions(&script_path, fs::Permissions::from_mode(0o755)).map_err(fail)?;
-    fs::write(dir.join("REPORT.md"), report_markdown(result)).map_err(fail)
+    let report = Scrub::of(project).apply(&markdown::report(result));
+    fs::write(dir.join("REPORT.md"), report).map_err(fail)
 }
 
-fn report_markdown(result: &Bisection) -> String {
-    let mut md = String::new();
-    let _ = writeln!(md, "### Order-dependent test: `{}`\n", result.victim);
-    let _ = writeln!(md, "**Verdict:** {}\n", verdict_line(result));
-    let (label, tests) = if result.verdict == Verdict::Brittle {
-        (
-            "State-setters (must run first for the test to pass)",
-            &result.state_setters,
-        )
-    } else {
-        (
-            "Polluters (make it fail when run before it)",
-            &result.polluters,
-        )
-    };
-    let _ = writeln!(md, "{label}:\n");
-    for test in tests {
-        let _ = writeln!(md, "- `{}`{}", test.id, location(test));
-    }
-    if !result.cleaners.is_empty() {
-        let _ = writeln!(md, "\nCleaners (hide the failure when run in between):\n");
-        for test in &result.cleaners {
-            let _ = writeln!(md, "- `{}`{}", test.id, location(test));
+/// Files by which repro.sh can recognise a checkout of the project, best first: the tests' own
+/// files, then the manifests projects keep at their root.
+fn marker_candidates(result: &Bisection) -> Vec<String> {
+    let (_, _, culprits) = culprits(result);
+    let mut files: Vec<String> = std::iter::once(victim(result))
+        .chain(culprits.iter().cloned())
+        .filter_map(|test| test.file)
+        .map(|file| file.trim_start_matches("./").to_string())
+        .filter(|file| !file.is_empty() && !file.starts_with('/'))
+        .collect();
+    files.extend(
+        [
+            "go.mod",
+            "package.json",
+            "Gemfile",
+            "pyproject.toml",
+            "setup.cfg",
+            "pytest.ini",
+            "tox.ini",
+            "setup.py",
+        ]
+        .map(String::from),
+    );
+    files
+}
+
+/// This machine's paths, as REPORT.md shows them to others: the project as `.`, the home
+/// directory as `~`.
+struct Scrub {
+    replacements: Vec<(String, &'static str)>,
+}
+
+impl Scrub {
+    fn of(project: &Path) -> Scrub {
+        let mut replacements = Vec::new();
+        let canonical = project.canonicalize().ok();
+        for path in [Some(project.to_path_buf()), canonical]
+            .into_iter()
+            .flatten()
+        {
+            let text = path.display().to_string();
+            if text.len() > 1 && !replacements.iter().any(|(known, _)| *known == text) {
+                replacements.push((text, "."));
+            }
         }
+        if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
+            let text = home.display().to_string();
+            if text.len() > 1 {
+                replacements.push((text, "~"));
+            }
+        }
+        // The longest first: the project usually lies inside the home directory.
+        replacements.sort_by_key(|(path, _)| std::cmp::Reverse(path.len()));
+        Scrub { replacements }
     }
-    if let Some(message) = &result.failure_message {
-        let _ = writeln!(md, "\nFailure:\n\n```\n{message}\n```");
+
+    /// Replaces each path where it stands whole: `/home/ann/shop/tests/a.py` becomes
+    /// `./tests/a.py`, and `/home/ann/shop2` is left alone.
+    fn apply(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for (path, shown) in &self.replacements {
+            let mut out = String::with_capacity(text.len());
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find(path.as_str()) {
+                let after = &rest[at + path.len()..];
+                let mut next = after.chars();
+                let continues = match next.next() {
+                    Some('.') => next.next().is_some_and(char::is_alphanumeric),
+                    Some(c) => c.is_alphanumeric() || "_-".contains(c),
+                    None => false,
+                };
+                let whole = !continues;
+                out.push_str(&rest[..at]);
+                out.push_str(if whole { shown } else { path });
+                rest = after;
+            }
+            out.push_str(rest);
+            text = out;
+        }
+        text
     }
-    if let Some(reproducer) = &result.reproducer {
-        let _ = writeln!(md, "\nReproduce:\n\n```sh\n{}\n```", reproducer.command);
-        let _ = writeln!(
-            md,
-            "\nThe test alone:\n\n```sh\n{}\n```",
-            result.isolation_command
-        );
+}
+
+/// A polluted bisection as a hunt of the pytest suite would end, for the tests of what is
+/// written from it.
+#[cfg(test)]
+pub(crate) fn sample() -> Bisection {
+    use crate::bisect::{Reproducer, Script};
+    let victim = "tests/test_cart.py::test_total[it's \"q\" $(touch pwned)]";
+    let polluter = "tests/test_settings.py::test_switch_currency";
+    Bisection {
+        schema: 1,
+        victim: victim.to_string(),
+        verdict: Verdict::Polluted,
+        polluters: vec![Located {
+            id: polluter.to_string(),
+            file: Some("tests/test_settings.py".to_string()),
+            line: Some(5),
+            name: Some("switches the currency to *euros*".to_string()),
+        }],
+        cleaners: Vec::new(),
+        state_setters: Vec::new(),
+        probes: 4,
+        rounds: 2,
+        cleaner_probes: 0,
+        candidates: 17,
+        retries: 0,
+        wall_seconds: 3.5,
+        reproducer: Some(Reproducer {
+            command: format!("python3 -m pytest -p no:randomly {polluter} 'tests/test_cart.py::test_total[it'\\''s \"q\" $(touch pwned)]'"),
+            order: vec![polluter.to_string(), victim.to_string()],
+        }),
+        isolation_command: "python3 -m pytest -p no:randomly 'tests/test_cart.py::test_total[it'\\''s \"q\" $(touch pwned)]'".to_string(),
+        runner: "pytest".to_string(),
+        seed: Some(1_234),
+        origin: "recorded run 2c04d022-7 (seed 1234)".to_string(),
+        shared_origin: Some("seed 1234: run 8 of a hunt with master seed 19497".to_string()),
+        command: Some("python3 -m pytest -q tests".to_string()),
+        failure_message: Some(
+            "AssertionError: assert '12.50 EUR' == '12.50 USD'\n\n  - 12.50 USD\n  + 12.50 EUR"
+                .to_string(),
+        ),
+        victim_located: Some(Located {
+            id: victim.to_string(),
+            file: Some("tests/test_cart.py".to_string()),
+            line: Some(8),
+            name: None,
+        }),
+        runner_version: Some("pytest 9.2.0".to_string()),
+        version_command: Some("python3 -m pytest --version".to_string()),
+        script: Some(Script {
+            culprits_then_victim: "python3 -m pytest -p no:randomly a b --junitxml=\"$report\"".to_string(),
+            victim_alone: "python3 -m pytest -p no:randomly b --junitxml=\"$report\"".to_string(),
+        }),
+        started_at: "2026-12-01T00:00:00Z".to_string(),
+        confirmation: None,
+        same_order: None,
+        evidence: None,
+        probe: Probing::default(),
     }
-    let _ = writeln!(md, "\n| | |\n|---|---|");
-    if let Some(seed) = result.seed {
-        let _ = writeln!(md, "| seed | {seed} |");
-    }
-    let _ = writeln!(
-        md,
-        "| failing order from | {} |",
-        result.origin.replace('|', "\\|")
-    );
-    let _ = writeln!(
-        md,
-        "| runner | {} |",
-        result
-            .runner_version
-            .as_deref()
-            .unwrap_or(&result.runner)
-            .replace('|', "\\|")
-    );
-    let _ = writeln!(
-        md,
-        "| found by | bleed {}, {} probes |",
-        env!("CARGO_PKG_VERSION"),
-        result.probes
-    );
-    if let Some(line) = probing_line(&result.probe) {
-        let _ = writeln!(
-            md,
-            "| probes | {} |",
-            line.replace('|', "\\|").replace('\n', " ")
-        );
-    }
-    md
 }
 
 #[cfg(test)]
@@ -440,5 +487,33 @@ victim alone (passes):
         assert!(text.contains("verdict    \x1b[1m\x1b[31mpolluted: fails after 1 test\x1b[0m"));
         assert!(text.contains("polluter   \x1b[1msession::login_admin\x1b[0m"));
         assert!(text.contains("cleaner    \x1b[32msession::logout\x1b[0m"));
+    }
+
+    #[test]
+    fn victim_directories_are_never_hidden() {
+        let dir = default_dir(Path::new(".bleed"), "./spec/cart_spec.rb[1:1]");
+        assert_eq!(dir, Path::new(".bleed/repro/spec_cart_spec.rb_1_1_"));
+        let dir = default_dir(Path::new(".bleed"), ".hidden/test");
+        assert_eq!(dir, Path::new(".bleed/repro/hidden_test"));
+        assert_eq!(
+            default_dir(Path::new(".bleed"), ".."),
+            Path::new(".bleed/repro/test")
+        );
+    }
+
+    #[test]
+    fn paths_of_this_machine_are_scrubbed_where_they_stand_whole() {
+        let scrub = Scrub {
+            replacements: vec![
+                ("/home/ann/shop".to_string(), "."),
+                ("/home/ann".to_string(), "~"),
+            ],
+        };
+        assert_eq!(
+            scrub.apply("at /home/ann/shop/tests/a.py:3, /home/ann/shop2/x and /home/ann/.cache"),
+            "at ./tests/a.py:3, ~/shop2/x and ~/.cache"
+        );
+        assert_eq!(scrub.apply("cd /home/ann/shop."), "cd ..");
+        assert_eq!(scrub.apply("/home/ann/shop.old"), "~/shop.old");
     }
 }

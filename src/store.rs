@@ -299,6 +299,7 @@ mod tests {
                 message: Some("boom".into()),
                 file: None,
                 line: None,
+                name: Some("boom's \"title\"".into()),
             }],
             running: None,
             warm: false,

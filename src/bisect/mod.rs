@@ -29,7 +29,7 @@ use crate::warm::{Probing, Warmth};
 
 use confirm::{Claim, Recorded};
 pub use confirm::{Confirmation, percent};
-use probe::{OrderProber, ProbeContext, Progress, Target};
+use probe::{OrderProber, ProbeContext, Progress, Reported, Target};
 pub use source::Source;
 use source::{Failing, failing_order, find_victim, locate};
 
@@ -84,12 +84,24 @@ pub struct Located {
     pub file: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// The test's human title, as the runner reported it (see `TestResult::name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Reproducer {
     pub command: String,
     pub order: Vec<String>,
+}
+
+/// What repro.sh runs: the reproducer and the victim alone, each writing the runner's report
+/// to the file the script's `$report` names (and an order, when the command reads one, to
+/// `$order`), so that the script judges the victim by its own result in the report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Script {
+    pub culprits_then_victim: String,
+    pub victim_alone: String,
 }
 
 /// An order that both failed and passed, for the `non-deterministic` verdict.
@@ -127,8 +139,24 @@ pub struct Bisection {
     pub seed: Option<u64>,
     /// Where the failing order came from.
     pub origin: String,
+    /// The same, told without the store's run ids or this machine's paths, for REPORT.md.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_origin: Option<String>,
+    /// The suite command as the user gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// The victim's failure message in the failing order, whole (see `TestResult::message`).
     pub failure_message: Option<String>,
+    /// The victim with its file, line and human title, where the runner reported them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub victim_located: Option<Located>,
     pub runner_version: Option<String>,
+    /// The command that printed `runner_version`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_command: Option<String>,
+    /// repro.sh's commands, where bleed knows where the runner writes its report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<Script>,
     pub started_at: String,
     /// How the culprits were confirmed, for `polluted` and `brittle`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -197,6 +225,7 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
         let context = job.probe_context(settings.timeout, tag, booting);
         let stopped = search_and_conclude(&job, &context, &mut result);
         result.probe = context.warmth.report();
+        complete_from_probes(&mut result, &context.reported);
         if let Some(stopped) = stopped? {
             return Ok(Outcome::Interrupted(stopped));
         }
@@ -205,6 +234,23 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
     result.wall_seconds = started.elapsed().as_secs_f64();
     store::append_record(&job.store.root().join(BISECTIONS_FILE), &result)?;
     Ok(Outcome::Done(Box::new(result)))
+}
+
+/// The tests' titles and places, and the victim's failure message, from the probes where the
+/// failing order did not give them.
+fn complete_from_probes(result: &mut Bisection, reported: &Reported) {
+    let tests = result
+        .victim_located
+        .iter_mut()
+        .chain(&mut result.polluters)
+        .chain(&mut result.state_setters)
+        .chain(&mut result.cleaners);
+    for test in tests {
+        reported.complete(test);
+    }
+    if result.failure_message.is_none() {
+        result.failure_message = reported.message(&result.victim);
+    }
 }
 
 /// A warm server booting while the failing order is found (often one cold run of the whole
@@ -396,8 +442,13 @@ impl Job {
             runner: self.adapter.name().to_string(),
             seed: self.failing.seed,
             origin: self.failing.origin.clone(),
+            shared_origin: Some(self.failing.shared_origin.clone()),
+            command: Some(self.template.as_str().to_string()),
             failure_message: self.failing.order[self.position].message.clone(),
+            victim_located: Some(locate(&self.victim, &self.failing.order, &self.runs)),
             runner_version: self.runner_version.clone(),
+            version_command: self.adapter.version_command(&self.template),
+            script: None,
             started_at,
             confirmation: None,
             same_order: None,
@@ -442,7 +493,30 @@ impl Job {
             counter: AtomicUsize::new(0),
             progress,
             warmth,
+            reported: Reported::default(),
         }
+    }
+
+    /// The reproducer of `order` for people and for repro.sh, under `seed`.
+    fn reproducer(
+        &self,
+        order: Vec<String>,
+        seed: Option<u64>,
+    ) -> Result<(Reproducer, Option<Script>)> {
+        let adapter = self.adapter.as_ref();
+        let alone = std::slice::from_ref(&self.victim);
+        let script = match (
+            adapter.scripted(&self.replay, &order, seed)?,
+            adapter.scripted(&self.replay, alone, seed)?,
+        ) {
+            (Some(culprits_then_victim), Some(victim_alone)) => Some(Script {
+                culprits_then_victim,
+                victim_alone,
+            }),
+            _ => None,
+        };
+        let command = adapter.reproducer(&self.replay, &order, seed)?;
+        Ok((Reproducer { command, order }, script))
     }
 
     fn located(&self, ids: &[String]) -> Vec<Located> {
@@ -972,12 +1046,9 @@ fn conclude_polluted(
     result.verdict = Verdict::Polluted;
     let mut order = polluters.clone();
     order.push(job.victim.clone());
-    result.reproducer = Some(Reproducer {
-        command: job
-            .adapter
-            .reproducer(&job.replay, &order, job.failing.seed)?,
-        order,
-    });
+    let (reproducer, script) = job.reproducer(order, job.failing.seed)?;
+    result.reproducer = Some(reproducer);
+    result.script = script;
     result.polluters = job.located(&polluters);
     if !job.cleaners {
         return Ok(());
@@ -1086,8 +1157,9 @@ fn search_state_setters(
                 result.verdict = Verdict::Brittle;
                 let mut order = setters.clone();
                 order.push(job.victim.clone());
-                let command = job.adapter.reproducer(&job.replay, &order, passing_seed)?;
-                result.reproducer = Some(Reproducer { command, order });
+                let (reproducer, script) = job.reproducer(order, passing_seed)?;
+                result.reproducer = Some(reproducer);
+                result.script = script;
                 result.state_setters = job.located(&setters);
             }
         }

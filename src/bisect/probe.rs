@@ -1,6 +1,7 @@
 //! Probes: each subset the search asks about, run as an explicit order through the adapter's
 //! replay command, recorded, and checked against the order the runner reported.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -10,12 +11,15 @@ use crate::error::{Error, Result};
 use crate::exec;
 use crate::human;
 use crate::interrupt;
+use crate::outcome::TestResult;
 use crate::progress;
 use crate::run::{self, Ended, Planned, Via};
 use crate::runner::Adapter;
 use crate::store::{self, RunStatus, Store};
 use crate::template::Template;
 use crate::warm::Warmth;
+
+use super::Located;
 
 /// What every probe of one bisection shares.
 pub struct ProbeContext<'a> {
@@ -28,6 +32,49 @@ pub struct ProbeContext<'a> {
     pub counter: AtomicUsize,
     pub progress: Progress,
     pub warmth: Warmth,
+    pub reported: Reported,
+}
+
+/// What the probes' reports said of each test: its title, its place, a failure message. A
+/// failing order read from an order file names its tests and nothing more.
+#[derive(Default)]
+pub struct Reported(Mutex<HashMap<String, TestResult>>);
+
+impl Reported {
+    fn add(&self, results: &[TestResult]) {
+        let mut known = self.0.lock().expect("no probe thread panicked");
+        for result in results {
+            let Some(seen) = known.get_mut(&result.id) else {
+                known.insert(result.id.clone(), result.clone());
+                continue;
+            };
+            seen.name = seen.name.take().or_else(|| result.name.clone());
+            seen.file = seen.file.take().or_else(|| result.file.clone());
+            seen.line = seen.line.or(result.line);
+            if seen.message.is_none() && result.outcome.is_failure() {
+                seen.message = result.message.clone();
+            }
+        }
+    }
+
+    /// Fills in what `test` lacks from what the probes reported.
+    pub fn complete(&self, test: &mut Located) {
+        let known = self.0.lock().expect("no probe thread panicked");
+        let Some(seen) = known.get(&test.id) else {
+            return;
+        };
+        test.name = test.name.take().or_else(|| seen.name.clone());
+        if test.file.is_none() && test.line.is_none() {
+            test.file = seen.file.clone();
+            test.line = seen.line;
+        }
+    }
+
+    /// A failure message a probe reported for `id`.
+    pub fn message(&self, id: &str) -> Option<String> {
+        let known = self.0.lock().expect("no probe thread panicked");
+        known.get(id).and_then(|seen| seen.message.clone())
+    }
 }
 
 /// A bisection's progress: its probes and rounds, the phase it is in and, while searching, how
@@ -244,6 +291,7 @@ impl<'a> OrderProber<'a> {
                 exec::log_tail(&log, 10)
             )));
         }
+        context.reported.add(&record.results);
         let ran: Vec<&str> = record.results.iter().map(|r| r.id.as_str()).collect();
         if let Some(difference) = first_difference(order, &ran) {
             if warm {

@@ -1,6 +1,6 @@
 //! Where a bisection's failing order comes from, and which test in it is the victim.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::human::count;
@@ -34,6 +34,8 @@ pub struct Failing {
     pub template: Option<String>,
     pub seed: Option<u64>,
     pub origin: String,
+    /// The same, told without the store's run ids or this machine's paths, for REPORT.md.
+    pub shared_origin: String,
     /// True when bleed ran it just now rather than reading it from a record or a file.
     pub fresh: bool,
     /// The recorded run it is, if any: picked because the victim failed in it, it is no
@@ -48,6 +50,7 @@ pub fn failing_order(settings: &Settings, runs: &[RunRecord]) -> Result<Failing>
         template: Some(record.template.clone()),
         seed: record.seed,
         origin,
+        shared_origin: shared_origin(record),
         fresh: false,
         run: Some(record.id.clone()),
     };
@@ -126,11 +129,33 @@ pub fn failing_order(settings: &Settings, runs: &[RunRecord]) -> Result<Failing>
                 template: None,
                 seed: None,
                 origin: format!("report {}", path.display()),
+                shared_origin: format!("the report {}", file_name(path)),
                 fresh: false,
                 run: None,
             })
         }
     }
+}
+
+/// A recorded run as someone without the store can place it: its seed, and which run of which
+/// hunt it was.
+fn shared_origin(record: &RunRecord) -> String {
+    match (record.seed, record.master_seed, record.index) {
+        (Some(seed), Some(master), Some(index)) => format!(
+            "seed {seed}: run {} of a hunt with master seed {master}",
+            index + 1
+        ),
+        (Some(seed), ..) => format!("a run under seed {seed}"),
+        (None, ..) => "a recorded run".to_string(),
+    }
+}
+
+/// A file named by itself: where it sits on this machine says nothing to others.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map_or(path, Path::new)
+        .display()
+        .to_string()
 }
 
 /// A victim named by the end of its id, by a runner's failure line, or misspelt, is resolved
@@ -154,7 +179,7 @@ fn resolve_in_latest(
 
 /// One test id a line. Only the line break is taken off: a test whose name ends in a space is
 /// still itself. Blank lines and `#` comments are skipped.
-fn read_order_file(path: &std::path::Path) -> Result<Failing> {
+fn read_order_file(path: &Path) -> Result<Failing> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Error::usage(format!(
             "cannot read the order file {}: {e}",
@@ -172,6 +197,7 @@ fn read_order_file(path: &std::path::Path) -> Result<Failing> {
             message: None,
             file: None,
             line: None,
+            name: None,
         })
         .collect();
     Ok(Failing {
@@ -179,6 +205,7 @@ fn read_order_file(path: &std::path::Path) -> Result<Failing> {
         template: None,
         seed: None,
         origin: format!("order file {}", path.display()),
+        shared_origin: format!("the order file {}", file_name(path)),
         fresh: false,
         run: None,
     })
@@ -228,6 +255,7 @@ fn run_seed_once(settings: &Settings, template: &Template, seed: u64) -> Result<
                 template: Some(record.template.clone()),
                 seed: Some(seed),
                 origin: format!("a run of seed {seed} ({})", record.id),
+                shared_origin: shared_origin(&record),
                 fresh: true,
                 run: Some(record.id.clone()),
             })
@@ -315,14 +343,18 @@ fn at_location(victim: &str, order: &[TestResult]) -> Option<usize> {
 }
 
 pub fn locate(id: &str, order: &[TestResult], runs: &[RunRecord]) -> Located {
-    let known = order
+    let mut results = order
         .iter()
         .chain(runs.iter().rev().flat_map(|r| r.results.iter()))
-        .find(|t| t.id == id && (t.file.is_some() || t.line.is_some()));
+        .filter(|t| t.id == id);
+    let known = results
+        .clone()
+        .find(|t| t.file.is_some() || t.line.is_some());
     Located {
         id: id.to_string(),
         file: known.and_then(|t| t.file.clone()),
         line: known.and_then(|t| t.line),
+        name: results.find_map(|t| t.name.clone()),
     }
 }
 

@@ -452,6 +452,7 @@ fn test_stats(
         for result in &run.results {
             let tally = tallies.entry(result.id.as_str()).or_default();
             tally.history.resize(column, b'-');
+            tally.name = tally.name.take().or_else(|| result.name.clone());
             tally.file = tally.file.take().or_else(|| result.file.clone());
             tally.line = tally.line.or(result.line);
             if result.outcome.is_failure() {

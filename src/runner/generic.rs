@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use super::{Adapter, Capabilities, Invocation, RunResults, results_from_junit};
+use super::{
+    Adapter, Capabilities, Invocation, JUNIT_OUTCOME, RunResults, VictimCheck, results_from_junit,
+};
 use crate::error::{Error, Result};
 use crate::junit::Case;
 use crate::template::{Placeholder, Template};
@@ -68,6 +70,14 @@ impl Adapter for Generic {
 
     fn read_results(&self, report: &Path) -> RunResults {
         results_from_junit(report, Generic::case_id)
+    }
+
+    fn victim_check(&self, victim: &str) -> Option<VictimCheck> {
+        Some(VictimCheck::program(
+            "python3",
+            JUNIT_OUTCOME,
+            vec![("VICTIM", victim.to_string())],
+        ))
     }
 }
 

@@ -15,7 +15,10 @@ use std::path::Path;
 use super::node::{
     install_script, node_script_prefix, option_name, runs_under_node, split_node_script,
 };
-use super::{Adapter, Capabilities, Invocation, RunResults, accepts_appended_args, inline_order};
+use super::{
+    Adapter, Capabilities, Invocation, RunResults, VictimCheck, accepts_appended_args,
+    inline_order, scripted_order,
+};
 use crate::error::{Error, Result};
 use crate::junit::{self, Case};
 use crate::outcome::{Outcome, TestResult};
@@ -383,34 +386,31 @@ impl Adapter for Mocha {
     /// scratch file, since mocha has no option that runs tests in a given order.
     fn reproducer(&self, replay: &Template, order: &[String], seed: Option<u64>) -> Result<String> {
         let report = Path::new("/tmp/bleed-report.xml");
-        let Some((assignments, mocha)) =
-            split_node_script(replay, &install_script("mocha-order", REPLAY_SCRIPT)?)
-        else {
-            return inline_order(replay, order, seed, report);
-        };
-        let mut words = assignments;
-        words.extend(["node", "-e", REPLAY_SCRIPT, "<tests-file>"].map(String::from));
-        for argument in arguments(&mocha) {
-            let value = argument.get(1).map(String::as_str);
-            let name = option_name(&argument[0]);
-            let inline = argument[0].get(name.len() + 1..);
-            let bleeds = match name {
-                "-R" | "--reporter" => inline.or(value) == Some("xunit"),
-                _ if REPORTER_OPTIONS.contains(&name) => {
-                    inline.or(value) == Some("output=<report>")
-                }
-                _ => false,
-            };
-            if !bleeds {
-                words.extend(argument.iter().cloned());
-            }
+        match standalone(replay, false)? {
+            Some(command) => inline_order(&command, order, seed, report),
+            None => inline_order(replay, order, seed, report),
         }
-        inline_order(
-            &Template::parse(&join_keeping_placeholders(&words))?,
-            order,
-            seed,
-            report,
-        )
+    }
+
+    /// The same command with its xunit report kept, which repro.sh reads.
+    fn scripted(
+        &self,
+        replay: &Template,
+        order: &[String],
+        seed: Option<u64>,
+    ) -> Result<Option<String>> {
+        match standalone(replay, true)? {
+            Some(command) => scripted_order(&command, order, seed),
+            None => scripted_order(replay, order, seed),
+        }
+    }
+
+    fn victim_check(&self, victim: &str) -> Option<VictimCheck> {
+        Some(VictimCheck::program(
+            "node",
+            include_str!("mocha_outcome.js"),
+            vec![("VICTIM", victim.to_string())],
+        ))
     }
 
     /// mocha names each test's file in its xunit report since 10.4.0; without it bleed can
@@ -451,6 +451,32 @@ impl Adapter for Mocha {
         }
         Some(groups)
     }
+}
+
+/// The replay with bleed's ordering script inline (`node -e`), so that it runs without bleed,
+/// and with bleed's xunit report or without it; None for a replay command the user gave.
+fn standalone(replay: &Template, keep_report: bool) -> Result<Option<Template>> {
+    let Some((assignments, mocha)) =
+        split_node_script(replay, &install_script("mocha-order", REPLAY_SCRIPT)?)
+    else {
+        return Ok(None);
+    };
+    let mut words = assignments;
+    words.extend(["node", "-e", REPLAY_SCRIPT, "<tests-file>"].map(String::from));
+    for argument in arguments(&mocha) {
+        let value = argument.get(1).map(String::as_str);
+        let name = option_name(&argument[0]);
+        let inline = argument[0].get(name.len() + 1..);
+        let bleeds = match name {
+            "-R" | "--reporter" => inline.or(value) == Some("xunit"),
+            _ if REPORTER_OPTIONS.contains(&name) => inline.or(value) == Some("output=<report>"),
+            _ => false,
+        };
+        if keep_report || !bleeds {
+            words.extend(argument.iter().cloned());
+        }
+    }
+    Template::parse(&join_keeping_placeholders(&words)).map(Some)
 }
 
 /// How mocha names a hook that failed: `"before each" hook for "test"`,
@@ -524,13 +550,15 @@ fn results_from_cases(cases: &[Case], cwd: &Path) -> Vec<TestResult> {
                 None => case.name.clone(),
             })
         };
+        let title = full_title(classname, &case.name);
         let mut result = TestResult {
-            id: Mocha::test_id(&file, &full_title(classname, &case.name)),
+            id: Mocha::test_id(&file, &title),
             outcome: case.outcome,
             duration: case.time,
             message: case.message.clone(),
             file: (!file.is_empty()).then(|| file.clone()),
             line: case.line,
+            name: Some(title),
         };
         match hook(&case.name) {
             None => {}
@@ -545,7 +573,9 @@ fn results_from_cases(cases: &[Case], cwd: &Path) -> Vec<TestResult> {
                     continue;
                 }
                 if let Some(test) = test {
-                    result.id = Mocha::test_id(&file, &full_title(classname, test));
+                    let title = full_title(classname, test);
+                    result.id = Mocha::test_id(&file, &title);
+                    result.name = Some(title);
                 }
                 result.outcome = Outcome::Errored;
                 result.message = hook_message();
@@ -890,8 +920,12 @@ mod tests {
         let results = results_from_cases(&report.cases, Path::new("/tmp/samples/mocha-hooks"));
         assert_eq!(
             results[1].message.as_deref(),
-            Some("\"before each\" hook for \"lists orders\": a connection was left open")
+            Some(
+                "\"before each\" hook for \"lists orders\": a connection was left open\n\n      \
+                 + expected - actual\n\n      -false\n      +true"
+            )
         );
+        assert_eq!(results[1].name.as_deref(), Some("Orders lists orders"));
         assert_eq!(
             results[2].message.as_deref(),
             Some("\"after each\" hook: cleanUp for \"prints\": could not clean up")

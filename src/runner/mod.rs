@@ -181,6 +181,26 @@ pub trait Adapter: Send + Sync {
         inline_order(replay, order, seed, Path::new("/tmp/bleed-report.xml"))
     }
 
+    /// The reproducer as repro.sh runs it: `reproducer`'s command, with the runner's report
+    /// written to the file the script's `$report` names (and an order file, if the command
+    /// reads one, at `$order`), in the format `victim_check` reads. None when bleed cannot
+    /// tell where the command writes its report: the script then goes by the exit code. The
+    /// default renders a replay command that has `<report>`.
+    fn scripted(
+        &self,
+        replay: &Template,
+        order: &[String],
+        seed: Option<u64>,
+    ) -> Result<Option<String>> {
+        scripted_order(replay, order, seed)
+    }
+
+    /// How repro.sh reads the victim's outcome from the report `scripted` writes; None to go by
+    /// the exit code.
+    fn victim_check(&self, _victim: &str) -> Option<VictimCheck> {
+        None
+    }
+
     /// The command that prints the runner's version, for bug reports and `check_version`.
     fn version_command(&self, _hunt: &Template) -> Option<String> {
         None
@@ -226,6 +246,77 @@ pub trait Adapter: Send + Sync {
     }
 }
 
+/// How repro.sh tells what happened to the victim from the runner's report.
+pub struct VictimCheck {
+    /// The program the check runs, one the runner needs anyway (`python3`, `ruby`, `node`);
+    /// None for a check in plain sh.
+    pub program: Option<&'static str>,
+    /// The body of the shell function `victim_outcome REPORT`, which prints `passed`,
+    /// `failed`, `skipped`, `missing` (not in the report) or `unreadable`.
+    pub body: String,
+    /// The variables the check reads, with their values: the victim's id and what is derived
+    /// from it. Test names are data: they reach the check only through these.
+    pub env: Vec<(&'static str, String)>,
+}
+
+impl VictimCheck {
+    /// A check by a program of `program` read from the script itself, given the report's path
+    /// as its one argument.
+    fn program(
+        program: &'static str,
+        source: &str,
+        env: Vec<(&'static str, String)>,
+    ) -> VictimCheck {
+        let invocation = match program {
+            "python3" => "python3 - \"$1\"",
+            "ruby" => "ruby - \"$1\"",
+            _ => "node - \"$1\"",
+        };
+        VictimCheck {
+            program: Some(program),
+            body: format!(
+                "{invocation} <<'BLEED_CHECK'\n{}\nBLEED_CHECK",
+                source.trim_end()
+            ),
+            env,
+        }
+    }
+}
+
+/// repro.sh's check of a JUnit XML report, for runners that write one.
+const JUNIT_OUTCOME: &str = include_str!("junit_outcome.py");
+
+/// Stand-ins for repro.sh's temporary files in a rendered command: rendering quotes a path, and
+/// the shell variables that hold them must be expanded, so they replace the stand-ins after.
+const SCRIPT_REPORT: &str = "/bleed/repro.sh/report";
+const SCRIPT_ORDER: &str = "/bleed/repro.sh/order";
+
+/// A command rendered with the stand-ins, made into what repro.sh runs.
+fn for_script(command: &str) -> String {
+    command
+        .replace(SCRIPT_REPORT, "\"$report\"")
+        .replace(SCRIPT_ORDER, "\"$order\"")
+}
+
+/// The replay rendered whole for repro.sh, when it writes its report at `<report>`.
+fn scripted_order(
+    replay: &Template,
+    order: &[String],
+    seed: Option<u64>,
+) -> Result<Option<String>> {
+    if !replay.has(Placeholder::Report) {
+        return Ok(None);
+    }
+    let command = render_order(
+        replay,
+        order,
+        seed,
+        Path::new(SCRIPT_REPORT),
+        Path::new(SCRIPT_ORDER),
+    )?;
+    Ok(Some(for_script(&command)))
+}
+
 /// The replay rendered whole for a person: the order goes into a scratch file first when the
 /// command reads one, and the report to `report`.
 fn inline_order(
@@ -234,7 +325,22 @@ fn inline_order(
     seed: Option<u64>,
     report: &Path,
 ) -> Result<String> {
-    let scratch = Path::new("/tmp/bleed-order.txt");
+    render_order(
+        replay,
+        order,
+        seed,
+        report,
+        Path::new("/tmp/bleed-order.txt"),
+    )
+}
+
+fn render_order(
+    replay: &Template,
+    order: &[String],
+    seed: Option<u64>,
+    report: &Path,
+    scratch: &Path,
+) -> Result<String> {
     let command = replay.render(&Values {
         seed,
         tests: Some(order),
@@ -398,19 +504,24 @@ pub fn select(command: &str, forced: Option<&str>) -> Result<Box<dyn Adapter>> {
     Ok(adapters.swap_remove(position))
 }
 
-/// Reads a JUnit report into results, naming each case with the adapter's `id`.
+/// Reads a JUnit report into results, naming each case with the adapter's `id`; the testcase's
+/// own name is the human one where the id is more than that.
 fn results_from_junit(report: &Path, id: impl Fn(&Case) -> String) -> RunResults {
     let parsed = junit::read_path(report);
     let results = parsed
         .cases
         .iter()
-        .map(|case| TestResult {
-            id: id(case),
-            outcome: case.outcome,
-            duration: case.time,
-            message: case.message.clone(),
-            file: case.file.clone(),
-            line: case.line,
+        .map(|case| {
+            let id = id(case);
+            TestResult {
+                name: (id != case.name).then(|| case.name.clone()),
+                id,
+                outcome: case.outcome,
+                duration: case.time,
+                message: case.message.clone(),
+                file: case.file.clone(),
+                line: case.line,
+            }
         })
         .collect();
     RunResults {

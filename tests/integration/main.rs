@@ -12,6 +12,7 @@ mod interrupt;
 mod noise;
 mod report;
 mod report_html;
+mod repro;
 mod runner_cucumber;
 mod runner_gotest;
 mod runner_jest;

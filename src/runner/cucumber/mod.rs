@@ -14,7 +14,10 @@ mod warm;
 use std::path::Path;
 
 use super::ruby::{Arg, split_args};
-use super::{Adapter, Capabilities, Generic, Invocation, RunResults, Warm, parse_version};
+use super::{
+    Adapter, Capabilities, Generic, Invocation, RunResults, VictimCheck, Warm, parse_version,
+    scripted_order,
+};
 use crate::error::{Error, Result};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders};
 
@@ -178,6 +181,38 @@ impl Adapter for Cucumber {
             tests: Some(order),
             ..Values::default()
         })
+    }
+
+    /// The reproducer with cucumber's JSON report, and the `pretty` output cucumber prints by
+    /// default kept where the command chooses no format of its own (any `--format` replaces it).
+    fn scripted(
+        &self,
+        replay: &Template,
+        order: &[String],
+        seed: Option<u64>,
+    ) -> Result<Option<String>> {
+        let derived =
+            Invocation::parse(replay.as_str()).filter(|_| !replay.has(Placeholder::TestsFile));
+        if derived.is_none() {
+            return scripted_order(replay, order, seed);
+        }
+        let command = self.reproducer(replay, order, seed)?;
+        let words = shell_words::split(&command).unwrap_or_default();
+        let formats = words
+            .iter()
+            .any(|word| word == "-f" || word.starts_with("--format"));
+        let pretty = if formats { "" } else { " --format pretty" };
+        Ok(Some(format!(
+            "{command}{pretty} --format json --out \"$report\""
+        )))
+    }
+
+    fn victim_check(&self, victim: &str) -> Option<VictimCheck> {
+        Some(VictimCheck::program(
+            "ruby",
+            include_str!("outcome.rb"),
+            vec![("VICTIM", victim.to_string())],
+        ))
     }
 
     fn version_command(&self, hunt: &Template) -> Option<String> {

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::outcome::{Outcome, TestResult};
+use crate::outcome::{Outcome, TestResult, trim_message, without_stack};
 use crate::runner::RunResults;
 
 pub(super) fn read_report(report: &Path) -> RunResults {
@@ -74,6 +74,8 @@ struct JsonResult {
 #[derive(Deserialize)]
 struct JsonElement {
     line: u32,
+    #[serde(default)]
+    name: String,
     #[serde(rename = "type", default)]
     kind: String,
     #[serde(default)]
@@ -89,6 +91,8 @@ struct JsonElement {
 #[derive(Deserialize)]
 struct JsonFeature {
     uri: String,
+    #[serde(default)]
+    name: String,
     #[serde(default)]
     elements: Vec<JsonElement>,
 }
@@ -109,7 +113,8 @@ impl Tally {
         match status.to_ascii_lowercase().as_str() {
             "failed" | "ambiguous" => {
                 if !self.failed {
-                    self.message = message.map(first_line);
+                    // cucumber writes the backtrace after the message.
+                    self.message = message.map(without_stack).and_then(|m| trim_message(&m));
                 }
                 self.failed = true;
             }
@@ -123,7 +128,7 @@ impl Tally {
         }
     }
 
-    fn into_result(self, id: String, file: &str, line: u32) -> TestResult {
+    fn into_result(self, id: String, file: &str, line: u32, name: Option<String>) -> TestResult {
         let outcome = if self.failed {
             Outcome::Failed
         } else if self.unfinished {
@@ -138,12 +143,19 @@ impl Tally {
             message: self.message,
             file: Some(file.to_string()),
             line: Some(line),
+            name,
         }
     }
 }
 
-fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or("").trim_end().to_string()
+/// How people read a scenario: its feature's name, then its own.
+fn scenario_name(feature: &str, scenario: &str) -> Option<String> {
+    match (feature.trim(), scenario.trim()) {
+        ("", "") => None,
+        ("", scenario) => Some(scenario.to_string()),
+        (feature, "") => Some(feature.to_string()),
+        (feature, scenario) => Some(format!("{feature}: {scenario}")),
+    }
 }
 
 fn location_id(uri: &str, line: u32) -> String {
@@ -189,7 +201,8 @@ fn results_from_json(text: &str) -> std::result::Result<Vec<TestResult>, String>
                 background = tally;
             } else {
                 let id = location_id(&feature.uri, element.line);
-                attempts.push(tally.into_result(id, &feature.uri, element.line));
+                let name = scenario_name(&feature.name, &element.name);
+                attempts.push(tally.into_result(id, &feature.uri, element.line, name));
             }
         }
     }
@@ -226,7 +239,8 @@ fn merge_retries(attempts: Vec<TestResult>) -> Vec<TestResult> {
 /// pickle's file and the line of its last AST node (the example row for an outline).
 fn results_from_messages(text: &str) -> RunResults {
     let mut lines_of_nodes: HashMap<String, u32> = HashMap::new();
-    let mut pickles: HashMap<String, (String, u32)> = HashMap::new();
+    let mut feature_names: HashMap<String, String> = HashMap::new();
+    let mut pickles: HashMap<String, (String, u32, Option<String>)> = HashMap::new();
     let mut pickle_of_case: HashMap<String, String> = HashMap::new();
     let mut started: Vec<(String, String)> = Vec::new();
     let mut tallies: HashMap<String, Tally> = HashMap::new();
@@ -249,6 +263,12 @@ fn results_from_messages(text: &str) -> RunResults {
         };
         if let Some(document) = envelope.get("gherkinDocument") {
             collect_node_lines(&document["feature"], &mut lines_of_nodes);
+            if let (Some(uri), Some(name)) = (
+                text_of(document, "uri"),
+                text_of(&document["feature"], "name"),
+            ) {
+                feature_names.insert(uri, name);
+            }
         } else if let Some(pickle) = envelope.get("pickle") {
             let node_line = pickle["astNodeIds"]
                 .as_array()
@@ -259,7 +279,9 @@ fn results_from_messages(text: &str) -> RunResults {
             if let (Some(id), Some(uri), Some(line)) =
                 (text_of(pickle, "id"), text_of(pickle, "uri"), line)
             {
-                pickles.insert(id, (uri, line));
+                let feature = feature_names.get(&uri).map_or("", String::as_str);
+                let name = scenario_name(feature, &text_of(pickle, "name").unwrap_or_default());
+                pickles.insert(id, (uri, line, name));
             }
         } else if let Some(case) = envelope.get("testCase") {
             if let (Some(id), Some(pickle)) = (text_of(case, "id"), text_of(case, "pickleId")) {
@@ -297,10 +319,10 @@ fn results_from_messages(text: &str) -> RunResults {
         let location = pickle_of_case
             .get(&case)
             .and_then(|pickle| pickles.get(pickle));
-        let (Some((uri, line)), Some(tally)) = (location, tallies.remove(&attempt)) else {
+        let (Some((uri, line, name)), Some(tally)) = (location, tallies.remove(&attempt)) else {
             continue;
         };
-        attempts.push(tally.into_result(location_id(uri, *line), uri, *line));
+        attempts.push(tally.into_result(location_id(uri, *line), uri, *line, name.clone()));
     }
     RunResults {
         results: merge_retries(attempts),
@@ -382,7 +404,7 @@ mod tests {
                 (
                     "features/basket.feature:21",
                     Outcome::Failed,
-                    Some("expected 5 items")
+                    Some("expected 5 items\nbut the basket holds 2 (RuntimeError)")
                 ),
                 (
                     "features/hooks.feature:8",
@@ -398,7 +420,7 @@ mod tests {
                 (
                     "features/basket.feature:10",
                     Outcome::Failed,
-                    Some("expected 3 items")
+                    Some("expected 3 items\nbut the basket holds 2 (RuntimeError)")
                 ),
                 ("features/basket.feature:20", Outcome::Passed, None),
                 ("features/basket.feature:23", Outcome::Skipped, None),
@@ -455,6 +477,10 @@ mod tests {
             victim.message.as_deref(),
             Some("expected $4.00, got €4.00 (RuntimeError)")
         );
+        assert_eq!(
+            victim.name.as_deref(),
+            Some("Checkout: The total is shown in dollars")
+        );
     }
 
     #[test]
@@ -491,7 +517,11 @@ mod tests {
         );
         assert_eq!(
             read.results[2].message.as_deref(),
-            Some("Expected values to be strictly equal:")
+            Some("Expected values to be strictly equal:\n\n-8 !== 0")
+        );
+        assert_eq!(
+            read.results[0].name.as_deref(),
+            Some("Examples Tables: Eating cucumbers")
         );
         assert_eq!(read.results[0].duration, Some(0.003));
     }

@@ -13,7 +13,10 @@ mod warm;
 
 use std::path::Path;
 
-use super::{Adapter, Capabilities, Invocation, RunResults, Warm, inline_order, parse_version};
+use super::{
+    Adapter, Capabilities, Invocation, RunResults, VictimCheck, Warm, inline_order, parse_version,
+    scripted_order,
+};
 use crate::error::{Error, Result};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders, quote};
 
@@ -212,42 +215,45 @@ impl Adapter for GoTest {
     /// The go command of the replay, with the filter and packages written out and without
     /// bleed's report: `go test ./cart -shuffle=19497 -count=1 -run '^(TestA|TestB)$'`.
     fn reproducer(&self, replay: &Template, order: &[String], seed: Option<u64>) -> Result<String> {
-        let Some(command) = replay.as_str().strip_prefix(REPLAY_PRELUDE) else {
+        match written_out(replay, order, seed, false)? {
+            Some(command) => Ok(command),
             // A replay command the user gave: rendered whole, for a person to paste.
-            return inline_order(replay, order, seed, Path::new("/tmp/bleed-report.json"));
-        };
-        let names: Vec<&str> = order
-            .iter()
-            .map(|id| id.rsplit('.').next().unwrap_or(id))
-            .collect();
-        let mut packages: Vec<&str> = Vec::new();
-        for package in order.iter().map(|id| package_of(id).unwrap_or(id)) {
-            if !packages.contains(&package) {
-                packages.push(package);
-            }
+            None => inline_order(replay, order, seed, Path::new("/tmp/bleed-report.json")),
         }
-        let packages: Vec<String> = packages.iter().map(|package| quote(package)).collect();
-        let command = command
-            .trim_end()
-            .trim_end_matches(REPORT_REDIRECT)
-            .trim_end();
-        let marker = format!("{JSON} {RUN_FILTER_TOP}");
-        let (before, lower_levels, after) = command
-            .split_once(&marker)
-            .and_then(|(before, rest)| {
-                let (lower_levels, after) = read_double_quoted(rest)?;
-                Some((before, lower_levels, after))
-            })
-            .ok_or_else(|| Error::usage("the replay command lost its -run filter"))?;
-        let filter = format!(
-            "-run {}",
-            quote(&format!("^({})${lower_levels}", names.join("|")))
-        );
-        let command = format!("{before}{filter}{after}").replace(PACKAGES, &packages.join(" "));
-        Template::parse(&command)?.render(&Values {
-            seed,
-            worker: Some(1),
-            ..Values::default()
+    }
+
+    /// The same command with `-json`, its events sent to the report.
+    fn scripted(
+        &self,
+        replay: &Template,
+        order: &[String],
+        seed: Option<u64>,
+    ) -> Result<Option<String>> {
+        match written_out(replay, order, seed, true)? {
+            Some(command) => Ok(Some(format!("{command} > \"$report\""))),
+            None => scripted_order(replay, order, seed),
+        }
+    }
+
+    /// `go test -json` writes each event's fields in one order, `Action`, `Package`, `Test`:
+    /// a fixed-string grep of those three, closing quote included, finds exactly the victim's
+    /// end, not a subtest's.
+    fn victim_check(&self, victim: &str) -> Option<VictimCheck> {
+        let (package, test) = victim.rsplit_once('.')?;
+        let body = r#"for action in fail pass skip; do
+    if grep -F -q -e "\"Action\":\"$action\",\"Package\":\"$VICTIM_PACKAGE\",\"Test\":\"$VICTIM_TEST\"" "$1"; then
+      case $action in fail) echo failed ;; pass) echo passed ;; skip) echo skipped ;; esac
+      return
+    fi
+  done
+  echo missing"#;
+        Some(VictimCheck {
+            program: None,
+            body: body.to_string(),
+            env: vec![
+                ("VICTIM_PACKAGE", package.to_string()),
+                ("VICTIM_TEST", test.to_string()),
+            ],
         })
     }
 
@@ -308,10 +314,92 @@ impl Adapter for GoTest {
     }
 }
 
+/// The replay's go command with the order's `-run` filter and packages written out, with `-json`
+/// or without; None for a replay command the user gave.
+fn written_out(
+    replay: &Template,
+    order: &[String],
+    seed: Option<u64>,
+    json: bool,
+) -> Result<Option<String>> {
+    let Some(command) = replay.as_str().strip_prefix(REPLAY_PRELUDE) else {
+        return Ok(None);
+    };
+    let names: Vec<&str> = order
+        .iter()
+        .map(|id| id.rsplit('.').next().unwrap_or(id))
+        .collect();
+    let mut packages: Vec<&str> = Vec::new();
+    for package in order.iter().map(|id| package_of(id).unwrap_or(id)) {
+        if !packages.contains(&package) {
+            packages.push(package);
+        }
+    }
+    let packages: Vec<String> = packages.iter().map(|package| quote(package)).collect();
+    let command = command
+        .trim_end()
+        .trim_end_matches(REPORT_REDIRECT)
+        .trim_end();
+    let marker = format!("{JSON} {RUN_FILTER_TOP}");
+    let (before, lower_levels, after) = command
+        .split_once(&marker)
+        .and_then(|(before, rest)| {
+            let (lower_levels, after) = read_double_quoted(rest)?;
+            Some((before, lower_levels, after))
+        })
+        .ok_or_else(|| Error::usage("the replay command lost its -run filter"))?;
+    let json = if json {
+        format!("{JSON} ")
+    } else {
+        String::new()
+    };
+    let filter = format!(
+        "{json}-run {}",
+        quote(&format!("^({})${lower_levels}", names.join("|")))
+    );
+    let command = format!("{before}{filter}{after}").replace(PACKAGES, &packages.join(" "));
+    let command = Template::parse(&command)?.render(&Values {
+        seed,
+        worker: Some(1),
+        ..Values::default()
+    })?;
+    Ok(Some(command))
+}
+
 #[cfg(test)]
 mod tests {
     use super::command::split_arguments;
     use super::*;
+
+    #[test]
+    fn the_script_writes_go_tests_events_and_finds_the_victims_end_by_its_fields() {
+        let replay = GoTest
+            .replay_command(&hunt("go test ./...").unwrap())
+            .unwrap();
+        let order = [
+            "example.com/shop/cart.TestA".to_string(),
+            "example.com/shop/cart.TestB".to_string(),
+        ];
+        assert_eq!(
+            GoTest
+                .scripted(&replay, &order, Some(7))
+                .unwrap()
+                .as_deref(),
+            Some(
+                "go test example.com/shop/cart -shuffle=7 -count=1 -json -run '^(TestA|TestB)$' \
+                 > \"$report\""
+            )
+        );
+        let check = GoTest.victim_check(&order[1]).unwrap();
+        assert_eq!(
+            check.env,
+            [
+                ("VICTIM_PACKAGE", "example.com/shop/cart".to_string()),
+                ("VICTIM_TEST", "TestB".to_string())
+            ]
+        );
+        assert_eq!(check.program, None);
+    }
 
     fn hunt(command: &str) -> Result<Template> {
         GoTest.hunt_command(&Template::parse(command).unwrap())

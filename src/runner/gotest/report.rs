@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use crate::outcome::{Outcome, TestResult};
+use crate::outcome::{Outcome, TestResult, trim_message};
 use crate::runner::RunResults;
 
 /// One line of `go test -json` (cmd/test2json's TestEvent).
@@ -24,6 +24,9 @@ struct Event {
     #[serde(rename = "FailedBuild", default)]
     failed_build: Option<String>,
 }
+
+/// Each test's and subtest's own lines of output, by package and name.
+type Output = HashMap<(String, String), Vec<String>>;
 
 /// A top-level test as the events tell it.
 struct Running {
@@ -45,7 +48,7 @@ pub(super) fn parse_events(text: &str) -> RunResults {
             if !line.ends_with('\n') && number + 1 == lines.len() {
                 return cut_short(
                     stream.tests,
-                    stream.first_lines,
+                    stream.output,
                     "the report ends in the middle of a line",
                 );
             }
@@ -65,8 +68,8 @@ pub(super) fn parse_events(text: &str) -> RunResults {
 struct Stream {
     tests: Vec<Running>,
     index: HashMap<(String, String), usize>,
-    /// The first line of output of every test and subtest that printed something of its own.
-    first_lines: HashMap<(String, String), String>,
+    /// The lines of output of every test and subtest that printed something of its own.
+    output: Output,
     packages_started: Vec<String>,
     packages_ended: Vec<String>,
     not_built: Vec<String>,
@@ -110,9 +113,10 @@ impl Stream {
             }
             "output" => {
                 if let Some(content) = event.output.as_deref().and_then(content_line) {
-                    self.first_lines
+                    self.output
                         .entry((package, name))
-                        .or_insert_with(|| content.to_string());
+                        .or_default()
+                        .push(content.to_string());
                 }
             }
             "pass" | "fail" | "skip" => {
@@ -160,7 +164,7 @@ impl Stream {
                 "{package} did not build, so its tests did not run: the compiler's (or vet's) \
                  messages are in the log"
             );
-            let mut read = finish(self.tests, self.first_lines);
+            let mut read = finish(self.tests, self.output);
             read.problem = Some(problem);
             return read;
         }
@@ -170,42 +174,47 @@ impl Stream {
             .find(|p| !self.packages_ended.contains(p))
         {
             let why = format!("the report stops before {package} finished");
-            return cut_short(self.tests, self.first_lines, &why);
+            return cut_short(self.tests, self.output, &why);
         }
-        finish(self.tests, self.first_lines)
+        finish(self.tests, self.output)
     }
 }
 
-fn cut_short(
-    tests: Vec<Running>,
-    first_lines: HashMap<(String, String), String>,
-    why: &str,
-) -> RunResults {
-    let mut read = finish(tests, first_lines);
+fn cut_short(tests: Vec<Running>, output: Output, why: &str) -> RunResults {
+    let mut read = finish(tests, output);
     read.problem = Some(format!("{why}: the run was cut short"));
     read
 }
 
-fn finish(tests: Vec<Running>, first_lines: HashMap<(String, String), String>) -> RunResults {
+fn finish(tests: Vec<Running>, output: Output) -> RunResults {
     let results = tests
         .into_iter()
         .map(|test| {
-            let line_of = |name: &str| first_lines.get(&(test.package.clone(), name.to_string()));
+            // A panic's goroutine dump is its stack: the message is what came before it.
+            let printed = |name: &str| {
+                let lines = output.get(&(test.package.clone(), name.to_string()))?;
+                let message: Vec<&str> = lines
+                    .iter()
+                    .map(String::as_str)
+                    .take_while(|line| !(line.starts_with("goroutine ") && line.ends_with("]:")))
+                    .collect();
+                trim_message(&message.join("\n"))
+            };
             let (outcome, message) = match test.outcome {
                 Some(Outcome::Failed) => {
                     // The failing subtest names where it failed; its parent often printed nothing.
                     let message = test
                         .failed_subtests
                         .iter()
-                        .find_map(|name| line_of(name).map(|line| format!("{name}: {line}")))
-                        .or_else(|| line_of(&test.name).cloned());
+                        .find_map(|name| printed(name).map(|lines| format!("{name}: {lines}")))
+                        .or_else(|| printed(&test.name));
                     (Outcome::Failed, message)
                 }
                 Some(outcome) => (outcome, None),
                 // Started and never ended: the binary died under it (os.Exit, a crash, -timeout).
                 None => (
                     Outcome::Errored,
-                    Some(line_of(&test.name).cloned().unwrap_or_else(|| {
+                    Some(printed(&test.name).unwrap_or_else(|| {
                         "the test binary exited while this test ran (os.Exit, a crash or a kill)"
                             .to_string()
                     })),
@@ -218,6 +227,7 @@ fn finish(tests: Vec<Running>, first_lines: HashMap<(String, String), String>) -
                 message,
                 file: None,
                 line: None,
+                name: None,
             }
         })
         .collect();
@@ -306,11 +316,15 @@ mod tests {
         };
         assert_eq!(
             message(&shop("TestPriceWithoutDiscount")).as_deref(),
-            Some("shop_test.go:16: price has a 10% discount, want none")
+            Some(
+                "shop_test.go:16: price has a 10% discount, want none\nsecond line of the message"
+            )
         );
         assert_eq!(
             message(&shop("TestTable")).as_deref(),
-            Some("TestTable/fails: shop_test.go:26: checking fails")
+            Some(
+                "TestTable/fails: shop_test.go:26: checking fails\nshop_test.go:28: the fails case failed"
+            )
         );
         assert_eq!(message(&shop("TestSkipped")), None);
         let parallel = read
@@ -347,7 +361,11 @@ mod tests {
         let last = read.results.last().unwrap();
         assert_eq!(last.id, "example.com/samples/shop.TestPanics");
         assert_eq!(last.outcome, Outcome::Failed);
-        assert_eq!(last.message.as_deref(), Some("panic: kaboom [recovered]"));
+        // The goroutine dump after the panic is its stack.
+        assert_eq!(
+            last.message.as_deref(),
+            Some("panic: kaboom [recovered]\npanic: kaboom")
+        );
     }
 
     #[test]

@@ -16,7 +16,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::node::{install_script, launch_halves, option_name, runs_under_node};
-use super::{Adapter, Capabilities, Invocation, RunResults, accepts_appended_args, inline_order};
+use super::{
+    Adapter, Capabilities, Invocation, RunResults, VictimCheck, accepts_appended_args,
+    inline_order, scripted_order,
+};
 use crate::error::{Error, Result};
 use crate::outcome::TestResult;
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders, quote};
@@ -269,6 +272,34 @@ impl Adapter for Jest {
             "{command} -t {} --runTestsByPath {}",
             quote(&Jest::name_pattern(&names)),
             quote(&file)
+        ))
+    }
+
+    /// The reproducer with Jest's JSON report, which it writes beside its usual output.
+    fn scripted(
+        &self,
+        replay: &Template,
+        order: &[String],
+        seed: Option<u64>,
+    ) -> Result<Option<String>> {
+        let launched = shell_words::split(replay.as_str())
+            .ok()
+            .and_then(|words| Launched::split(&words).transpose())
+            .transpose()?;
+        if launched.is_none() {
+            return scripted_order(replay, order, seed);
+        }
+        let command = self.reproducer(replay, order, seed)?;
+        Ok(Some(format!(
+            "{command} --json --outputFile=\"$report\" --testLocationInResults"
+        )))
+    }
+
+    fn victim_check(&self, victim: &str) -> Option<VictimCheck> {
+        Some(VictimCheck::program(
+            "node",
+            include_str!("outcome.js"),
+            vec![("VICTIM", victim.to_string())],
         ))
     }
 

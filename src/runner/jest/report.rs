@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::super::RunResults;
 use super::Jest;
-use crate::outcome::{Outcome, TestResult};
+use crate::outcome::{Outcome, TestResult, trim_message, without_stack};
 
 pub(super) fn broken(problem: String) -> RunResults {
     RunResults {
@@ -41,6 +41,8 @@ struct Assertion {
     #[serde(default)]
     ancestor_titles: Vec<String>,
     title: String,
+    /// The describe blocks' titles and the test's own, joined by spaces: what `-t` matches.
+    full_name: Option<String>,
     status: String,
     /// Milliseconds.
     duration: Option<f64>,
@@ -71,13 +73,14 @@ pub(super) fn parse_report(text: &str, cwd: &Path) -> std::result::Result<RunRes
                 id: relative.clone(),
                 outcome: Outcome::Errored,
                 duration: None,
-                message: first_line(
+                message: message_of(
                     file.message
                         .lines()
                         .filter(|line| !line.contains("Test suite failed to run")),
                 ),
                 file: Some(relative),
                 line: None,
+                name: None,
             });
             continue;
         }
@@ -96,9 +99,10 @@ pub(super) fn parse_report(text: &str, cwd: &Path) -> std::result::Result<RunRes
                 message: assertion
                     .failure_messages
                     .first()
-                    .and_then(|message| first_line(message.lines())),
+                    .and_then(|message| message_of(message.lines())),
                 file: Some(relative.clone()),
                 line: assertion.location.map(|location| location.line),
+                name: assertion.full_name,
             });
         }
     }
@@ -155,13 +159,11 @@ pub(super) fn twin_stem(id: &str) -> &str {
     }
 }
 
-/// The first line with text, without the terminal colours Jest may have added.
-fn first_line<'a>(mut lines: impl Iterator<Item = &'a str>) -> Option<String> {
-    lines.find_map(|line| {
-        let plain = strip_colours(line);
-        let plain = plain.trim();
-        (!plain.is_empty()).then(|| plain.to_string())
-    })
+/// A failure message without the terminal colours Jest may have added, and without the stack
+/// that follows it.
+fn message_of<'a>(lines: impl Iterator<Item = &'a str>) -> Option<String> {
+    let plain: Vec<String> = lines.map(strip_colours).collect();
+    trim_message(&without_stack(&plain.join("\n")))
 }
 
 fn strip_colours(text: &str) -> String {
@@ -247,8 +249,12 @@ mod tests {
         assert_eq!(victim.line, Some(9));
         assert_eq!(
             victim.message.as_deref(),
-            Some("Error: expect(received).toBe(expected) // Object.is equality")
+            Some(
+                "Error: expect(received).toBe(expected) // Object.is equality\n\n\
+                 Expected: \"$3.00\"\nReceived: \"€3.00\""
+            )
         );
+        assert_eq!(victim.name.as_deref(), Some("formats a total in dollars"));
         assert!(victim.duration.is_some_and(|seconds| seconds < 1.0));
     }
 
@@ -291,9 +297,16 @@ mod tests {
                 ),
             ]
         );
+        let broken = read.results[0].message.as_deref().unwrap_or_default();
         assert_eq!(
-            read.results[0].message.as_deref(),
-            Some("Cannot find module './no-such-module' from '__tests__/broken.test.js'")
+            crate::outcome::first_line(broken),
+            "Cannot find module './no-such-module' from '__tests__/broken.test.js'"
+        );
+        assert!(broken.contains("> 1 | const missing"), "{broken}");
+        assert!(!broken.contains("Resolver"), "no stack: {broken}");
+        assert_eq!(
+            read.results[3].name.as_deref(),
+            Some("greeting still says hello")
         );
     }
 
@@ -360,8 +373,8 @@ mod tests {
     #[test]
     fn colours_are_stripped_from_messages() {
         assert_eq!(
-            first_line("\n\u{1b}[2mexpect(\u{1b}[22m\u{1b}[31mreceived\u{1b}[39m)\nmore".lines()),
-            Some("expect(received)".to_string())
+            message_of("\n\u{1b}[2mexpect(\u{1b}[22m\u{1b}[31mreceived\u{1b}[39m)\nmore\n    at x (a.js:1:2)".lines()),
+            Some("expect(received)\nmore".to_string())
         );
     }
 }

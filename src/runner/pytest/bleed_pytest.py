@@ -170,9 +170,12 @@ def message_of(report):
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
         # A skip: (file, line, reason).
         return first_line(longrepr[2])
+    # The crash's message is the assertion with its explanation (the compared values, a diff),
+    # kept apart from the traceback: all of it is the message. Without one, the text is a
+    # traceback, and its first line will do.
     crash = getattr(longrepr, "reprcrash", None)
     if crash is not None and getattr(crash, "message", None):
-        return first_line(crash.message)
+        return str(crash.message)
     return first_line(longrepr)
 
 
@@ -268,5 +271,5 @@ def pytest_sessionfinish(session, exitstatus):
 def pytest_collectreport(report):
     if report.failed and _config is not None:
         Report.of(_config).error(
-            f"pytest could not collect {report.nodeid or 'the tests'}: {message_of(report)}"
+            f"pytest could not collect {report.nodeid or 'the tests'}: {first_line(message_of(report))}"
         )

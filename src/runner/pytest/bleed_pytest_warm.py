@@ -60,7 +60,7 @@ def pytest_collectreport(report):
     if report.failed:
         _collect_errors.append(
             f"pytest could not collect {report.nodeid or 'the tests'}: "
-            f"{bleed_pytest.message_of(report)}"
+            f"{bleed_pytest.first_line(bleed_pytest.message_of(report))}"
         )
 
 

@@ -13,8 +13,8 @@ mod command;
 mod report;
 
 use super::{
-    Adapter, Capabilities, Invocation, RunResults, Warm, accepts_appended_args, inline_order,
-    parse_version,
+    Adapter, Capabilities, Invocation, JUNIT_OUTCOME, RunResults, VictimCheck, Warm,
+    accepts_appended_args, inline_order, parse_version, scripted_order,
 };
 use crate::error::{Error, Result};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders};
@@ -270,29 +270,32 @@ impl Adapter for Pytest {
     /// The replay without bleed's plugin: the node ids on the command line, in order, which
     /// pytest 7 and later run as given.
     fn reproducer(&self, replay: &Template, order: &[String], seed: Option<u64>) -> Result<String> {
-        let dir = install_plugin()?;
-        let text = without_plugin_path(replay.as_str(), &dir);
-        let ours = format!("--bleed-order={}", Placeholder::TestsFile.token());
-        let words = shell_words::split(&text)
-            .map_err(|e| Error::usage(format!("cannot read the replay command: {e}")))?;
-        if !words.contains(&ours) {
+        match plain_replay(replay, order)? {
+            Some(command) => Ok(command),
             // A --replay-cmd written by hand is shown whole, as bleed runs it.
-            return inline_order(replay, order, seed, Path::new("/tmp/bleed-report.jsonl"));
+            None => inline_order(replay, order, seed, Path::new("/tmp/bleed-report.jsonl")),
         }
-        let mut kept = Vec::new();
-        let mut words = words.into_iter().peekable();
-        while let Some(word) = words.next() {
-            if word == "-p" && words.peek().is_some_and(|value| value == MODULE) {
-                words.next();
-            } else if !word.starts_with("--bleed-") {
-                kept.push(word);
-            }
+    }
+
+    /// The plain reproducer writing JUnit XML, which any pytest writes without bleed's plugin.
+    fn scripted(
+        &self,
+        replay: &Template,
+        order: &[String],
+        seed: Option<u64>,
+    ) -> Result<Option<String>> {
+        match plain_replay(replay, order)? {
+            Some(command) => Ok(Some(format!("{command} --junitxml=\"$report\""))),
+            None => scripted_order(replay, order, seed),
         }
-        kept.push(Placeholder::Tests.token().to_string());
-        Template::parse(&join_keeping_placeholders(&kept))?.render(&Values {
-            tests: Some(order),
-            ..Values::default()
-        })
+    }
+
+    fn victim_check(&self, victim: &str) -> Option<VictimCheck> {
+        Some(VictimCheck::program(
+            "python3",
+            JUNIT_OUTCOME,
+            vec![("VICTIM", junit_id(victim))],
+        ))
     }
 
     fn warm_support(&self) -> &'static str {
@@ -445,9 +448,79 @@ fn replayed_options(args: &[String]) -> Vec<String> {
     kept
 }
 
+/// The replay without bleed's plugin and with the node ids written out; None for a replay
+/// command written by hand, which bleed shows whole.
+fn plain_replay(replay: &Template, order: &[String]) -> Result<Option<String>> {
+    let dir = install_plugin()?;
+    let text = without_plugin_path(replay.as_str(), &dir);
+    let ours = format!("--bleed-order={}", Placeholder::TestsFile.token());
+    let words = shell_words::split(&text)
+        .map_err(|e| Error::usage(format!("cannot read the replay command: {e}")))?;
+    if !words.contains(&ours) {
+        return Ok(None);
+    }
+    let mut kept = Vec::new();
+    let mut words = words.into_iter().peekable();
+    while let Some(word) = words.next() {
+        if word == "-p" && words.peek().is_some_and(|value| value == MODULE) {
+            words.next();
+        } else if !word.starts_with("--bleed-") {
+            kept.push(word);
+        }
+    }
+    kept.push(Placeholder::Tests.token().to_string());
+    let command = Template::parse(&join_keeping_placeholders(&kept))?.render(&Values {
+        tests: Some(order),
+        ..Values::default()
+    })?;
+    Ok(Some(command))
+}
+
+/// The `classname::name` pytest's JUnit XML gives a node id (its `mangle_test_address`): the
+/// path made a dotted module, then the classes, then the name with its parameters.
+fn junit_id(node_id: &str) -> String {
+    let (path, parameters) = node_id.split_at(node_id.find('[').unwrap_or(node_id.len()));
+    let mut names: Vec<String> = path.split("::").map(String::from).collect();
+    let module = names[0].replace('/', ".");
+    names[0] = module.strip_suffix(".py").unwrap_or(&module).to_string();
+    let name = format!("{}{parameters}", names.pop().unwrap_or_default());
+    if names.is_empty() {
+        name
+    } else {
+        format!("{}::{name}", names.join("."))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn node_ids_are_named_as_pytests_junit_names_them() {
+        assert_eq!(
+            junit_id("tests/test_cart.py::test_total"),
+            "tests.test_cart::test_total"
+        );
+        assert_eq!(
+            junit_id("tests/test_a.py::TestOuter::TestInner::test_z[a/b::c.py]"),
+            "tests.test_a.TestOuter.TestInner::test_z[a/b::c.py]"
+        );
+        assert_eq!(junit_id("test_top.py::test_w"), "test_top::test_w");
+    }
+
+    #[test]
+    fn the_script_adds_a_junit_report_to_the_plain_reproducer() {
+        let hunt = Pytest
+            .hunt_command(&Template::parse("python3 -m pytest -q tests").unwrap())
+            .unwrap();
+        let replay = Pytest.replay_command(&hunt).unwrap();
+        let order = ["tests/a.py::t".to_string(), "tests/b.py::it's".to_string()];
+        let plain = Pytest.reproducer(&replay, &order, None).unwrap();
+        assert_eq!(
+            Pytest.scripted(&replay, &order, None).unwrap(),
+            Some(format!("{plain} --junitxml=\"$report\""))
+        );
+    }
 
     /// What bleed puts in front of a command to load its plugin, for the expected commands.
     fn loading(command: &str) -> String {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::super::{RunResults, results_from_junit};
 use crate::junit::Case;
-use crate::outcome::TestResult;
+use crate::outcome::{TestResult, trim_message};
 
 /// One line of the plugin's report.
 #[derive(Deserialize)]
@@ -65,7 +65,10 @@ fn read_lines(text: &str) -> RunResults {
         }
         match serde_json::from_str::<Line>(line) {
             Ok(Line::Started(_)) => {}
-            Ok(Line::Test(result)) => results.push(result),
+            Ok(Line::Test(mut result)) => {
+                result.message = result.message.as_deref().and_then(trim_message);
+                results.push(result);
+            }
             Ok(Line::End {}) => ended = true,
             Ok(Line::Error(message)) => {
                 error.get_or_insert(message);
@@ -111,9 +114,11 @@ pub(super) fn running(path: &Path) -> Option<String> {
 fn read_junit(path: &Path) -> RunResults {
     let mut read = results_from_junit(path, node_id);
     read.results = merge_teardown_errors(read.results);
-    // pytest writes the 0-based line of the `def`; editors and tracebacks count from 1.
+    // pytest writes the 0-based line of the `def`; editors and tracebacks count from 1. A node
+    // id is already what people read: no other name.
     for result in &mut read.results {
         result.line = result.line.map(|line| line + 1);
+        result.name = None;
     }
     read
 }
@@ -200,6 +205,7 @@ mod tests {
             message: outcome.is_failure().then(|| "teardown failed".to_string()),
             file: None,
             line: None,
+            name: None,
         };
         let merged = merge_teardown_errors(vec![
             result("a", Outcome::Passed),

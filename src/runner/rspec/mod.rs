@@ -20,7 +20,10 @@ mod warm;
 use std::path::Path;
 
 use super::ruby::split_args;
-use super::{Adapter, Capabilities, Generic, Invocation, RunResults, Warm, parse_version};
+use super::{
+    Adapter, Capabilities, Generic, Invocation, RunResults, VictimCheck, Warm, parse_version,
+    scripted_order,
+};
 use crate::error::{Error, Result};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders};
 use command::{
@@ -184,6 +187,37 @@ impl Adapter for Rspec {
             worker: Some(1),
             ..Values::default()
         })
+    }
+
+    /// The reproducer with RSpec's JSON report, and the `progress` output rspec prints by
+    /// default kept where the command chooses no format of its own (any `--format` on the
+    /// command line replaces the formatters of `.rspec`).
+    fn scripted(
+        &self,
+        replay: &Template,
+        order: &[String],
+        seed: Option<u64>,
+    ) -> Result<Option<String>> {
+        if split_replay(replay).is_none() {
+            return scripted_order(replay, order, seed);
+        }
+        let command = self.reproducer(replay, order, seed)?;
+        let words = shell_words::split(&command).unwrap_or_default();
+        let formats = words
+            .iter()
+            .any(|word| word == "-f" || word.starts_with("--format"));
+        let progress = if formats { "" } else { " --format progress" };
+        Ok(Some(format!(
+            "{command}{progress} --format json --out \"$report\""
+        )))
+    }
+
+    fn victim_check(&self, victim: &str) -> Option<VictimCheck> {
+        Some(VictimCheck::program(
+            "ruby",
+            include_str!("outcome.rb"),
+            vec![("VICTIM", victim.to_string())],
+        ))
     }
 
     fn version_command(&self, hunt: &Template) -> Option<String> {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::outcome::{Outcome, TestResult};
+use crate::outcome::{Outcome, TestResult, trim_message};
 use crate::runner::RunResults;
 
 /// The parts of RSpec's JSON report (rspec-core ≥ 3.6, the first to write ids in it) that bleed reads.
@@ -29,6 +29,7 @@ struct Summary {
 #[derive(Deserialize)]
 struct Example {
     id: Option<String>,
+    full_description: Option<String>,
     status: String,
     file_path: Option<String>,
     line_number: Option<u32>,
@@ -123,18 +124,14 @@ fn result_of(example: Example) -> std::result::Result<TestResult, String> {
         "pending" => Outcome::Skipped,
         other => return Err(format!("{id} has the status {other:?}, unknown to bleed")),
     };
+    // RSpec keeps the backtrace apart: the message is all of what the expectation said, its
+    // expected and its got.
     let message = example.exception.and_then(|exception| {
-        let line = exception
-            .message
-            .as_deref()?
-            .lines()
-            .map(str::trim)
-            .find(|line| !line.is_empty())?
-            .to_string();
+        let message = trim_message(exception.message.as_deref()?)?;
         // RSpec's own failures say what they are; any other error needs its class.
         Some(match exception.class {
-            Some(class) if !class.starts_with("RSpec::") => format!("{class}: {line}"),
-            _ => line,
+            Some(class) if !class.starts_with("RSpec::") => format!("{class}: {message}"),
+            _ => message,
         })
     });
     Ok(TestResult {
@@ -146,6 +143,7 @@ fn result_of(example: Example) -> std::result::Result<TestResult, String> {
             .file_path
             .map(|path| path.strip_prefix("./").map(String::from).unwrap_or(path)),
         line: example.line_number,
+        name: example.full_description,
     })
 }
 
@@ -200,7 +198,7 @@ mod tests {
                 (
                     "./spec/cart_spec.rb[1:2]",
                     Outcome::Failed,
-                    Some("expected: 0")
+                    Some("expected: 0\n     got: 10\n\n(compared using ==)")
                 ),
                 ("./spec/cart_spec.rb[1:3:2]", Outcome::Skipped, None),
                 (
@@ -216,6 +214,10 @@ mod tests {
             Some("spec/it's \"quoted\" $(touch pwned)_spec.rb")
         );
         assert_eq!(first.line, Some(2));
+        assert_eq!(
+            first.name.as_deref(),
+            Some("promotions sets a discount: it's \"quoted\" $(touch pwned)")
+        );
         assert_eq!(first.duration, Some(0.009461581));
     }
 

@@ -1,0 +1,559 @@
+//! repro.sh: the reproducer as a script a maintainer runs as it is, from anywhere in any
+//! checkout of the project.
+//!
+//! It finds the project by its path from the repository's root (git's, else the nearest
+//! directory above that holds the project's marker file), says which runner it uses, runs the
+//! culprits then the victim and the victim alone, and reads the victim's own result from the
+//! runner's report each time: the exit code would also count a culprit that fails, and some
+//! runners exit 0 with failures. Test names are data here too: they are in shell-quoted
+//! assignments and reach the report's check through the environment.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::{culprits, runner_line, verdict_line, victim};
+use crate::bisect::{Bisection, Verdict};
+use crate::runner::{Invocation, VictimCheck, is_assignment};
+use crate::template::quote;
+
+/// Where the project is, as repro.sh looks for it in another checkout.
+pub struct Place {
+    /// The project's directory relative to its git repository's root (`.` at the root); None
+    /// when the project is not in a git repository.
+    relative: Option<String>,
+    /// A file in the project, relative to it, by which a checkout is recognised.
+    marker: Option<String>,
+}
+
+impl Place {
+    /// `project` as git knows it, recognised by the first of `candidates` it holds.
+    pub fn of(project: &Path, candidates: &[String]) -> Place {
+        let relative = git_root(project).and_then(|root| {
+            let project = project.canonicalize().ok()?;
+            let relative = project.strip_prefix(root.canonicalize().ok()?).ok()?;
+            let text = relative.display().to_string();
+            Some(if text.is_empty() {
+                ".".to_string()
+            } else {
+                text
+            })
+        });
+        let marker = candidates
+            .iter()
+            .find(|file| project.join(file).is_file())
+            .cloned();
+        Place { relative, marker }
+    }
+}
+
+fn git_root(project: &Path) -> Option<std::path::PathBuf> {
+    let output = duct::cmd("git", ["rev-parse", "--show-toplevel"])
+        .dir(project)
+        .stdout_capture()
+        .stderr_null()
+        .stdin_null()
+        .unchecked()
+        .run()
+        .ok()?;
+    let root = String::from_utf8(output.stdout).ok()?;
+    let root = root.trim_end_matches('\n');
+    (output.status.success() && !root.is_empty()).then(|| root.into())
+}
+
+/// The culprits as the script speaks of them: `polluter`, `polluters`, `state-setter`.
+fn culprit_noun(result: &Bisection) -> &'static str {
+    let (one, many, tests) = culprits(result);
+    if tests.len() == 1 { one } else { many }
+}
+
+/// What each step expects of the victim and what it means when it does the opposite.
+struct Step<'a> {
+    title: String,
+    scripted: Option<&'a str>,
+    command: &'a str,
+    expected: &'static str,
+    otherwise: String,
+}
+
+pub fn script(result: &Bisection, place: &Place, check: Option<&VictimCheck>) -> String {
+    let mut sh = String::from("#!/bin/sh\n");
+    let runner = Runner::of(result);
+    let check = check.filter(|_| result.script.is_some());
+    header(&mut sh, result, check.is_some(), &runner);
+    let _ = writeln!(sh, "\nset -u");
+    for (name, value) in check.map(|check| check.env.clone()).unwrap_or_default() {
+        let _ = writeln!(sh, "{name}={}\nexport {name}", quote(&value));
+    }
+    locate(&mut sh, place);
+    programs(&mut sh, &runner, check);
+    let _ = writeln!(
+        sh,
+        "\nscratch=$(mktemp -d) || {{ echo 'repro.sh: cannot make a temporary directory' >&2; exit 2; }}\n\
+         trap 'rm -rf \"$scratch\"' EXIT\n\
+         trap 'exit 2' HUP INT TERM\n\
+         order=\"$scratch/order\""
+    );
+    if let Some(check) = check {
+        let _ = writeln!(
+            sh,
+            "\n# victim_outcome REPORT: passed, failed, skipped, missing (not in the report) or unreadable.\n\
+             victim_outcome() {{\n  [ -s \"$1\" ] || {{ echo unreadable; return; }}\n  {}\n}}",
+            check.body
+        );
+    }
+    judge(&mut sh, &runner);
+    let steps = steps(result);
+    for (number, step) in steps.iter().enumerate() {
+        run_step(&mut sh, number + 1, steps.len(), step);
+    }
+    let many = culprit_noun(result);
+    let reproduces = if result.verdict == Verdict::Brittle {
+        format!("the victim passes after its {many} and fails alone")
+    } else {
+        format!("the victim fails after its {many} and passes alone")
+    };
+    let _ = writeln!(
+        sh,
+        "\necho\ncase $status in\n  0) echo {} ;;\n  1) echo 'exit 1: the order dependency no longer shows as bleed found it' ;;\n  *) echo 'exit 2: this run could not tell' ;;\nesac\nexit \"$status\"",
+        quote(&format!("exit 0: it still reproduces: {reproduces}"))
+    );
+    sh
+}
+
+/// The runner the script runs, and how it says so.
+struct Runner {
+    /// The program to find on PATH (`python3`, `bundle`, `rspec`).
+    program: Option<String>,
+    /// The runner as invoked (`python3 -m pytest`, `bundle exec rspec`).
+    label: String,
+    version_command: Option<String>,
+}
+
+impl Runner {
+    fn of(result: &Bisection) -> Runner {
+        let version = result
+            .version_command
+            .as_deref()
+            .and_then(|command| shell_words::split(command).ok())
+            .map(|mut words| {
+                words.pop();
+                words
+            });
+        // An order written to a file first (`printf … > file && runner …`): the runner is last.
+        let invoked = || {
+            let command = &result.reproducer.as_ref()?.command;
+            let last = command.rsplit(" && ").next()?;
+            let invocation = Invocation::parse(last)?;
+            Some(invocation.words[..invocation.args].to_vec())
+        };
+        let words = version.or_else(invoked).unwrap_or_default();
+        let program = words
+            .iter()
+            .find(|word| !is_assignment(word) && *word != "env")
+            .cloned();
+        let label = if words.is_empty() {
+            result.runner.clone()
+        } else {
+            words.join(" ")
+        };
+        Runner {
+            program,
+            label,
+            version_command: result.version_command.clone(),
+        }
+    }
+}
+
+fn header(sh: &mut String, result: &Bisection, reads_report: bool, runner: &Runner) {
+    let line = |text: &str| text.replace(['\n', '\r'], " ");
+    let _ = writeln!(
+        sh,
+        "# A reproducer of an order-dependent test, made by bleed {}.\n#",
+        env!("CARGO_PKG_VERSION")
+    );
+    let named = |label: &str, test: &crate::bisect::Located, sh: &mut String| {
+        let title = test.name.as_deref().unwrap_or(&test.id);
+        let _ = writeln!(sh, "#   {label:<13} {}", line(title));
+        if test.name.is_some() {
+            let _ = writeln!(sh, "#   {:<13} {}", "", line(&test.id));
+        }
+    };
+    named("victim", &victim(result), sh);
+    let _ = writeln!(sh, "#   {:<13} {}", "verdict", verdict_line(result));
+    let (one, _, tests) = culprits(result);
+    for test in tests {
+        named(one, test, sh);
+    }
+    let version = runner_line(result);
+    let ran = if version
+        .to_lowercase()
+        .starts_with(&runner.label.to_lowercase())
+    {
+        String::new()
+    } else {
+        format!(" (as bleed ran it: {})", runner.label)
+    };
+    let _ = writeln!(sh, "#   {:<13} {}{}", "runner", line(&version), line(&ran));
+    let many = culprit_noun(result);
+    let (then, alone) = if result.verdict == Verdict::Brittle {
+        ("passes", "fails")
+    } else {
+        ("fails", "passes")
+    };
+    let opposite = if result.verdict == Verdict::Brittle {
+        format!(
+            "the victim failed after its {many} (they no longer make it\n\
+             #      pass), or passed alone (it no longer depends on them)"
+        )
+    } else {
+        format!(
+            "the victim passed after its {many} (the pollution looks\n\
+             #      fixed), or failed alone (it now fails whatever runs before it)"
+        )
+    };
+    let judged = if reads_report {
+        format!(
+            "# Each time it reads the victim's own result from the runner's report, not the exit\n\
+             # code: the {many} may fail too, and some runners exit 0 with failures."
+        )
+    } else {
+        format!(
+            "# Each time it judges the victim by the runner's exit code: bleed cannot tell where\n\
+             # this command writes its report, so the {many} failing would count as the victim\n\
+             # failing."
+        )
+    };
+    let _ = writeln!(
+        sh,
+        "#\n# Run it from anywhere inside a checkout of the project: sh path/to/repro.sh\n\
+         # It runs the {many} then the victim, then the victim alone.\n{judged}\n#\n\
+         # Exit status:\n\
+         #   0  it still reproduces: the victim {then} after its {many} and {alone} alone\n\
+         #   1  it no longer does: {opposite}\n\
+         #   2  no answer: the project, the runner or the victim was not found, or a report\n\
+         #      could not be read"
+    );
+}
+
+/// Finds the project in the checkout around the working directory, else around the script.
+fn locate(sh: &mut String, place: &Place) {
+    let how = match &place.relative {
+        Some(_) => {
+            "# The project: its directory in its git repository (`.` for the root), and a file in it\n\
+             # by which a checkout is recognised."
+        }
+        None => {
+            "# bleed found no git repository around the project: the project is the directory that\n\
+             # holds this file, where this runs or above, else where this script is or above."
+        }
+    };
+    let project = place.relative.as_deref().unwrap_or(".");
+    let _ = writeln!(sh, "\n{how}");
+    let _ = writeln!(sh, "project={}", quote(project));
+    let recognised = match &place.marker {
+        Some(marker) => {
+            let _ = writeln!(sh, "marker={}", quote(marker));
+            "[ -f \"$1/$project/$marker\" ]"
+        }
+        None => "[ -d \"$1/$project\" ]",
+    };
+    let _ = writeln!(
+        sh,
+        r#"is_project() {{ {recognised}; }}
+# root_from DIR: the checkout around DIR, as git knows it, else the nearest directory above.
+root_from() {{
+  top=$(cd "$1" 2>/dev/null && git rev-parse --show-toplevel 2>/dev/null) && is_project "$top" &&
+    {{ printf '%s\n' "$top"; return 0; }}
+  dir=$1
+  until is_project "$dir"; do
+    case $dir in /|.|'') return 1 ;; esac
+    dir=$(dirname -- "$dir")
+  done
+  printf '%s\n' "$dir"
+}}
+here=$(cd "$(dirname -- "$0")" 2>/dev/null && pwd) || here=
+root=$(root_from "$PWD") || root=$(root_from "$here") || {{
+  echo "repro.sh: no checkout of the project around $PWD or this script: run it from inside one" >&2
+  exit 2
+}}
+cd "$root/$project" || exit 2
+echo "project: $PWD""#
+    );
+}
+
+/// Checks that the runner (and the program reading its report) is on PATH, and says which one
+/// runs, with its version now and as bleed saw it.
+fn programs(sh: &mut String, runner: &Runner, check: Option<&VictimCheck>) {
+    let mut needed: Vec<(&str, &str)> = Vec::new();
+    if let Some(program) = &runner.program {
+        needed.push((program, "it runs the tests"));
+    }
+    if let Some(program) = check.and_then(|check| check.program)
+        && runner.program.as_deref() != Some(program)
+    {
+        needed.push((program, "it reads the runner's report"));
+    }
+    for (program, why) in needed {
+        let _ = writeln!(
+            sh,
+            "command -v {0} >/dev/null 2>&1 || {{ echo {1} >&2; exit 2; }}",
+            quote(program),
+            quote(&format!(
+                "repro.sh: {program} is not on PATH ({why}): run this where the project's tests run"
+            ))
+        );
+    }
+    let mut known: Vec<String> = Vec::new();
+    if let Some(program) = &runner.program {
+        known.push(format!("\"$(command -v {})\"", quote(program)));
+    }
+    if let Some(command) = &runner.version_command {
+        known.push(format!("\"$({command} 2>&1 | head -n 1)\""));
+    }
+    let format = match known.len() {
+        0 => "using: %s\\n",
+        1 => "using: %s (%s)\\n",
+        _ => "using: %s (%s, %s)\\n",
+    };
+    let _ = writeln!(
+        sh,
+        "printf '{format}' {} {}",
+        quote(&runner.label),
+        known.join(" ")
+    );
+}
+
+/// `judge OUTCOME EXPECTED OTHERWISE`: says what the victim did, and keeps the worst news in
+/// `$status`.
+fn judge(sh: &mut String, runner: &Runner) {
+    let runner = quote(&runner.label);
+    let _ = writeln!(
+        sh,
+        r#"
+status=0
+# judge OUTCOME EXPECTED OTHERWISE: what the victim did against what the verdict says.
+judge() {{
+  case $1 in
+    "$2") echo "-> the victim $1, as expected" ;;
+    passed|failed) echo "-> $3"; [ "$status" -eq 2 ] || status=1 ;;
+    skipped) echo "-> the victim was skipped, so this run cannot tell"; status=2 ;;
+    missing) echo "-> the victim is not in the report of "{runner}": was it renamed, moved or deleted, or did the run stop before it? (its output is above)"; status=2 ;;
+    *) echo "-> "{runner}" wrote no report that could be read (its output is above)"; status=2 ;;
+  esac
+}}"#
+    );
+}
+
+fn steps(result: &Bisection) -> Vec<Step<'_>> {
+    let culprits = culprit_noun(result);
+    let brittle = result.verdict == Verdict::Brittle;
+    let (then, alone) = if brittle {
+        ("passed", "failed")
+    } else {
+        ("failed", "passed")
+    };
+    let then_otherwise = if brittle {
+        format!("the victim failed after its {culprits}, which used to make it pass")
+    } else {
+        format!("the victim passed after its {culprits}: the pollution looks fixed")
+    };
+    let alone_otherwise = if brittle {
+        format!("the victim passed alone: it no longer depends on its {culprits}")
+    } else {
+        "the victim failed alone: it now fails whatever runs before it".to_string()
+    };
+    let command = result
+        .reproducer
+        .as_ref()
+        .map_or("", |reproducer| reproducer.command.as_str());
+    vec![
+        Step {
+            title: format!("the {culprits}, then the victim"),
+            scripted: result
+                .script
+                .as_ref()
+                .map(|script| script.culprits_then_victim.as_str()),
+            command,
+            expected: then,
+            otherwise: then_otherwise,
+        },
+        Step {
+            title: "the victim alone".to_string(),
+            scripted: result
+                .script
+                .as_ref()
+                .map(|script| script.victim_alone.as_str()),
+            command: &result.isolation_command,
+            expected: alone,
+            otherwise: alone_otherwise,
+        },
+    ]
+}
+
+fn run_step(sh: &mut String, number: usize, of: usize, step: &Step) {
+    let verb = if step.expected == "failed" {
+        "fail"
+    } else {
+        "pass"
+    };
+    let _ = writeln!(
+        sh,
+        "\necho\necho {}",
+        quote(&format!(
+            "== {number}/{of} {}: the victim should {verb}",
+            step.title
+        ))
+    );
+    let judged = format!("{} {}", step.expected, quote(&step.otherwise));
+    match step.scripted {
+        Some(command) => {
+            let _ = writeln!(sh, "report=\"$scratch/{number}\"");
+            let _ = writeln!(sh, "printf '+ %s\\n' {}", quote(&shown(command)));
+            let _ = writeln!(sh, "{command}");
+            let _ = writeln!(sh, "judge \"$(victim_outcome \"$report\")\" {judged}");
+        }
+        None => {
+            let _ = writeln!(sh, "printf '+ %s\\n' {}", quote(&shown(step.command)));
+            let _ = writeln!(
+                sh,
+                "if {}; then outcome=passed; else outcome=failed; fi",
+                step.command
+            );
+            let _ = writeln!(sh, "judge \"$outcome\" {judged}");
+        }
+    }
+}
+
+/// A command as the script shows it before running it: a script given inline (mocha's ordering
+/// script) is long, and its first line says what runs.
+fn shown(command: &str) -> String {
+    match command.split_once('\n') {
+        Some((first, _)) => format!("{first} …"),
+        None => command.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner;
+
+    fn pytest_check(victim: &str) -> VictimCheck {
+        runner::select("", Some("pytest"))
+            .unwrap()
+            .victim_check(victim)
+            .unwrap()
+    }
+
+    fn parses(script: &str) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("repro.sh");
+        std::fs::write(&path, script).unwrap();
+        let checked = std::process::Command::new("sh")
+            .arg("-n")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            checked.status.success(),
+            "{}\n{script}",
+            String::from_utf8_lossy(&checked.stderr)
+        );
+    }
+
+    #[test]
+    fn the_script_finds_the_project_by_its_place_in_the_repository() {
+        let result = crate::repro::sample();
+        let place = Place {
+            relative: Some("shop/app".to_string()),
+            marker: Some("tests/test_cart.py".to_string()),
+        };
+        let script = script(&result, &place, Some(&pytest_check(&result.victim)));
+        parses(&script);
+        assert!(
+            script.contains("\nproject=shop/app\nmarker=tests/test_cart.py\n"),
+            "{script}"
+        );
+        assert!(
+            script.contains("cd \"$root/$project\" || exit 2"),
+            "{script}"
+        );
+        assert!(!script.contains("cd /"), "no absolute directory: {script}");
+        assert!(
+            script.contains("#   runner        pytest 9.2.0 (as bleed ran it: python3 -m pytest)"),
+            "{script}"
+        );
+        assert!(
+            script.contains(
+                "printf 'using: %s (%s, %s)\\n' 'python3 -m pytest' \"$(command -v python3)\" \
+                 \"$(python3 -m pytest --version 2>&1 | head -n 1)\""
+            ),
+            "{script}"
+        );
+        // The victim reaches the report's check as data.
+        assert!(
+            script.contains(
+                "VICTIM='tests.test_cart::test_total[it'\\''s \"q\" $(touch pwned)]'\nexport VICTIM\n"
+            ),
+            "{script}"
+        );
+        assert!(script.contains("judge \"$(victim_outcome \"$report\")\" failed 'the victim passed after its polluter: the pollution looks fixed'"), "{script}");
+        assert!(script.contains("judge \"$(victim_outcome \"$report\")\" passed 'the victim failed alone: it now fails whatever runs before it'"), "{script}");
+    }
+
+    #[test]
+    fn without_a_report_to_read_the_script_says_it_goes_by_the_exit_code() {
+        let mut result = crate::repro::sample();
+        result.script = None;
+        let place = Place {
+            relative: None,
+            marker: None,
+        };
+        let script = script(&result, &place, Some(&pytest_check(&result.victim)));
+        parses(&script);
+        assert!(
+            script.contains("judges the victim by the runner's exit code"),
+            "{script}"
+        );
+        assert!(
+            script.contains("bleed found no git repository around the project"),
+            "{script}"
+        );
+        assert!(
+            script.contains("is_project() { [ -d \"$1/$project\" ]; }"),
+            "{script}"
+        );
+        assert!(!script.contains("victim_outcome"), "{script}");
+        assert!(
+            script.contains(
+                "then outcome=passed; else outcome=failed; fi\njudge \"$outcome\" failed"
+            ),
+            "{script}"
+        );
+    }
+
+    #[test]
+    fn a_brittle_victim_is_expected_to_pass_after_its_state_setters_and_fail_alone() {
+        let mut result = crate::repro::sample();
+        result.verdict = Verdict::Brittle;
+        result.state_setters = std::mem::take(&mut result.polluters);
+        let place = Place {
+            relative: Some(".".to_string()),
+            marker: None,
+        };
+        let script = script(&result, &place, Some(&pytest_check(&result.victim)));
+        parses(&script);
+        assert!(
+            script.contains("the state-setter, then the victim: the victim should pass"),
+            "{script}"
+        );
+        assert!(
+            script.contains("the victim alone: the victim should fail"),
+            "{script}"
+        );
+        assert!(
+            script.contains("'the victim passed alone: it no longer depends on its state-setter'"),
+            "{script}"
+        );
+    }
+}
