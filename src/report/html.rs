@@ -13,7 +13,7 @@ use std::fmt::{self, Display, Write as _};
 use super::text::{short_time, verdict_name};
 use super::view::{Interference, RunColumn, Source, TestStats, View};
 use crate::classify::Kind;
-use crate::human::{count, counted, duration};
+use crate::human::{count, duration};
 use crate::store::RunStatus;
 
 const STYLE: &str = include_str!("html/style.css");
@@ -518,40 +518,13 @@ fn timeouts(page: &mut String, view: &View) {
 
 fn health(page: &mut String, view: &View) {
     let health = &view.health;
-    let mut runs = format!("{} ok", health.ok);
-    for (n, what) in [(health.broken, "broken"), (health.timed_out, "timed out")] {
-        if n > 0 {
-            let _ = write!(runs, ", <span class=\"bad\">{n} {what}</span>");
-        }
-    }
-    let _ = writeln!(
-        page,
-        "<section id=\"health\" class=\"card\">\n<h2>Suite health</h2>\n<dl class=\"facts-table\">\
-         <dt>Runs</dt><dd>{} ({runs}), and {}</dd>",
-        health.runs,
-        counted(
-            health.confirmation_runs,
-            "confirmation run",
-            "confirmation runs"
-        )
+    page.push_str(
+        "<section id=\"health\" class=\"card\">\n<h2>Suite health</h2>\n<dl class=\"facts-table\">",
     );
-    if let Some(spread) = health.run_seconds {
-        let _ = write!(
-            page,
-            "<dt>Wall time per run</dt><dd>mean {} ± {}, from {} to {}</dd>",
-            duration(Some(spread.mean)),
-            duration(Some(spread.sd)),
-            duration(Some(spread.min)),
-            duration(Some(spread.max))
-        );
-    }
-    if health.bisections > 0 {
-        let _ = write!(
-            page,
-            "<dt>Bisections</dt><dd>{}, {} in all</dd>",
-            health.bisections,
-            count(health.bisection_probes, "probe")
-        );
+    for (label, value) in super::health_facts(health) {
+        let mut label = label.to_string();
+        label[..1].make_ascii_uppercase();
+        let _ = write!(page, "<dt>{}</dt><dd>{}</dd>", Esc(&label), Esc(&value));
     }
     page.push_str("</dl>\n");
     chart::run_walls(page, &view.runs);

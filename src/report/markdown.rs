@@ -148,27 +148,8 @@ fn timeouts(md: &mut String, view: &View) {
 fn suite_health(md: &mut String, view: &View) {
     let health = &view.health;
     let _ = writeln!(md, "\n### Suite health\n\n| | |\n|---|---|");
-    let _ = writeln!(
-        md,
-        "| runs | {} ({} ok, {} broken, {} timed out) |",
-        health.runs, health.ok, health.broken, health.timed_out
-    );
-    let _ = writeln!(md, "| confirmation runs | {} |", health.confirmation_runs);
-    if let Some(spread) = health.run_seconds {
-        let _ = writeln!(
-            md,
-            "| wall per run | mean {} ± {} |",
-            duration(Some(spread.mean)),
-            duration(Some(spread.sd))
-        );
-    }
-    if health.bisections > 0 {
-        let _ = writeln!(
-            md,
-            "| bisections | {}, {} |",
-            health.bisections,
-            count(health.bisection_probes, "probe")
-        );
+    for (label, value) in super::health_facts(health) {
+        let _ = writeln!(md, "| {label} | {} |", cell(&value));
     }
     for hunt in &health.hunts {
         let _ = writeln!(

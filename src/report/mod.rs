@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 
 use crate::bisect::{BISECTIONS_FILE, Bisection};
 use crate::error::{Error, ExitCode, Result};
-use crate::human::Paint;
+use std::fmt::Write as _;
+
+use crate::human::{Paint, count, counted, duration};
 use crate::hunt::{CONFIRMATIONS_FILE, Confirmation};
 use crate::store::{self, RUNS_FILE, RunRecord};
 use view::{Recorded, View};
@@ -83,6 +85,51 @@ fn render(view: &View, settings: &Settings) -> Result<String> {
         }
         Format::Html => html::render(view),
     })
+}
+
+/// Suite health as label and value, worded alike in every format.
+fn health_facts(health: &view::Health) -> Vec<(&'static str, String)> {
+    let mut runs = format!("{} ok", health.ok);
+    for (n, what) in [(health.broken, "broken"), (health.timed_out, "timed out")] {
+        if n > 0 {
+            let _ = write!(runs, ", {n} {what}");
+        }
+    }
+    let mut facts = vec![(
+        "runs",
+        format!(
+            "{} ({runs}), and {}",
+            health.runs,
+            counted(
+                health.confirmation_runs,
+                "confirmation run",
+                "confirmation runs"
+            )
+        ),
+    )];
+    if let Some(spread) = health.run_seconds {
+        facts.push((
+            "wall per run",
+            format!(
+                "mean {} ± {}, from {} to {}",
+                duration(Some(spread.mean)),
+                duration(Some(spread.sd)),
+                duration(Some(spread.min)),
+                duration(Some(spread.max))
+            ),
+        ));
+    }
+    if health.bisections > 0 {
+        facts.push((
+            "bisections",
+            format!(
+                "{}, {} in all",
+                health.bisections,
+                count(health.bisection_probes, "probe")
+            ),
+        ));
+    }
+    facts
 }
 
 /// The timed-out runs grouped by where they hung (`while running <test>`), most first.

@@ -292,51 +292,8 @@ fn timeouts(out: &mut String, view: &View, paint: Paint) {
 fn health(out: &mut String, view: &View, paint: Paint) {
     let health = &view.health;
     let _ = writeln!(out, "\n{}", paint.bold("Suite health"));
-    let mut runs = format!("{} ok", health.ok);
-    if health.broken > 0 {
-        let _ = write!(
-            runs,
-            ", {}",
-            paint.red(&format!("{} broken", health.broken))
-        );
-    }
-    if health.timed_out > 0 {
-        let _ = write!(
-            runs,
-            ", {}",
-            paint.red(&format!("{} timed out", health.timed_out))
-        );
-    }
-    let _ = writeln!(
-        out,
-        "  {:<14}{} ({runs}), and {}",
-        "runs",
-        health.runs,
-        counted(
-            health.confirmation_runs,
-            "confirmation run",
-            "confirmation runs"
-        )
-    );
-    if let Some(spread) = health.run_seconds {
-        let _ = writeln!(
-            out,
-            "  {:<14}mean {} ± {}, from {} to {}",
-            "wall per run",
-            duration(Some(spread.mean)),
-            duration(Some(spread.sd)),
-            duration(Some(spread.min)),
-            duration(Some(spread.max))
-        );
-    }
-    if health.bisections > 0 {
-        let _ = writeln!(
-            out,
-            "  {:<14}{}, {} in all",
-            "bisections",
-            health.bisections,
-            count(health.bisection_probes, "probe")
-        );
+    for (label, value) in super::health_facts(health) {
+        let _ = writeln!(out, "  {label:<14}{value}");
     }
     for (i, hunt) in health.hunts.iter().enumerate() {
         let label = if i == 0 { "hunts" } else { "" };

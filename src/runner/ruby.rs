@@ -91,6 +91,22 @@ pub(super) fn split_args(words: &[String], grammar: &Grammar) -> Vec<Arg> {
     args
 }
 
+/// A Ruby runner's reproducer that also writes its JSON report where repro.sh reads it
+/// (`$report`), keeping `shown` (the runner's default format) on the terminal unless the
+/// command chooses a format of its own: any `--format` replaces the default.
+pub fn with_json_report(command: &str, shown: &str) -> String {
+    let words = shell_words::split(command).unwrap_or_default();
+    let formats = words
+        .iter()
+        .any(|word| word == "-f" || word.starts_with("--format"));
+    let shown = if formats {
+        String::new()
+    } else {
+        format!(" --format {shown}")
+    };
+    format!("{command}{shown} --format json --out \"$report\"")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ mod warm;
 
 use std::path::Path;
 
-use super::ruby::{Arg, split_args};
+use super::ruby::{self, Arg, split_args};
 use super::{
     Adapter, Capabilities, Generic, Invocation, RunResults, VictimCheck, Warm, parse_version,
     scripted_order,
@@ -197,14 +197,7 @@ impl Adapter for Cucumber {
             return scripted_order(replay, order, seed);
         }
         let command = self.reproducer(replay, order, seed)?;
-        let words = shell_words::split(&command).unwrap_or_default();
-        let formats = words
-            .iter()
-            .any(|word| word == "-f" || word.starts_with("--format"));
-        let pretty = if formats { "" } else { " --format pretty" };
-        Ok(Some(format!(
-            "{command}{pretty} --format json --out \"$report\""
-        )))
+        Ok(Some(ruby::with_json_report(&command, "pretty")))
     }
 
     fn victim_check(&self, victim: &str) -> Option<VictimCheck> {

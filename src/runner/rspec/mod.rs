@@ -19,7 +19,7 @@ mod warm;
 
 use std::path::Path;
 
-use super::ruby::split_args;
+use super::ruby::{self, split_args};
 use super::{
     Adapter, Capabilities, Generic, Invocation, RunResults, VictimCheck, Warm, parse_version,
     scripted_order,
@@ -202,14 +202,7 @@ impl Adapter for Rspec {
             return scripted_order(replay, order, seed);
         }
         let command = self.reproducer(replay, order, seed)?;
-        let words = shell_words::split(&command).unwrap_or_default();
-        let formats = words
-            .iter()
-            .any(|word| word == "-f" || word.starts_with("--format"));
-        let progress = if formats { "" } else { " --format progress" };
-        Ok(Some(format!(
-            "{command}{progress} --format json --out \"$report\""
-        )))
+        Ok(Some(ruby::with_json_report(&command, "progress")))
     }
 
     fn victim_check(&self, victim: &str) -> Option<VictimCheck> {
