@@ -13,6 +13,11 @@ use crate::warm::Probing;
 
 /// `.bleed/repro/<victim>/`, with the victim's id made safe as one directory name.
 pub fn default_dir(store: &Path, victim: &str) -> PathBuf {
+    store.join("repro").join(dir_name(victim))
+}
+
+/// The victim's id made safe as one directory name.
+pub fn dir_name(victim: &str) -> String {
     let mut name: String = victim
         .chars()
         .map(|c| {
@@ -24,7 +29,7 @@ pub fn default_dir(store: &Path, victim: &str) -> PathBuf {
         })
         .collect();
     name.truncate(120);
-    store.join("repro").join(name)
+    name
 }
 
 fn location(test: &Located) -> String {
