@@ -2,8 +2,8 @@
 //! and GitLab's section markers taken off, so the runners' own lines can be matched exactly.
 
 /// The log's lines, cleaned: a CI timestamp prefix (GitHub Actions' and GitLab's
-/// `2026-12-02T06:08:10.1234567Z `, GitLab's stream marker `00O ` after it, a bracketed one as
-/// Jenkins' timestamper writes), ANSI escape sequences, and what a carriage return overwrote
+/// `2026-12-02T06:08:10.1234567Z `, GitLab's stream marker `00O ` or `01E+` after it, a
+/// bracketed one as Jenkins' timestamper writes), ANSI escape sequences, and what a carriage return overwrote
 /// (GitLab puts `section_start:…\r` before the text a section opens with).
 pub fn clean(text: &str) -> Vec<String> {
     text.split('\n')
@@ -46,20 +46,16 @@ fn without_timestamp(line: &str) -> &str {
     without_stream_marker(rest)
 }
 
-/// GitLab's timestamped logs mark each line with its stream after the time: two hex digits, `O`
-/// or `E`, and `+` when the line continues a partial one.
+/// GitLab's timestamped logs mark each line with its stream after the time: two hex digits,
+/// `O` or `E`, then `+` when the line continues a partial one, else a space.
 fn without_stream_marker(line: &str) -> &str {
     let bytes = line.as_bytes();
     let marker = bytes.len() >= 4
         && bytes[0].is_ascii_hexdigit()
         && bytes[1].is_ascii_hexdigit()
-        && matches!(bytes[2], b'O' | b'E');
-    if !marker {
-        return line;
-    }
-    let rest = &line[3..];
-    let rest = rest.strip_prefix('+').unwrap_or(rest);
-    rest.strip_prefix(' ').unwrap_or(line)
+        && matches!(bytes[2], b'O' | b'E')
+        && matches!(bytes[3], b'+' | b' ');
+    if marker { &line[4..] } else { line }
 }
 
 /// The length of an RFC 3339 time at the start of `text` (`2026-12-02T06:08:10`, optional
@@ -146,7 +142,8 @@ mod tests {
     #[test]
     fn timestamps_colours_and_sections_are_taken_off() {
         let text = "2026-12-02T06:08:10.1234567Z \u{1b}[31mFAILED\u{1b}[0m tests/a.py::\u{1b}[1mtest_x\u{1b}[0m\n\
-                    2024-06-10T11:43:07.614812Z 01O+ Randomized with seed 7\r\n\
+                    2024-06-10T11:43:07.614812Z 01O+Randomized with seed 7\r\n\
+                    2024-06-10T11:43:07.614812Z 00E no seed here\n\
                     [2026-12-02T06:08:10.123Z] rspec ./spec/a_spec.rb:3 # a\n\
                     \u{1b}[0Ksection_start:1764655690:step_script\r\u{1b}[0K\u{1b}[36;1mExecuting\u{1b}[0;m\n\
                     section_end:1764655691:step_script\r\u{1b}[0K\n\
@@ -157,6 +154,7 @@ mod tests {
             [
                 "FAILED tests/a.py::test_x",
                 "Randomized with seed 7",
+                "no seed here",
                 "rspec ./spec/a_spec.rb:3 # a",
                 "Executing",
                 "",

@@ -84,7 +84,8 @@ pub fn read(text: &str, forced: Option<&str>) -> Result<Found, String> {
             return Err(format!(
                 "this is parallel_tests output without its processes' commands, so bleed cannot \
                  tell which files ran together under which seed: run parallel_{} with \
-                 --verbose-command (--verbose-rerun-command before 4.0, and from 4.7)",
+                 --verbose-command or --verbose (--verbose-rerun-command before 4.0 and from \
+                 4.7.1)",
                 scan.runner
             ));
         }

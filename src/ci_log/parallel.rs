@@ -1,8 +1,8 @@
 //! parallel_tests (`parallel_rspec`, `parallel_cucumber`): one process per group of files, each
 //! under its own seed, its output interleaved with the others' unless `--serialize-stdout`.
 //!
-//! With `--verbose-command` (4.x; `--verbose-process-command` and `--verbose-rerun-command`
-//! before 4.0 and again from 4.7) it prints each process's command, prefixed with
+//! With `--verbose-command` or `--verbose` (`--verbose-process-command` and
+//! `--verbose-rerun-command` before 4.0 and again from 4.7.1) it prints each process's command, prefixed with
 //! `TEST_ENV_NUMBER=2 PARALLEL_TEST_GROUPS=3`, before the processes start (or, serialized, without
 //! the prefix before each process's output), and after the summary one command per failing
 //! process with that process's seed:

@@ -261,6 +261,23 @@ fn serialized_output_without_rerun_commands_takes_each_seed_from_its_block() {
     );
 }
 
+/// `--verbose-rerun-command` alone (before 4.0, and from 4.7.1) prints the failing processes'
+/// commands only: enough.
+#[test]
+fn the_rerun_commands_alone_are_enough() {
+    let text = fixture("parallel_rspec.log");
+    let reruns_only: String = text
+        .lines()
+        .filter(|line| !line.ends_with("_spec.rb"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let found = read(&reruns_only, None).unwrap();
+    let seeds: Vec<(Option<usize>, Option<i64>)> =
+        found.processes.iter().map(|p| (p.number, p.seed)).collect();
+    assert_eq!(seeds, [(Some(1), Some(50152)), (Some(3), Some(19646))]);
+    assert_eq!(runs(&found).len(), 2);
+}
+
 #[test]
 fn parallel_output_without_commands_says_which_option_prints_them() {
     let error = read(&fixture("parallel_rspec-no-commands.log"), None).unwrap_err();
