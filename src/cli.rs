@@ -126,11 +126,12 @@ struct HuntArgs {
 }
 
 #[derive(Args)]
-#[command(group(clap::ArgGroup::new("source").args(["seed", "run", "order_file", "report"])))]
+#[command(group(clap::ArgGroup::new("source").args(["seed", "run", "order_file", "report", "from_log"])))]
 struct BisectArgs {
-    /// The test that fails, as the runner names it (pytest: its node id)
-    #[arg(long, value_name = "ID")]
-    victim: String,
+    /// The test that fails, as the runner names it (pytest: its node id) [default with
+    /// --from-log: each failing test of the log in turn]
+    #[arg(long, value_name = "ID", required_unless_present = "from_log")]
+    victim: Option<String>,
 
     /// The suite command, as for `hunt` [default: the command of the recorded run]
     #[arg(long, value_name = "TEMPLATE")]
@@ -158,6 +159,12 @@ struct BisectArgs {
     #[arg(long, visible_alias = "junit", value_name = "FILE")]
     report: Option<PathBuf>,
 
+    /// The failing run is the one this CI console log shows (RSpec, cucumber, pytest, Jest, go
+    /// test, parallel_tests): its seed, its command (unless --cmd is given) and its failing
+    /// tests (unless --victim is given), each bisected in turn; see docs/ci-logs.md
+    #[arg(long, value_name = "FILE")]
+    from_log: Option<PathBuf>,
+
     /// Repeat a probe that passes up to R more times before believing it [default: 0, or 1
     /// when the recorded runs show failures that no single test before the victim explains]
     #[arg(long, value_name = "R")]
@@ -184,7 +191,8 @@ struct BisectArgs {
     #[arg(long, value_enum, default_value_t = ProbeMode::Warm, value_name = "MODE")]
     probe: ProbeMode,
 
-    /// Where to write repro.sh and REPORT.md [default: <store>/repro/<victim>/]
+    /// Where to write repro.sh and REPORT.md [default: <store>/repro/<victim>/; with
+    /// --from-log, a directory per victim in DIR]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 
@@ -382,47 +390,64 @@ fn run_bisect(args: BisectArgs, store: PathBuf) -> Result<ExitCode> {
             .map(Template::parse)
             .transpose()?,
         runner: args.runner,
-        victim: args.victim,
+        victim: args.victim.clone().unwrap_or_default(),
         source,
         retries: args.retries,
         jobs: args.jobs as usize,
         timeout: Some(args.timeout),
         cleaners: !args.no_cleaners,
         out: args.out,
-        store: store.clone(),
+        store,
         warm: args.probe == ProbeMode::Warm,
     };
+    if let Some(log) = &args.from_log {
+        let mut shown = 0;
+        let show = |result: &bisect::Bisection| {
+            let written = write_reproducer(&settings, result, true)?;
+            if args.json {
+                return Ok(());
+            }
+            let separator = if shown > 0 { "\n" } else { "" };
+            shown += 1;
+            let text = repro::render(result, written.as_deref(), Paint::stdout());
+            human::print(&format!("{separator}{text}"))
+        };
+        let (result, code) = bisect::bisect_log(log, &settings, args.victim.as_deref(), show)?;
+        if args.json {
+            human::print_json(&result)?;
+        }
+        return Ok(code);
+    }
     let result = match bisect::bisect(&settings)? {
         bisect::Outcome::Done(result) => result,
-        bisect::Outcome::Interrupted(stopped) => {
-            let found = match stopped.smallest_failing {
-                Some(order) => format!(
-                    "the smallest order seen failing so far ({}):\n    {}",
-                    human::count(order.len(), "test"),
-                    order.join("\n    ")
-                ),
-                None => "no failing order was confirmed yet".to_string(),
-            };
-            return Err(Error::interrupted(format!(
-                "interrupted while bisecting {}; {found}\nRun the same command again to start over.",
-                stopped.victim
-            )));
-        }
+        bisect::Outcome::Interrupted(stopped) => return Err(stopped.into_error(None)),
     };
-    let dir = settings
-        .out
-        .clone()
-        .unwrap_or_else(|| repro::default_dir(&store, &result.victim));
-    let project = std::env::current_dir()
-        .map_err(|e| Error::store(format!("cannot read the current directory: {e}")))?;
-    repro::write(&result, &dir, &project)?;
-    let written = result.reproducer.is_some().then_some(dir.as_path());
+    let written = write_reproducer(&settings, &result, false)?;
     if args.json {
         human::print_json(&result)?;
     } else {
-        human::print(&repro::render(&result, written, Paint::stdout()))?;
+        human::print(&repro::render(&result, written.as_deref(), Paint::stdout()))?;
     }
     Ok(result.verdict.exit_code())
+}
+
+/// Writes repro.sh and REPORT.md to `--out` (in a directory per victim when one `--out` serves
+/// several, as with `--from-log`), else under the store; the directory, when the bisection gave
+/// a reproducer.
+fn write_reproducer(
+    settings: &bisect::Settings,
+    result: &bisect::Bisection,
+    per_victim: bool,
+) -> Result<Option<PathBuf>> {
+    let dir = match &settings.out {
+        Some(out) if per_victim => out.join(repro::dir_name(&result.victim)),
+        Some(out) => out.clone(),
+        None => repro::default_dir(&settings.store, &result.victim),
+    };
+    let project = std::env::current_dir()
+        .map_err(|e| Error::store(format!("cannot read the current directory: {e}")))?;
+    repro::write(result, &dir, &project)?;
+    Ok(result.reproducer.is_some().then_some(dir))
 }
 
 fn runners_table() -> String {

@@ -40,9 +40,10 @@ pub const HUNT_EXIT_CODES: &str = "Exit codes: 0 every run gave results and no t
 /// The exit codes of `bleed bisect`, for its `--help`.
 pub const BISECT_EXIT_CODES: &str = "Exit codes: 0 culprits named and confirmed beyond chance \
     (polluted, brittle); 1 no culprit can be named (not-reproduced, non-deterministic, \
-    fails-alone); 2 bad usage or input (unknown victim, a seed where the victim passed); 3 the \
-    suite could not be run or read, or a probe's order was not honoured; 4 the store could not be \
-    read or written; 130 interrupted. See docs/exit-codes.md.";
+    fails-alone); 2 bad usage or input (unknown victim, a seed where the victim passed, a log \
+    with no seed or no failing test); 3 the suite could not be run or read, or a probe's order \
+    was not honoured; 4 the store could not be read or written; 130 interrupted. With --from-log \
+    and several victims: the highest of their codes. See docs/exit-codes.md.";
 
 /// The exit codes of `bleed report`, for its `--help`.
 pub const REPORT_EXIT_CODES: &str = "Exit codes: 0 no test failed and every run gave results; \

@@ -7,9 +7,12 @@ use crate::error::{BISECT_EXIT_CODES, HUNT_EXIT_CODES, REPORT_EXIT_CODES};
 /// The failing order `bleed bisect` searches when no source is given: see `Source::Latest`.
 pub const BISECT_ABOUT: &str = "Find the minimal set of tests that make a victim fail, and a \
     reproducer to paste.\n\n\
-    The failing order comes from --seed, --run, --order-file or --report. With none of them, \
-    bleed bisects the latest recorded run (in --store) in which the victim failed, among the runs \
-    of --cmd when --cmd is given.";
+    The failing order comes from --seed, --run, --order-file, --report or --from-log. With none \
+    of them, bleed bisects the latest recorded run (in --store) in which the victim failed, among \
+    the runs of --cmd when --cmd is given.\n\n\
+    --from-log reads a CI console log (RSpec, cucumber, pytest, Jest, go test, parallel_tests) \
+    for its seed, its command and its failing tests, and bisects each of them in turn from one \
+    local run of that seed (for parallel_tests, of the failing process's files under its seed).";
 
 // Each line of an example fits in 80 columns, so that help wraps none of them on a narrow
 // terminal; a longer command goes on with a backslash, as a shell takes it.
@@ -83,6 +86,14 @@ const BISECT_EXAMPLES: &[(&str, &[&str])] = &[
         &[
             "bleed bisect --cmd \"pytest -p randomly --randomly-seed=<seed>\" \\\n      \
              --report junit.xml --victim tests/test_cart.py::test_total_is_in_dollars",
+        ],
+    ),
+    (
+        "A failing CI job's console log (parallel_rspec's too): every failing test, or one:",
+        &[
+            "bleed bisect --from-log ci.log",
+            "bleed bisect --from-log ci.log --cmd \"bundle exec rspec\" \\\n      \
+             --victim ./spec/cart_spec.rb:12",
         ],
     ),
     (

@@ -5,6 +5,7 @@
 
 pub mod bisect;
 pub mod chance;
+pub mod ci_log;
 pub mod classify;
 pub mod cli;
 pub mod ddmin;

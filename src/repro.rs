@@ -20,9 +20,14 @@ use crate::outcome::first_line;
 use crate::runner;
 use crate::warm::Probing;
 
-/// `.bleed/repro/<victim>/`, with the victim's id made safe as one directory name, and never a
-/// hidden one: `./spec/cart_spec.rb[1:1]` becomes `spec_cart_spec.rb_1_1_`.
+/// `.bleed/repro/<victim>/`, with the victim's id made safe as one directory name.
 pub fn default_dir(store: &Path, victim: &str) -> PathBuf {
+    store.join("repro").join(dir_name(victim))
+}
+
+/// The victim's id made safe as one directory name, and never a hidden one:
+/// `./spec/cart_spec.rb[1:1]` becomes `spec_cart_spec.rb_1_1_`.
+pub fn dir_name(victim: &str) -> String {
     let mut name: String = victim
         .trim_start_matches("./")
         .chars()
@@ -36,8 +41,11 @@ pub fn default_dir(store: &Path, victim: &str) -> PathBuf {
         .collect();
     name.truncate(120);
     let visible = name.trim_start_matches('.');
-    let name = if visible.is_empty() { "test" } else { visible };
-    store.join("repro").join(name)
+    if visible.is_empty() {
+        "test".to_string()
+    } else {
+        visible.to_string()
+    }
 }
 
 /// Where a test is, when its id does not already say it: `  (spec/cart_spec.rb:4)`.

@@ -7,6 +7,7 @@
 //! command and checks that the runner ran exactly that order.
 
 mod confirm;
+mod log;
 mod probe;
 mod source;
 
@@ -29,10 +30,12 @@ use crate::warm::{Probing, Warmth};
 
 use confirm::{Claim, Recorded};
 pub use confirm::{Confirmation, percent};
+pub use log::{FromLog, bisect_log};
 use probe::{OrderProber, ProbeContext, Progress, Reported, Target};
 pub use source::Source;
 use source::{Failing, failing_order, find_victim, locate};
 
+#[derive(Clone)]
 pub struct Settings {
     pub template: Option<Template>,
     pub replay: Option<Template>,
@@ -176,6 +179,28 @@ pub struct Bisection {
 pub struct Interrupted {
     pub smallest_failing: Option<Vec<String>>,
     pub victim: String,
+}
+
+impl Interrupted {
+    /// The error bleed ends with, showing the smallest order seen failing. `done` says what
+    /// finished before (the other victims of a log), when anything did.
+    pub fn into_error(self, done: Option<String>) -> Error {
+        let found = match self.smallest_failing {
+            Some(order) => format!(
+                "the smallest order seen failing so far ({}):\n    {}",
+                count(order.len(), "test"),
+                order.join("\n    ")
+            ),
+            None => "no failing order was confirmed yet".to_string(),
+        };
+        let done = done
+            .map(|done| format!(", after {done}"))
+            .unwrap_or_default();
+        Error::interrupted(format!(
+            "interrupted while bisecting {}{done}; {found}\nRun the same command again to start over.",
+            self.victim
+        ))
+    }
 }
 
 pub enum Outcome {
@@ -545,8 +570,9 @@ impl Job {
 }
 
 /// A failing order in which the victim passed leaves nothing to search: say so, with the seeds
-/// where it did fail. A recorded order is the user's mistake; a fresh run of the seed is a
-/// finding (the failure did not come back), reported as `not-reproduced`.
+/// where it did fail. A recorded order is the user's mistake; a fresh run of the seed, or the
+/// run of a seed where a CI log shows the victim failing, is a finding (the failure did not come
+/// back), reported as `not-reproduced`.
 fn victim_passed_in_failing_order(job: &Job, settings: &Settings) -> Result<Option<String>> {
     let outcome = job.failing.order[job.position].outcome;
     if outcome.is_failure() {
@@ -576,7 +602,7 @@ fn victim_passed_in_failing_order(job: &Job, settings: &Settings) -> Result<Opti
         },
         job.failing.origin
     );
-    if job.failing.fresh || matches!(settings.source, Source::Latest) {
+    if job.failing.fresh || matches!(settings.source, Source::Latest | Source::Log { .. }) {
         return Ok(Some(format!(
             "{what}: the failure did not come back; {elsewhere}"
         )));

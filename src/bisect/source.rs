@@ -18,6 +18,10 @@ use super::{Located, Settings};
 pub enum Source {
     /// A recorded run with this seed, else one run of the command under it.
     Seed(u64),
+    /// The failing run a CI log shows, by its seed: found as `Seed` is. `from` says where in
+    /// the log ("ci.log, seed 13, parallel_tests process 3"). The log, not the user, says the
+    /// victim failed there: a run where it passes is a finding (the failure did not come back).
+    Log { seed: u64, from: String },
     /// A recorded run, by id.
     Run(String),
     /// One test id a line, the victim included.
@@ -43,9 +47,8 @@ pub struct Failing {
     pub run: Option<String>,
 }
 
-/// Where the failing order comes from, read or run.
-pub fn failing_order(settings: &Settings, runs: &[RunRecord]) -> Result<Failing> {
-    let from_record = |record: &RunRecord, origin: String| Failing {
+fn from_record(record: &RunRecord, origin: String) -> Failing {
+    Failing {
         order: record.results.clone(),
         template: Some(record.template.clone()),
         seed: record.seed,
@@ -53,14 +56,20 @@ pub fn failing_order(settings: &Settings, runs: &[RunRecord]) -> Result<Failing>
         shared_origin: shared_origin(record),
         fresh: false,
         run: Some(record.id.clone()),
-    };
-    let same_command = |record: &&RunRecord| {
-        settings
-            .template
-            .as_ref()
-            .is_none_or(|t| t.as_str() == record.template)
-            && record.status == RunStatus::Ok
-    };
+    }
+}
+
+/// A readable run of the command given, or of any command when none was.
+fn same_command(settings: &Settings, record: &RunRecord) -> bool {
+    settings
+        .template
+        .as_ref()
+        .is_none_or(|t| t.as_str() == record.template)
+        && record.status == RunStatus::Ok
+}
+
+/// Where the failing order comes from, read or run.
+pub fn failing_order(settings: &Settings, runs: &[RunRecord]) -> Result<Failing> {
     match &settings.source {
         Source::Run(id) => runs
             .iter()
@@ -72,10 +81,10 @@ pub fn failing_order(settings: &Settings, runs: &[RunRecord]) -> Result<Failing>
                 ))
             }),
         Source::Latest => {
-            let victim = resolve_in_latest(settings, runs, &same_command)?;
+            let victim = resolve_in_latest(settings, runs)?;
             runs.iter()
                 .rev()
-                .filter(same_command)
+                .filter(|r| same_command(settings, r))
                 .find(|r| {
                     r.results
                         .iter()
@@ -94,24 +103,11 @@ pub fn failing_order(settings: &Settings, runs: &[RunRecord]) -> Result<Failing>
                     ))
                 })
         }
-        Source::Seed(seed) => {
-            if let Some(record) = runs
-                .iter()
-                .rev()
-                .filter(same_command)
-                .find(|r| r.seed == Some(*seed))
-            {
-                return Ok(from_record(
-                    record,
-                    format!("recorded run {} (seed {seed})", record.id),
-                ));
-            }
-            let Some(template) = &settings.template else {
-                return Err(Error::usage(format!(
-                    "no recorded run has seed {seed}: give --cmd so bleed can run it once"
-                )));
-            };
-            run_seed_once(settings, template, *seed)
+        Source::Seed(seed) => seeded(settings, runs, *seed),
+        Source::Log { seed, from } => {
+            let mut failing = seeded(settings, runs, *seed)?;
+            failing.origin = format!("{from}: {}", failing.origin);
+            Ok(failing)
         }
         Source::OrderFile(path) => read_order_file(path),
         Source::Report(path) => {
@@ -158,17 +154,34 @@ fn file_name(path: &Path) -> String {
         .to_string()
 }
 
+/// A recorded run of the command with this seed, else one run of it.
+fn seeded(settings: &Settings, runs: &[RunRecord], seed: u64) -> Result<Failing> {
+    if let Some(record) = runs
+        .iter()
+        .rev()
+        .filter(|r| same_command(settings, r))
+        .find(|r| r.seed == Some(seed))
+    {
+        return Ok(from_record(
+            record,
+            format!("recorded run {} (seed {seed})", record.id),
+        ));
+    }
+    let Some(template) = &settings.template else {
+        return Err(Error::usage(format!(
+            "no recorded run has seed {seed}: give --cmd so bleed can run it once"
+        )));
+    };
+    run_seed_once(settings, template, seed)
+}
+
 /// A victim named by the end of its id, by a runner's failure line, or misspelt, is resolved
 /// (or gets its suggestions) against the tests of the latest recorded run.
-fn resolve_in_latest(
-    settings: &Settings,
-    runs: &[RunRecord],
-    same_command: &dyn Fn(&&RunRecord) -> bool,
-) -> Result<String> {
+fn resolve_in_latest(settings: &Settings, runs: &[RunRecord]) -> Result<String> {
     let known = runs
         .iter()
         .any(|r| r.results.iter().any(|t| t.id == settings.victim));
-    match runs.iter().rev().find(same_command) {
+    match runs.iter().rev().find(|r| same_command(settings, r)) {
         Some(latest) if !known => Ok(latest.results
             [find_victim(&settings.victim, &latest.results)?]
         .id

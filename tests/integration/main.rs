@@ -5,6 +5,7 @@
 mod bisect_pytest;
 mod cli;
 mod demo;
+mod from_log;
 mod hostile;
 mod hunt_errors;
 mod hunt_pytest;
