@@ -581,6 +581,7 @@ mod tests {
             results,
             running: None,
             warm: false,
+            imported: None,
         }
     }
 
