@@ -124,6 +124,18 @@ fn junit_reports_from_ci_are_runs_the_report_counts() {
     assert_eq!(reported, failing_seeds);
     assert!(victim["kind"].is_string(), "a failing test has a kind");
 
+    let bisect = sandbox
+        .bleed()
+        .args(["bisect", "--victim", V1])
+        .output()
+        .expect("run bleed bisect");
+    assert_eq!(exit_code(&bisect), 2, "{}", stderr(&bisect));
+    assert!(
+        stderr(&bisect).contains("give --cmd"),
+        "a run imported without --cmd does not say what to run: {}",
+        stderr(&bisect)
+    );
+
     let before = fs::read_to_string(sandbox.path().join(".bleed/runs.jsonl")).unwrap();
     let (code, out, _) = import(&sandbox, &["ci", "--seed-from", r"seed-(\d+)"]);
     assert_eq!(code, 0);
