@@ -302,7 +302,7 @@ pub fn merge_stores(settings: &Settings) -> Result<String> {
             "{}; nothing was merged. A store may hold several hunts, but a source must share a \
              command or a test with {}: --force merges it anyway",
             refused.join("; "),
-            target.root().display()
+            settings.store.display()
         )));
     }
     let mut added = Tally::default();
