@@ -9,7 +9,7 @@ use crate::bisect::{self, Source};
 use crate::error::{Error, ExitCode, Result};
 use crate::human::{self, Paint};
 use crate::template::{Template, quote};
-use crate::{demo, flip_table, help, hunt, interrupt, report, repro, runner, store};
+use crate::{demo, flip_table, help, hunt, import, interrupt, merge, report, repro, runner, store};
 
 /// The `--timeout` default ("30m" in the flags).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -64,6 +64,12 @@ enum Command {
     /// the slowest tests, which tests interfere with which, and the health of the runs
     #[command(after_help = help::report())]
     Report(ReportArgs),
+    /// Merge stores recorded elsewhere (CI shards, downloaded artifacts) into this one
+    #[command(long_about = help::MERGE_ABOUT, after_help = help::merge())]
+    Merge(MergeArgs),
+    /// Record CI's test reports (JUnit XML, a runner's JSON) as runs, for bleed report
+    #[command(long_about = help::IMPORT_ABOUT, after_help = help::import())]
+    Import(ImportArgs),
     /// Hunt and bisect on a built-in suite with planted order dependencies: no runner needed
     #[command(after_help = help::demo())]
     Demo(DemoArgs),
@@ -219,6 +225,48 @@ struct ReportArgs {
     out: Option<PathBuf>,
 }
 
+#[derive(Args)]
+struct MergeArgs {
+    /// A store to merge from, or a folder with stores right below it (shard-1/.bleed/)
+    #[arg(value_name = "STORE", required = true)]
+    sources: Vec<PathBuf>,
+
+    /// Merge a store even when its runs share no command and no test with this store's
+    #[arg(long)]
+    force: bool,
+
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// A report, or a directory searched for *.xml, *.json, *.jsonl and *.ndjson files
+    #[arg(value_name = "FILE|DIR", required = true)]
+    paths: Vec<PathBuf>,
+
+    /// The seed of each run whose report carries none
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+
+    /// A pattern with one capture group that finds each run's seed in its report's path, where
+    /// the report carries none, e.g. 'seed-(\d+)'
+    #[arg(long, value_name = "REGEX", conflicts_with = "seed")]
+    seed_from: Option<String>,
+
+    /// The command CI ran, recorded as the runs' command; the runner is recognised from it
+    /// [default: "imported"]
+    #[arg(long, value_name = "TEMPLATE")]
+    cmd: Option<String>,
+
+    /// Read every report as this runner's, instead of recognising each one
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(runner::names()))]
+    runner: Option<String>,
+
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum ProbeMode {
     Warm,
@@ -278,6 +326,27 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             format: args.format,
             out: args.out,
         }),
+        Command::Merge(args) => {
+            let summary = merge::merge_stores(&merge::Settings {
+                store: args.store.resolve(cli.store),
+                sources: args.sources,
+                force: args.force,
+            })?;
+            human::print(&summary)?;
+            Ok(ExitCode::Success)
+        }
+        Command::Import(args) => {
+            let summary = import::import(&import::Settings {
+                store: args.store.resolve(cli.store),
+                paths: args.paths,
+                seed: args.seed,
+                seed_from: args.seed_from,
+                template: args.cmd,
+                runner: args.runner,
+            })?;
+            human::print(&summary)?;
+            Ok(ExitCode::Success)
+        }
         Command::Demo(mut args) => {
             args.store = args.store.or(cli.store);
             demo::run(&args)

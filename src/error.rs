@@ -51,6 +51,18 @@ pub const REPORT_EXIT_CODES: &str = "Exit codes: 0 no test failed and every run 
     recorded in the store); 4 the store could not be read, or the report written. See \
     docs/exit-codes.md.";
 
+/// The exit codes of `bleed merge`, for its `--help`.
+pub const MERGE_EXIT_CODES: &str = "Exit codes: 0 merged (also when every record was already \
+    there); 2 bad usage or input (a source that holds no store, the target itself, a store of \
+    another suite without --force: then nothing is merged); 4 a store could not be read or \
+    written. See docs/exit-codes.md.";
+
+/// The exit codes of `bleed import`, for its `--help`.
+pub const IMPORT_EXIT_CODES: &str = "Exit codes: 0 imported (also when every run was already \
+    there); 2 bad usage or input (a path that does not exist, a --seed-from without one capture \
+    group, no file that is a test report bleed reads); 4 the store could not be read or written. \
+    See docs/exit-codes.md.";
+
 /// An error that ends the program: one line for the user saying what is wrong and what to do.
 #[derive(Debug)]
 pub struct Error {
@@ -125,6 +137,21 @@ mod tests {
             ExitCode::Store,
         ] {
             assert!(REPORT_EXIT_CODES.contains(&format!("{} ", code as i32)));
+        }
+        for help in [MERGE_EXIT_CODES, IMPORT_EXIT_CODES] {
+            for code in [ExitCode::Success, ExitCode::Usage, ExitCode::Store] {
+                assert!(help.contains(&format!("{} ", code as i32)), "{help}");
+            }
+        }
+        let header = doc
+            .lines()
+            .find(|l| l.starts_with("| code |"))
+            .expect("the table's header");
+        for command in ["hunt", "bisect", "demo", "report", "merge", "import"] {
+            assert!(
+                header.contains(&format!("`{command}`")),
+                "docs/exit-codes.md has no column for {command}"
+            );
         }
         let rows = doc
             .lines()

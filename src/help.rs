@@ -2,7 +2,9 @@
 
 use clap::builder::styling::Styles;
 
-use crate::error::{BISECT_EXIT_CODES, HUNT_EXIT_CODES, REPORT_EXIT_CODES};
+use crate::error::{
+    BISECT_EXIT_CODES, HUNT_EXIT_CODES, IMPORT_EXIT_CODES, MERGE_EXIT_CODES, REPORT_EXIT_CODES,
+};
 
 /// The failing order `bleed bisect` searches when no source is given: see `Source::Latest`.
 pub const BISECT_ABOUT: &str = "Find the minimal set of tests that make a victim fail, and a \
@@ -13,6 +15,27 @@ pub const BISECT_ABOUT: &str = "Find the minimal set of tests that make a victim
     --from-log reads a CI console log (RSpec, cucumber, pytest, Jest, go test, parallel_tests) \
     for its seed, its command and its failing tests, and bisects each of them in turn from one \
     local run of that seed (for parallel_tests, of the failing process's files under its seed).";
+
+pub const MERGE_ABOUT: &str = "Merge stores recorded elsewhere (CI shards, downloaded \
+    artifacts, a colleague's machine) into this one (--store).\n\n\
+    Each STORE is a store directory, or a folder with stores right below it: a CI artifact often \
+    nests the store (shard-1/.bleed/), and a folder of downloaded artifacts holds one per shard. \
+    Each record is merged once, so merging again adds nothing; the sources are only read. After \
+    the shards of a hunt are merged, the same bleed hunt has nothing left to run.\n\n\
+    A store may hold several hunts, of several commands. But a source whose runs share neither a \
+    command nor a single test with this store's is another suite's: it is refused, and nothing \
+    is merged, unless this store holds no runs yet or --force is given.";
+
+pub const IMPORT_ABOUT: &str = "Record test reports from CI runs that bleed did not start as \
+    runs of the store, so that bleed report counts them with the rest.\n\n\
+    Each report becomes one run: its tests in the report's order (the run's order), outcomes \
+    and durations, its start time (the report's timestamp, else the file's) and its seed: the \
+    report's own (a JUnit property named seed or *_seed, RSpec's JSON, go test's \
+    -test.shuffle line), else --seed, else --seed-from on the file's path. JUnit XML in any \
+    dialect is read (pytest's with its node ids), and the JSON of RSpec, Jest, cucumber and go \
+    test. A run's id is the hash of its report, so importing a file again adds nothing. \
+    Imported runs have no confirmation runs: a failing test's kind stays unconfirmed unless \
+    the runs alone settle it.";
 
 // Each line of an example fits in 80 columns, so that help wraps none of them on a narrow
 // terminal; a longer command goes on with a backslash, as a shell takes it.
@@ -126,6 +149,44 @@ const REPORT_EXAMPLES: &[(&str, &[&str])] = &[
     ),
 ];
 
+const MERGE_EXAMPLES: &[(&str, &[&str])] = &[
+    (
+        "The stores of a sharded hunt, downloaded from CI, one artifact a shard:",
+        &["bleed merge artifacts/shard-1 artifacts/shard-2 artifacts/shard-3"],
+    ),
+    (
+        "The same, from the folder that holds them all:",
+        &["bleed merge artifacts"],
+    ),
+    (
+        "Then the hunt has nothing left to run, and the report covers every shard:",
+        &[
+            "bleed hunt --cmd \"python3 -m pytest -q tests\" --seed 7 --runs 60",
+            "bleed report",
+        ],
+    ),
+    (
+        "Two suites' nightly stores into one, to report on both:",
+        &["bleed merge --store all-suites --force api/.bleed web/.bleed"],
+    ),
+];
+
+const IMPORT_EXAMPLES: &[(&str, &[&str])] = &[
+    (
+        "A month of CI's JUnit reports, each seed in its file's name (junit-seed-1234.xml):",
+        &["bleed import ci-reports --seed-from 'seed-(\\d+)'"],
+    ),
+    (
+        "One CI run's report, with the command and seed CI ran it under:",
+        &["bleed import junit.xml --seed 19497 \\\n      \
+             --cmd \"python3 -m pytest -p randomly --randomly-seed=<seed> tests\""],
+    ),
+    (
+        "RSpec's JSON reports, which carry their seeds; then the report on them all:",
+        &["bleed import tmp/rspec", "bleed report"],
+    ),
+];
+
 const DEMO_EXAMPLES: &[(&str, &[&str])] = &[
     (
         "Hunt and bisect the built-in suite, in a new temporary store:",
@@ -170,6 +231,14 @@ pub fn report() -> String {
     format!("{REPORT_EXIT_CODES}\n\n{}", examples(REPORT_EXAMPLES))
 }
 
+pub fn merge() -> String {
+    format!("{MERGE_EXIT_CODES}\n\n{}", examples(MERGE_EXAMPLES))
+}
+
+pub fn import() -> String {
+    format!("{IMPORT_EXIT_CODES}\n\n{}", examples(IMPORT_EXAMPLES))
+}
+
 pub fn demo() -> String {
     examples(DEMO_EXAMPLES)
 }
@@ -208,6 +277,8 @@ mod tests {
             TOP_EXAMPLES,
             HUNT_EXAMPLES,
             BISECT_EXAMPLES,
+            MERGE_EXAMPLES,
+            IMPORT_EXAMPLES,
             DEMO_EXAMPLES,
             RUNNERS_EXAMPLES,
         ];
@@ -244,7 +315,15 @@ mod tests {
 
     #[test]
     fn no_example_line_is_wider_than_a_narrow_terminal() {
-        for text in [top(), hunt(), bisect(), demo(), runners()] {
+        for text in [
+            top(),
+            hunt(),
+            bisect(),
+            merge(),
+            import(),
+            demo(),
+            runners(),
+        ] {
             let examples = &text[text.find("Examples:").unwrap()..];
             for line in examples.lines().filter(|l| l.starts_with("    ")) {
                 assert!(line.chars().count() <= 80, "{line}");

@@ -871,6 +871,7 @@ mod tests {
             results: Vec::new(),
             running: None,
             warm: false,
+            imported: None,
         }
     }
 

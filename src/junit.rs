@@ -64,6 +64,22 @@ pub struct Report {
     pub cases: Vec<Case>,
     /// Set when the report is missing, empty, truncated or not JUnit XML: the run is broken.
     pub problem: Option<String>,
+    pub suite: Suite,
+}
+
+/// What a report says about the run as a whole, from its root and its `<testsuite>` elements
+/// (never from a testcase): what `bleed import` records of a run bleed did not start.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Suite {
+    /// The `name` of the first `<testsuite>` (the root, when it is one): pytest writes `pytest`,
+    /// mocha's xunit `Mocha Tests`.
+    pub name: Option<String>,
+    /// The first `timestamp` of the root or a suite, as written.
+    pub timestamp: Option<String>,
+    /// The root's `time`, else the sum of the top-level suites': the run's wall time.
+    pub time: Option<f64>,
+    /// `<property name="…" value="…">` of the root and the suites, in document order.
+    pub properties: Vec<(String, String)>,
 }
 
 /// Most text of a message read before the rest is only counted in lines: enough for
@@ -98,16 +114,21 @@ pub fn read_path(path: &Path) -> Report {
 pub fn read<R: BufRead>(reader: R) -> Report {
     let mut parser = Parser::default();
     let problem = parser.run(reader).err();
+    let time = parser.root_time.or(parser.suite_times);
     Report {
         cases: parser.cases,
         problem,
+        suite: Suite {
+            time,
+            ..parser.suite
+        },
     }
 }
 
 fn broken(problem: String) -> Report {
     Report {
-        cases: Vec::new(),
         problem: Some(problem),
+        ..Report::default()
     }
 }
 
@@ -168,8 +189,11 @@ fn read_dir(dir: &Path) -> Report {
 
     let mut report = Report::default();
     let mut problems = Vec::new();
-    for (_, path) in files {
+    for (at, (_, path)) in files.into_iter().enumerate() {
         let part = read_file(&path);
+        if at == 0 {
+            report.suite = part.suite;
+        }
         report.cases.extend(part.cases);
         if let Some(problem) = part.problem {
             let name = path
@@ -304,10 +328,17 @@ struct Parser {
     /// Whether a declaration, comment, doctype or processing instruction came before the root:
     /// it tells an empty file from a document without a root element.
     saw_markup: bool,
-    /// The depth of the `<system-out>`, `<system-err>` or `<properties>` being skipped.
+    /// The depth of the `<system-out>`, `<system-err>` or a testcase's `<properties>` being
+    /// skipped.
     skipping_from: Option<usize>,
     /// The `<testcase>` being read.
     case: Option<OpenCase>,
+    suite: Suite,
+    /// The depth of the root's or a suite's `<properties>` being read.
+    properties_at: Option<usize>,
+    root_time: Option<f64>,
+    /// The sum of the `time`s of the suites right below the root, if any had one.
+    suite_times: Option<f64>,
 }
 
 struct OpenCase {
@@ -391,6 +422,7 @@ impl Parser {
                 }
                 self.phase = if empty { Phase::Epilog } else { Phase::Body };
                 self.depth = 1;
+                self.root_time = self.read_suite(start).map_err(|err| self.malformed(&err))?;
                 return Ok(());
             }
             Phase::Epilog => return Err(after_root()),
@@ -412,6 +444,14 @@ impl Parser {
         let depth = self.depth;
         let name = start.local_name();
         match (name.as_ref(), &mut self.case) {
+            ("properties", None) => self.properties_at = Some(depth),
+            ("property", None) if self.properties_at == Some(depth - 1) => self.property(start)?,
+            ("testsuite", None) => {
+                let time = self.read_suite(start)?;
+                if depth == 2 && time.is_some() {
+                    self.suite_times = Some(self.suite_times.unwrap_or(0.0) + time.unwrap_or(0.0));
+                }
+            }
             ("system-out" | "system-err" | "properties", _) => self.skipping_from = Some(depth),
             ("testcase", None) => self.case = Some(OpenCase::new(start, depth)?),
             (child, Some(open)) if depth == open.depth + 1 => open.child(child, start, depth)?,
@@ -433,6 +473,9 @@ impl Parser {
                 self.skipping_from = None;
             }
             return;
+        }
+        if self.properties_at == Some(depth) {
+            self.properties_at = None;
         }
         let Some(open) = &mut self.case else { return };
         if let Some((_, line)) = open.capture.take_if(|(at, _)| *at == depth) {
@@ -472,6 +515,42 @@ impl Parser {
             }
             Phase::Prolog | Phase::Epilog => true,
         }
+    }
+
+    /// Keeps what a `<testsuites>` or `<testsuite>` says of the run, and returns its `time`.
+    fn read_suite(&mut self, start: &BytesStart<'_>) -> Result<Option<f64>, quick_xml::Error> {
+        let suite = start.local_name().as_ref() == "testsuite";
+        let mut time = None;
+        for attr in start.attributes().with_checks(false) {
+            let attr = attr?;
+            match attr.key.local_name().as_ref() {
+                "name" if suite && self.suite.name.is_none() => {
+                    self.suite.name = non_empty(unescape(&attr.value));
+                }
+                "timestamp" if self.suite.timestamp.is_none() => {
+                    self.suite.timestamp = non_empty(unescape(&attr.value));
+                }
+                "time" => time = parse_time(&unescape(&attr.value)),
+                _ => {}
+            }
+        }
+        Ok(time)
+    }
+
+    fn property(&mut self, start: &BytesStart<'_>) -> Result<(), quick_xml::Error> {
+        let (mut name, mut value) = (None, None);
+        for attr in start.attributes().with_checks(false) {
+            let attr = attr?;
+            match attr.key.local_name().as_ref() {
+                "name" => name = Some(unescape(&attr.value).into_owned()),
+                "value" => value = Some(unescape(&attr.value).into_owned()),
+                _ => {}
+            }
+        }
+        if let (Some(name), Some(value)) = (name, value) {
+            self.suite.properties.push((name, value));
+        }
+        Ok(())
     }
 
     fn end_of_input(&self) -> Result<(), String> {
@@ -767,6 +846,42 @@ mod tests {
             "a problem is one line: {problem:?}"
         );
         problem
+    }
+
+    #[test]
+    fn the_suite_says_when_and_how_long_the_run_was_and_its_properties() {
+        let pytest = sample("pytest/xunit1.xml");
+        assert_eq!(pytest.suite.name.as_deref(), Some("pytest"));
+        assert_eq!(
+            pytest.suite.timestamp.as_deref(),
+            Some("2026-11-22T02:15:27.212942+00:00")
+        );
+        assert_eq!(pytest.suite.time, Some(0.068));
+        let jest = sample("jest-junit/junit.xml");
+        assert_eq!(jest.suite.time, Some(0.404), "the root's time, not a sum");
+
+        let report = parse(
+            r#"<testsuites>
+                 <testsuite name="a" time="1.5" timestamp="2026-01-02T03:04:05">
+                   <properties><property name="seed" value="4242"/></properties>
+                   <testcase name="t">
+                     <properties><property name="seed" value="not the run's"/></properties>
+                   </testcase>
+                 </testsuite>
+                 <testsuite name="b" time="2"><testsuite name="nested" time="9"/></testsuite>
+               </testsuites>"#,
+        );
+        assert_eq!(report.problem, None);
+        assert_eq!(report.cases.len(), 1);
+        assert_eq!(
+            report.suite,
+            Suite {
+                name: Some("a".into()),
+                timestamp: Some("2026-01-02T03:04:05".into()),
+                time: Some(3.5),
+                properties: vec![("seed".into(), "4242".into())],
+            }
+        );
     }
 
     #[test]

@@ -162,6 +162,7 @@ fn perform_via(
         results: read.results,
         running,
         warm: !matches!(via, Via::Cold),
+        imported: None,
     })))
 }
 

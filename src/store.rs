@@ -23,6 +23,9 @@ pub const DEFAULT_ROOT: &str = ".bleed";
 
 pub(crate) const RUNS_FILE: &str = "runs.jsonl";
 
+/// The runs of bisections' probes.
+pub(crate) const PROBES_FILE: &str = "probes.jsonl";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunStatus {
@@ -69,6 +72,10 @@ pub struct RunRecord {
     /// Run warm (docs/warm.md): forked from a booted server, or through a prebuilt binary.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub warm: bool,
+    /// For a run bleed did not start (`bleed import`): the report it was read from. Older
+    /// bleeds skip the field like any they do not know, and read the run as a one-off run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<String>,
 }
 
 /// Records read back, with a line of warning for each one that had to be skipped.
@@ -303,6 +310,7 @@ mod tests {
             }],
             running: None,
             warm: false,
+            imported: None,
         }
     }
 
@@ -363,6 +371,21 @@ mod tests {
         assert_eq!(loaded.records, vec![record(3)]);
         assert_eq!(loaded.warnings.len(), 2);
         assert!(loaded.warnings[0].contains("newer bleed"));
+    }
+
+    /// `imported` was added without a schema bump: a bleed that does not know a field must
+    /// read the record anyway, which serde does unless a struct denies unknown fields.
+    #[test]
+    fn fields_a_bleed_does_not_know_are_ignored_and_imported_is_optional() {
+        let mut imported = record(0);
+        imported.imported = Some("ci/junit-7.xml".into());
+        let mut newer = serde_json::to_value(&imported).unwrap();
+        newer["added_by_a_later_bleed"] = serde_json::json!({"any": [1, 2]});
+        assert_eq!(decode::<RunRecord>(&newer.to_string()), Ok(imported));
+
+        let plain = serde_json::to_value(record(0)).unwrap();
+        assert!(plain.get("imported").is_none(), "not written when absent");
+        assert_eq!(decode::<RunRecord>(&plain.to_string()), Ok(record(0)));
     }
 
     #[test]

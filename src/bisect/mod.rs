@@ -21,6 +21,7 @@ use crate::chance::{Rate, Trials};
 use crate::ddmin::{self, Counts, Prober, Verdict as Search};
 use crate::error::{Error, ExitCode, Result};
 use crate::human::count;
+use crate::import;
 use crate::progress;
 use crate::rank::{self, PastRun};
 use crate::runner::{self, Adapter};
@@ -344,7 +345,9 @@ fn prepare(settings: &Settings) -> Result<Job> {
         }
     }
     let failing = failing_order(settings, &runs)?;
-    let template = match (&settings.template, &failing.template) {
+    // A run imported without --cmd does not say what CI ran: its template is a label.
+    let recorded = (failing.template.as_deref()).filter(|t| *t != import::IMPORTED_TEMPLATE);
+    let template = match (&settings.template, recorded) {
         (Some(given), _) => given.clone(),
         (None, Some(recorded)) => Template::parse(recorded)?,
         (None, None) if settings.replay.is_some() => settings.replay.clone().expect("checked"),

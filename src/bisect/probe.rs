@@ -267,7 +267,7 @@ impl<'a> OrderProber<'a> {
             Ended::Interrupted => return Ok(None),
             Ended::Recorded(record) => record,
         };
-        store::append_record(&context.store.root().join("probes.jsonl"), &record)?;
+        store::append_record(&context.store.root().join(store::PROBES_FILE), &record)?;
         context.progress.inc();
         if self.cold {
             // Runs with a warmth of their own count themselves; these had none.

@@ -287,7 +287,11 @@ fn test_details(page: &mut String, test: &TestStats) {
         } else {
             "failed with seeds"
         },
-        seeds.join(", ")
+        if seeds.is_empty() {
+            "none recorded (imported runs)".to_string()
+        } else {
+            seeds.join(", ")
+        }
     );
 }
 
@@ -540,10 +544,10 @@ fn health(page: &mut String, view: &View) {
     for hunt in &health.hunts {
         let _ = writeln!(
             page,
-            "<div class=\"hunt\"><pre><code>{}</code></pre><p class=\"facts\">{} · master seed {} · {}, {}</p></div>",
+            "<div class=\"hunt\"><pre><code>{}</code></pre><p class=\"facts\">{} · {} · {}, {}</p></div>",
             Esc(&hunt.command),
             Esc(&hunt.runner),
-            hunt.master_seed,
+            hunt.origin(),
             count(hunt.runs, "run"),
             Esc(&time_span(&hunt.first_run, &hunt.last_run)),
         );
@@ -581,6 +585,7 @@ mod tests {
             results,
             running: None,
             warm: false,
+            imported: None,
         }
     }
 

@@ -35,7 +35,7 @@ pub fn render(view: &View) -> String {
             &mut xml,
             6,
             "bleed.hunt",
-            &format!("{} (master seed {})", hunt.command, hunt.master_seed),
+            &format!("{} ({})", hunt.command, hunt.origin()),
         );
     }
     let _ = writeln!(xml, "    </properties>");
@@ -108,7 +108,9 @@ fn details(view: &View, test: &TestStats) -> String {
         let _ = writeln!(text, "\n{message}");
     }
     let seeds: Vec<String> = test.failed_seeds.iter().map(u64::to_string).collect();
-    let _ = writeln!(text, "\nfailed with seeds {}", seeds.join(", "));
+    if !seeds.is_empty() {
+        let _ = writeln!(text, "\nfailed with seeds {}", seeds.join(", "));
+    }
     if let Some(pair) = view.interference.iter().find(|p| p.victim == test.id)
         && let Some(command) = pair.reproduce.as_ref().or(pair.bisect.as_ref())
     {

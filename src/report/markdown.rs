@@ -47,6 +47,8 @@ fn most_failing(md: &mut String, view: &View) {
         let more = test.failed_seeds.len().saturating_sub(3);
         let seeds = if more > 0 {
             format!("{} and {more} more", seeds.join(", "))
+        } else if seeds.is_empty() {
+            "-".to_string()
         } else {
             seeds.join(", ")
         };
@@ -154,10 +156,10 @@ fn suite_health(md: &mut String, view: &View) {
     for hunt in &health.hunts {
         let _ = writeln!(
             md,
-            "| hunt | {} ({}), master seed {}: {} |",
+            "| hunt | {} ({}), {}: {} |",
             code(&hunt.command),
             hunt.runner,
-            hunt.master_seed,
+            hunt.origin(),
             count(hunt.runs, "run")
         );
     }

@@ -169,6 +169,9 @@ fn paint_kind(paint: Paint, kind: Option<Kind>, text: &str) -> String {
 /// The seeds a test failed with: the first few, and how many more.
 fn seeds(seeds: &[u64]) -> String {
     const SHOWN: usize = 5;
+    if seeds.is_empty() {
+        return "failed only in imported runs without a seed".to_string();
+    }
     let listed: Vec<String> = seeds.iter().take(SHOWN).map(u64::to_string).collect();
     let more = seeds.len().saturating_sub(SHOWN);
     let noun = if seeds.len() == 1 { "seed" } else { "seeds" };
@@ -299,10 +302,10 @@ fn health(out: &mut String, view: &View, paint: Paint) {
         let label = if i == 0 { "hunts" } else { "" };
         let _ = writeln!(
             out,
-            "  {label:<14}`{}` ({}), master seed {}: {}, {} to {}",
+            "  {label:<14}`{}` ({}), {}: {}, {} to {}",
             hunt.command,
             hunt.runner,
-            hunt.master_seed,
+            hunt.origin(),
             count(hunt.runs, "run"),
             short_time(Some(&hunt.first_run)),
             short_time(Some(&hunt.last_run)),

@@ -1,12 +1,13 @@
 //! The one view of a store that every format renders: built once, pure (records in, view out).
 //!
-//! Counts come from the runs of hunts only: probes and confirmation runs replay orders chosen
-//! to make a test fail, so they would inflate its failure rate. A test's kind is the verdict of
+//! Counts come from the runs of hunts, and from runs imported from CI's reports (`bleed import`),
+//! which ran the suite as a hunt does: probes and confirmation runs replay orders chosen to make a
+//! test fail, so they would inflate its failure rate. A test's kind is the verdict of
 //! its latest bisection where that names culprits (or found the order innocent), else what its
 //! latest hunt classified it as. Serialised as is, this is the `--format json` schema (see
 //! `docs/report.md`); `SCHEMA` is bumped when a field changes meaning or goes away.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -72,12 +73,17 @@ pub struct Health {
     pub hunts: Vec<HuntSummary>,
 }
 
-/// One hunt: a command and a master seed.
+/// One hunt: a command and a master seed; or the runs imported under one command.
 #[derive(Clone, Debug, Serialize)]
 pub struct HuntSummary {
     pub command: String,
     pub runner: String,
-    pub master_seed: u64,
+    /// Absent for imported runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub master_seed: Option<u64>,
+    /// Runs imported from CI's reports rather than run by a hunt.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub imported: bool,
     pub runs: usize,
     pub ok: usize,
     pub broken: usize,
@@ -106,6 +112,7 @@ pub struct TestStats {
     /// Why it is of its kind, in a sentence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
+    /// Seeds of the runs where it failed; an imported run without a seed adds none.
     pub failed_seeds: Vec<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_failed: Option<String>,
@@ -124,6 +131,16 @@ pub struct TestStats {
     /// skipped, `-` not run (or the run gave no report).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<String>,
+}
+
+impl HuntSummary {
+    /// `master seed 7`, or `imported` for runs imported from CI's reports.
+    pub fn origin(&self) -> String {
+        match self.master_seed {
+            Some(seed) => format!("master seed {seed}"),
+            None => "imported".to_string(),
+        }
+    }
 }
 
 impl TestStats {
@@ -242,6 +259,9 @@ pub struct TimedOut {
 pub struct RunColumn {
     pub seed: Option<u64>,
     pub master_seed: Option<u64>,
+    /// For an imported run: the report it was read from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imported: Option<String>,
     pub started_at: String,
     pub wall_seconds: f64,
     pub status: RunStatus,
@@ -266,6 +286,7 @@ impl View {
                 .map(|r| RunColumn {
                     seed: r.seed,
                     master_seed: r.master_seed,
+                    imported: r.imported.clone(),
                     started_at: r.started_at.clone(),
                     wall_seconds: r.wall_seconds,
                     status: r.status,
@@ -290,26 +311,31 @@ impl View {
     }
 }
 
-/// The runs of hunts, each once (merged stores may hold a run twice), in the order they started.
+/// The runs of hunts and the imported runs, each once (merged stores may hold a run twice), in
+/// the order they started.
 fn hunt_runs(runs: Vec<RunRecord>) -> Vec<RunRecord> {
     let mut seen = HashSet::new();
     let mut runs: Vec<RunRecord> = runs
         .into_iter()
-        .filter(|r| r.index.is_some() && r.master_seed.is_some())
+        .filter(|r| (r.index.is_some() && r.master_seed.is_some()) || r.imported.is_some())
         .filter(|r| seen.insert(r.id.clone()))
         .collect();
     runs.sort_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
     runs
 }
 
-/// The runs of each hunt (a command and a master seed), hunts in the order they started.
+/// The runs of each hunt (a command and a master seed), and the imported runs of each command
+/// and runner as one more, in the order they started.
 fn group_hunts(runs: &[RunRecord]) -> Vec<(HuntSummary, Vec<&RunRecord>)> {
     let mut hunts: Vec<(HuntSummary, Vec<&RunRecord>)> = Vec::new();
     for run in runs {
-        let master_seed = run.master_seed.unwrap_or_default();
-        let found = hunts
-            .iter_mut()
-            .find(|(h, _)| h.command == run.template && h.master_seed == master_seed);
+        let master_seed = run.master_seed;
+        let found = hunts.iter_mut().find(|(h, _)| {
+            h.command == run.template
+                && h.master_seed == master_seed
+                && h.imported == run.imported.is_some()
+                && (!h.imported || h.runner == run.runner)
+        });
         let (summary, members) = match found {
             Some(hunt) => hunt,
             None => {
@@ -318,6 +344,7 @@ fn group_hunts(runs: &[RunRecord]) -> Vec<(HuntSummary, Vec<&RunRecord>)> {
                         command: run.template.clone(),
                         runner: run.runner.clone(),
                         master_seed,
+                        imported: run.imported.is_some(),
                         runs: 0,
                         ok: 0,
                         broken: 0,
@@ -352,6 +379,8 @@ struct Classified {
 
 /// Each failing test's kind and why, from the latest hunt it failed in, classified as the hunt
 /// itself classifies (`hunt::classify_flips`) with the confirmation runs recorded for it.
+/// Imported runs have none: their kinds are what the runs alone settle, and the classifier
+/// tells runs apart by seed, so a failure in an imported run without one only gets a reason.
 fn classify(
     hunts: &[(HuntSummary, Vec<&RunRecord>)],
     confirmations: &[Confirmation],
@@ -367,14 +396,35 @@ fn classify(
         let own: Vec<Confirmation> = confirmations
             .iter()
             .filter(|c| {
-                c.run.template == summary.command && c.run.master_seed == Some(summary.master_seed)
+                c.run.template == summary.command
+                    && summary.master_seed.is_some()
+                    && c.run.master_seed == summary.master_seed
             })
             .cloned()
             .collect();
-        hunt::classify_flips(&mut analysis, members, &own, |_| {
+        let why_not = if summary.imported {
+            "imported runs come without confirmation runs: hunt the suite with bleed hunt to \
+             classify it"
+        } else {
             "its confirmation runs have not been made: run the hunt again to classify it"
-                .to_string()
-        });
+        };
+        hunt::classify_flips(&mut analysis, members, &own, |_| why_not.to_string());
+        for test in failed_without_seed(members) {
+            let classified = Classified {
+                kind: Kind::Unconfirmed,
+                why: Some(
+                    "it failed in imported runs whose seeds are unknown, which bleed cannot \
+                     replay: import them with --seed or --seed-from, or hunt the suite"
+                        .to_string(),
+                ),
+                suspects: Vec::new(),
+            };
+            let seeded = analysis.flips.iter().any(|f| f.test == test)
+                || analysis.always_failing.contains(&test);
+            if !seeded {
+                kinds.insert(test, classified);
+            }
+        }
         for test in analysis.always_failing {
             let classified = Classified {
                 kind: Kind::AlwaysFailing,
@@ -397,6 +447,16 @@ fn classify(
         }
     }
     kinds
+}
+
+/// The tests that failed in a run without a seed, which the flip analysis cannot take in.
+fn failed_without_seed(runs: &[&RunRecord]) -> BTreeSet<String> {
+    runs.iter()
+        .filter(|r| r.seed.is_none() && r.status == RunStatus::Ok)
+        .flat_map(|r| r.results.iter())
+        .filter(|t| t.outcome.is_failure())
+        .map(|t| t.id.clone())
+        .collect()
 }
 
 /// The latest bisection of each victim: a later one knows more (a fix, a longer history).
@@ -431,6 +491,8 @@ struct Tally {
     pass_seconds: Vec<f64>,
     fail_seconds: Vec<f64>,
     skipped: usize,
+    failures: usize,
+    /// The seeds of its failures, where the run has one (an imported run may not).
     failed_seeds: Vec<u64>,
     first_failed: Option<String>,
     last_failed: Option<String>,
@@ -457,6 +519,7 @@ fn test_stats(
             tally.line = tally.line.or(result.line);
             if result.outcome.is_failure() {
                 tally.history.push(b'F');
+                tally.failures += 1;
                 tally.fail_seconds.extend(result.duration);
                 tally.failed_seeds.extend(run.seed);
                 tally
@@ -481,7 +544,7 @@ fn test_stats(
         .map(|(id, mut tally)| {
             tally.history.resize(runs.len(), b'-');
             let (kind, why) = kind_of(id, &tally, kinds, bisections);
-            let failures = tally.failed_seeds.len();
+            let failures = tally.failures;
             TestStats {
                 id: id.to_string(),
                 name: tally.name,
@@ -520,7 +583,7 @@ fn kind_of(
     kinds: &HashMap<String, Classified>,
     bisections: &BTreeMap<String, Bisection>,
 ) -> (Option<Kind>, Option<String>) {
-    if tally.failed_seeds.is_empty() {
+    if tally.failures == 0 {
         return (None, None);
     }
     let bisected = bisections
@@ -677,5 +740,120 @@ fn health(
         first_run: runs.first().map(|r| r.started_at.clone()),
         last_run: runs.last().map(|r| r.started_at.clone()),
         hunts: hunts.iter().map(|(summary, _)| summary.clone()).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{Outcome, TestResult};
+    use crate::store::SCHEMA;
+
+    fn run(id: &str, seed: Option<u64>, results: &[(&str, Outcome)]) -> RunRecord {
+        RunRecord {
+            schema: SCHEMA,
+            id: id.into(),
+            template: "imported".into(),
+            runner: "pytest".into(),
+            master_seed: None,
+            index: None,
+            seed,
+            command: String::new(),
+            worker: 1,
+            started_at: format!("2026-12-02T06:00:0{}.000Z", id.len() % 10),
+            wall_seconds: 1.0,
+            exit_code: None,
+            status: RunStatus::Ok,
+            problem: None,
+            log: String::new(),
+            results: results
+                .iter()
+                .map(|(t, outcome)| TestResult::bare(t, *outcome))
+                .collect(),
+            running: None,
+            warm: false,
+            imported: Some(format!("ci/{id}.xml")),
+        }
+    }
+
+    fn imported(id: &str, seed: Option<u64>, victim: Outcome) -> RunRecord {
+        run(id, seed, &[("a", Outcome::Passed), ("victim", victim)])
+    }
+
+    #[test]
+    fn imported_runs_are_counted_as_one_hunt_per_command_and_runner() {
+        let mut one_off = imported("h-s9", Some(9), Outcome::Failed);
+        one_off.imported = None;
+        let mut rspec = run("r", Some(4), &[("./spec/a_spec.rb[1:1]", Outcome::Passed)]);
+        rspec.runner = "rspec".into();
+        let view = View::build(Recorded {
+            runs: vec![
+                imported("i1", Some(1), Outcome::Failed),
+                imported("i2", None, Outcome::Failed),
+                imported("i3", Some(3), Outcome::Passed),
+                imported("i3", Some(3), Outcome::Passed),
+                one_off,
+                rspec,
+            ],
+            ..Recorded::default()
+        });
+        assert_eq!(
+            view.health.runs, 4,
+            "each imported run once, no one-off run"
+        );
+        let hunts: Vec<(&str, Option<u64>, bool, usize)> = view
+            .health
+            .hunts
+            .iter()
+            .map(|h| (h.runner.as_str(), h.master_seed, h.imported, h.runs))
+            .collect();
+        assert_eq!(
+            hunts,
+            [("rspec", None, true, 1), ("pytest", None, true, 3)],
+            "in the order they started"
+        );
+        let victim = view.test("victim").expect("the victim");
+        assert_eq!((victim.failures, victim.runs), (2, 3));
+        assert_eq!(
+            victim.failed_seeds,
+            [1],
+            "a failure without a seed has none"
+        );
+        assert_eq!(victim.kind, Some(Kind::Unconfirmed));
+        assert!(
+            victim
+                .why
+                .as_deref()
+                .unwrap_or_default()
+                .contains("imported runs"),
+            "{:?}",
+            victim.why
+        );
+        let json = serde_json::to_value(&view.health.hunts[0]).unwrap();
+        assert_eq!(json.get("master_seed"), None);
+        assert_eq!(json["imported"], true);
+    }
+
+    #[test]
+    fn a_failure_only_in_runs_without_a_seed_says_why_it_is_unconfirmed() {
+        let view = View::build(Recorded {
+            runs: vec![
+                imported("i1", None, Outcome::Failed),
+                imported("i2", None, Outcome::Passed),
+            ],
+            ..Recorded::default()
+        });
+        let victim = view.test("victim").expect("the victim");
+        assert_eq!((victim.failures, victim.kind), (1, Some(Kind::Unconfirmed)));
+        assert!(victim.failed_seeds.is_empty());
+        assert!(
+            victim
+                .why
+                .as_deref()
+                .unwrap_or_default()
+                .contains("--seed-from"),
+            "{:?}",
+            victim.why
+        );
     }
 }

@@ -137,7 +137,7 @@ fn assert_seeds_match_the_store(report: &Value, runs: &[Value]) {
 }
 
 /// The planted cases, by this suite's ids.
-const PLANT: Plant = Plant {
+pub(crate) const PLANT: Plant = Plant {
     p1: P1,
     v1: V1,
     pa: PA,
