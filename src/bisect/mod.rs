@@ -899,12 +899,21 @@ fn confirm_culprits(
     };
     let mut cold_prober = prober(true);
     let mut warm_prober = prober(false);
+    let mut order = culprits.clone();
+    order.push(job.victim.clone());
+    let searched = if found.warm {
+        Searched::Warm
+    } else if job.adapter.plain_replay(&job.replay, &order)?.is_some() {
+        Searched::OtherCommand
+    } else {
+        Searched::Printed
+    };
     let mut tally = Tally::default();
     let believed = loop {
         let Some(needed) = claim.still_needed() else {
             break false;
         };
-        let (cold, warm) = split_cold(needed, found.warm, tally.cold);
+        let (cold, warm) = split_cold(needed, searched, tally.cold);
         if cold == Trials::default() && warm == Trials::default() {
             break true;
         }
@@ -956,23 +965,44 @@ struct Tally {
     cold: Trials,
 }
 
+/// What the search's probes ran, beside the commands bleed prints.
+#[derive(Clone, Copy)]
+enum Searched {
+    /// The printed commands themselves, each in a fresh process.
+    Printed,
+    /// The replay command, each in a fresh process, where bleed prints a plain one.
+    OtherCommand,
+    Warm,
+}
+
 /// The confirmation probes `needed`, split into those that must run cold and those that may run
-/// warm. After a warm search the first run of the reproducer's order and the first of the victim
-/// alone are cold: the commands bleed prints must have shown the verdict as a person will run
-/// them. After a cold search, all are cold.
-fn split_cold(needed: Trials, warm_search: bool, cold_so_far: Trials) -> (Trials, Trials) {
-    if !warm_search {
-        return (needed, Trials::default());
+/// warm. Unless the search ran the printed commands themselves, the first run of the
+/// reproducer's order is cold (and, after a warm search, the first of the victim alone): the
+/// commands bleed prints must have shown the verdict as a person will run them. After a cold
+/// search, all are cold.
+fn split_cold(needed: Trials, searched: Searched, cold_so_far: Trials) -> (Trials, Trials) {
+    let first_hit = usize::from(cold_so_far.hits == 0);
+    match searched {
+        Searched::Printed => (needed, Trials::default()),
+        Searched::OtherCommand => (
+            Trials {
+                hits: needed.hits.max(first_hit),
+                misses: needed.misses,
+            },
+            Trials::default(),
+        ),
+        Searched::Warm => {
+            let cold = Trials {
+                hits: first_hit,
+                misses: usize::from(cold_so_far.misses == 0 && needed.misses > 0),
+            };
+            let warm = Trials {
+                hits: needed.hits.saturating_sub(cold.hits),
+                misses: needed.misses - cold.misses,
+            };
+            (cold, warm)
+        }
     }
-    let cold = Trials {
-        hits: usize::from(cold_so_far.hits == 0),
-        misses: usize::from(cold_so_far.misses == 0 && needed.misses > 0),
-    };
-    let warm = Trials {
-        hits: needed.hits.saturating_sub(cold.hits),
-        misses: needed.misses - cold.misses,
-    };
-    (cold, warm)
 }
 
 /// Runs `trials` confirmation probes (culprits then victim, and the victim alone) and counts
@@ -1333,12 +1363,45 @@ mod tests {
     fn a_warm_search_is_confirmed_by_one_cold_run_of_each_printed_command() {
         let t = |hits, misses| Trials { hits, misses };
         // Nothing more needed by chance: still one cold run of the reproducer's order.
-        assert_eq!(split_cold(t(0, 0), true, t(0, 0)), (t(1, 0), t(0, 0)));
+        assert_eq!(
+            split_cold(t(0, 0), Searched::Warm, t(0, 0)),
+            (t(1, 0), t(0, 0))
+        );
         // The first of each kind cold, the rest warm.
-        assert_eq!(split_cold(t(3, 2), true, t(0, 0)), (t(1, 1), t(2, 1)));
-        assert_eq!(split_cold(t(2, 2), true, t(1, 1)), (t(0, 0), t(2, 2)));
+        assert_eq!(
+            split_cold(t(3, 2), Searched::Warm, t(0, 0)),
+            (t(1, 1), t(2, 1))
+        );
+        assert_eq!(
+            split_cold(t(2, 2), Searched::Warm, t(1, 1)),
+            (t(0, 0), t(2, 2))
+        );
         // After a cold search everything is cold.
-        assert_eq!(split_cold(t(3, 2), false, t(0, 0)), (t(3, 2), t(0, 0)));
+        assert_eq!(
+            split_cold(t(3, 2), Searched::Printed, t(0, 0)),
+            (t(3, 2), t(0, 0))
+        );
+        assert_eq!(
+            split_cold(t(0, 0), Searched::Printed, t(0, 0)),
+            (t(0, 0), t(0, 0))
+        );
+    }
+
+    #[test]
+    fn a_plain_reproducer_the_search_did_not_run_is_run_cold_once() {
+        let t = |hits, misses| Trials { hits, misses };
+        assert_eq!(
+            split_cold(t(0, 0), Searched::OtherCommand, t(0, 0)),
+            (t(1, 0), t(0, 0))
+        );
+        assert_eq!(
+            split_cold(t(2, 1), Searched::OtherCommand, t(0, 0)),
+            (t(2, 1), t(0, 0))
+        );
+        assert_eq!(
+            split_cold(t(0, 0), Searched::OtherCommand, t(1, 0)),
+            (t(0, 0), t(0, 0))
+        );
     }
 
     #[test]

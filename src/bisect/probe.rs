@@ -249,12 +249,17 @@ impl<'a> OrderProber<'a> {
                 context.adapter.name()
             )));
         }
+        let plain = if self.cold {
+            context.adapter.plain_replay(context.replay, order)?
+        } else {
+            None
+        };
         let number = context.counter.fetch_add(1, Ordering::SeqCst) + 1;
         let planned = Planned {
             id: format!("{}-p{number}", context.tag),
             adapter: context.adapter,
             user_template: context.user_template,
-            command: context.replay,
+            command: plain.as_ref().unwrap_or(context.replay),
             master_seed: None,
             index: None,
             seed: self.seed,
@@ -300,6 +305,14 @@ impl<'a> OrderProber<'a> {
                     order,
                     worker,
                 );
+            }
+            if plain.is_some() {
+                return Err(Error::suite(format!(
+                    "the {} command bleed would print as the reproducer did not run the order it \
+                     was made for, so bleed cannot give it: {difference}; command: {}",
+                    context.adapter.name(),
+                    record.command
+                )));
             }
             return Err(Error::suite(format!(
                 "the {} runner did not run the order bleed asked for, so its results cannot be \

@@ -22,7 +22,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::junit::{self, Case};
 use crate::outcome::{Outcome, TestResult};
-use crate::template::{Placeholder, Template, join_keeping_placeholders};
+use crate::template::{Placeholder, Template, Values, join_keeping_placeholders};
 
 pub struct Mocha;
 
@@ -382,9 +382,15 @@ impl Adapter for Mocha {
         }
     }
 
-    /// The replay command without bleed's report options: the order still goes through a
-    /// scratch file, since mocha has no option that runs tests in a given order.
+    /// The plain mocha command of `order` when there is one; otherwise the replay command
+    /// without bleed's report options, the order going through a scratch file.
     fn reproducer(&self, replay: &Template, order: &[String], seed: Option<u64>) -> Result<String> {
+        if let Some(plain) = plain(replay, order, false)? {
+            return plain.render(&Values {
+                seed,
+                ..Values::default()
+            });
+        }
         let report = Path::new("/tmp/bleed-report.xml");
         match standalone(replay, false)? {
             Some(command) => inline_order(&command, order, seed, report),
@@ -399,10 +405,17 @@ impl Adapter for Mocha {
         order: &[String],
         seed: Option<u64>,
     ) -> Result<Option<String>> {
-        match standalone(replay, true)? {
+        match plain(replay, order, true)? {
             Some(command) => scripted_order(&command, order, seed),
-            None => scripted_order(replay, order, seed),
+            None => match standalone(replay, true)? {
+                Some(command) => scripted_order(&command, order, seed),
+                None => scripted_order(replay, order, seed),
+            },
         }
+    }
+
+    fn plain_replay(&self, replay: &Template, order: &[String]) -> Result<Option<Template>> {
+        plain(replay, order, true)
     }
 
     fn victim_check(&self, victim: &str) -> Option<VictimCheck> {
@@ -456,14 +469,27 @@ impl Adapter for Mocha {
 /// The replay with bleed's ordering script inline (`node -e`), so that it runs without bleed,
 /// and with bleed's xunit report or without it; None for a replay command the user gave.
 fn standalone(replay: &Template, keep_report: bool) -> Result<Option<Template>> {
-    let Some((assignments, mocha)) =
-        split_node_script(replay, &install_script("mocha-order", REPLAY_SCRIPT)?)
-    else {
+    let Some((mut words, mocha)) = replay_parts(replay)? else {
         return Ok(None);
     };
-    let mut words = assignments;
     words.extend(["node", "-e", REPLAY_SCRIPT, "<tests-file>"].map(String::from));
-    for argument in arguments(&mocha) {
+    words.extend(mocha_options(&mocha, keep_report));
+    Template::parse(&join_keeping_placeholders(&words)).map(Some)
+}
+
+/// The variable assignments in front of a replay bleed derived, and the mocha command its
+/// script runs; None for a replay command the user gave.
+fn replay_parts(replay: &Template) -> Result<Option<(Vec<String>, Vec<String>)>> {
+    Ok(split_node_script(
+        replay,
+        &install_script("mocha-order", REPLAY_SCRIPT)?,
+    ))
+}
+
+/// The mocha command's words, without bleed's xunit report options unless `keep_report`.
+fn mocha_options(mocha: &[String], keep_report: bool) -> Vec<String> {
+    let mut words = Vec::new();
+    for argument in arguments(mocha) {
         let value = argument.get(1).map(String::as_str);
         let name = option_name(&argument[0]);
         let inline = argument[0].get(name.len() + 1..);
@@ -476,7 +502,87 @@ fn standalone(replay: &Template, keep_report: bool) -> Result<Option<Template>> 
             words.extend(argument.iter().cloned());
         }
     }
-    Template::parse(&join_keeping_placeholders(&words)).map(Some)
+    words
+}
+
+/// `order` as mocha runs it unaided: its files in order on the command line (which replace
+/// the config's `spec`), `--grep` matching exactly its full titles. mocha keeps each file's
+/// tests in its own order, so this is the order whenever the order is files one after the
+/// other, each file's tests as mocha ran them. None where the ids show it cannot be: a file
+/// left and come back to, a twin (`… #2`; `--grep` matches every test of a full title),
+/// `--sort`, or a title that would read as a placeholder. What the ids cannot show (a twin's
+/// first alone, which `--grep` runs with its twins; a top-level test after another file's
+/// describe block, which mocha runs before every block) a cold probe of this command shows.
+fn plain(replay: &Template, order: &[String], keep_report: bool) -> Result<Option<Template>> {
+    let Some((mut words, mocha)) = replay_parts(replay)? else {
+        return Ok(None);
+    };
+    let Some(split) = order
+        .iter()
+        .map(|id| id.split_once(SEPARATOR))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Ok(None);
+    };
+    let mut files: Vec<&str> = Vec::new();
+    for (file, _) in &split {
+        if files.last() != Some(file) {
+            if files.contains(file) {
+                return Ok(None);
+            }
+            files.push(file);
+        }
+    }
+    let twin = |title: &str| {
+        title
+            .rsplit_once(" #")
+            .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let placeholder = |text: &str| Placeholder::ALL.iter().any(|p| text.contains(p.token()));
+    let sorted = has_option(&mocha, &["-S", "--sort"]);
+    if sorted
+        || split
+            .iter()
+            .any(|(file, title)| twin(title) || placeholder(file) || placeholder(title))
+    {
+        return Ok(None);
+    }
+    // The files right after mocha itself: yargs takes the word after an option it does not
+    // know for that option's value, so mocha 10 would read a file after
+    // `--fail-hook-affected-tests` (added by bleed, known only from mocha 12) as its value.
+    let program = mocha.iter().position(|word| is_mocha(word)).unwrap_or(0) + 1;
+    words.extend(mocha[..program].iter().cloned());
+    words.extend(files.iter().map(|file| {
+        if file.starts_with('-') {
+            format!("./{file}")
+        } else {
+            file.to_string()
+        }
+    }));
+    words.extend(mocha_options(&mocha[program..], keep_report));
+    let titles: Vec<&str> = split.iter().map(|(_, title)| *title).collect();
+    words.extend(["--grep".to_string(), exact_titles(&titles)]);
+    Ok(Template::parse(&join_keeping_placeholders(&words)).ok())
+}
+
+/// A pattern for `--grep` that matches these full titles and no other: mocha tests it against
+/// each test's full title (its describe titles and its own, joined by spaces), and reads a
+/// pattern written `/…/flags` as a literal, which one starting `^(?:` is not.
+fn exact_titles(titles: &[&str]) -> String {
+    let escaped: Vec<String> = titles
+        .iter()
+        .map(|title| {
+            let mut out = String::new();
+            for c in title.chars() {
+                if ".*+?^${}()|[]\\/".contains(c) {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            out
+        })
+        .collect();
+    format!("^(?:{})$", escaped.join("|"))
 }
 
 /// How mocha names a hook that failed: `"before each" hook for "test"`,
@@ -738,22 +844,49 @@ mod tests {
         );
     }
 
+    fn planted_replay(command: &str) -> Template {
+        Mocha
+            .replay_command(&Mocha.hunt_command(&template(command)).unwrap())
+            .unwrap()
+    }
+
     #[test]
-    fn the_reproducer_is_the_replay_without_the_report() {
-        let replay = Mocha
-            .replay_command(&Mocha.hunt_command(&template("npx mocha")).unwrap())
-            .unwrap();
+    fn the_reproducer_is_mocha_with_the_files_and_a_grep_of_exactly_the_titles() {
+        let replay = planted_replay("npx mocha");
         let order = [
             format!("test/labels.spec.js › {HOSTILE}"),
+            "-odd.spec.js › a.b*c+d?e^f$g{h}i(j)k|l[m]n\\o/p".to_string(),
             "test/settings.spec.js › Settings banner defaults to \"Welcome\"".to_string(),
+            "test/settings.spec.js › Settings switches the currency to EUR".to_string(),
         ];
+        let grep = "^(?:it's \"quoted\" \\$\\(touch bleed-pwned\\)|a\\.b\\*c\\+d\\?e\\^f\\$g\\{h\\}i\\(j\\)k\\|l\\[m\\]n\\\\o\\/p\
+                    |Settings banner defaults to \"Welcome\"|Settings switches the currency to EUR)$";
+        let files = "test/labels.spec.js ./-odd.spec.js test/settings.spec.js";
         assert_eq!(
             Mocha.reproducer(&replay, &order, None).unwrap(),
             format!(
-                "printf '%s\\n' 'test/labels.spec.js › it'\\''s \"quoted\" $(touch bleed-pwned)' \
-                 'test/settings.spec.js › Settings banner defaults to \"Welcome\"' > /tmp/bleed-order.txt \
-                 && node -e {} /tmp/bleed-order.txt npx mocha --fail-hook-affected-tests",
-                quote(REPLAY_SCRIPT)
+                "npx mocha {files} --fail-hook-affected-tests --grep {}",
+                quote(grep)
+            )
+        );
+        assert_eq!(
+            Mocha.scripted(&replay, &order, None).unwrap().unwrap(),
+            format!(
+                "npx mocha {files} --reporter xunit --reporter-option output=\"$report\" \
+                 --fail-hook-affected-tests --grep {}",
+                quote(grep)
+            )
+        );
+        assert_eq!(
+            Mocha
+                .plain_replay(&replay, &order)
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            format!(
+                "npx mocha {files} --reporter xunit --reporter-option output=<report> \
+                 --fail-hook-affected-tests --grep {}",
+                quote(grep)
             )
         );
         assert_eq!(
@@ -761,6 +894,40 @@ mod tests {
                 .version_command(&template("npx mocha -R xunit"))
                 .unwrap(),
             "npx mocha --version"
+        );
+    }
+
+    #[test]
+    fn orders_a_grep_cannot_say_go_through_the_replay_script() {
+        let replay = planted_replay("npx mocha");
+        let ids = |ids: &[&str]| ids.iter().map(|id| id.to_string()).collect::<Vec<_>>();
+        let revisited = ids(&["a.js › A one", "b.js › B one", "a.js › A two"]);
+        let twin = ids(&["a.js › T adds #2", "b.js › B one"]);
+        let placeholder = ids(&["a.js › prints <seed>", "b.js › B one"]);
+        for order in [&revisited, &twin, &placeholder] {
+            assert_eq!(Mocha.plain_replay(&replay, order).unwrap(), None);
+            assert_eq!(
+                Mocha.reproducer(&replay, order, None).unwrap(),
+                format!(
+                    "printf '%s\\n' {} > /tmp/bleed-order.txt && node -e {} /tmp/bleed-order.txt \
+                     npx mocha --fail-hook-affected-tests",
+                    order
+                        .iter()
+                        .map(|id| quote(id))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    quote(REPLAY_SCRIPT)
+                )
+            );
+        }
+        let sorted = planted_replay("npx mocha --sort");
+        assert_eq!(Mocha.plain_replay(&sorted, &twin[1..]).unwrap(), None);
+        let given = template("run-mocha <tests-file> --out <report>");
+        assert_eq!(Mocha.plain_replay(&given, &twin[1..]).unwrap(), None);
+        assert_eq!(
+            Mocha.reproducer(&given, &twin[1..], None).unwrap(),
+            "printf '%s\\n' 'b.js › B one' > /tmp/bleed-order.txt && run-mocha \
+             /tmp/bleed-order.txt --out /tmp/bleed-report.xml"
         );
     }
 

@@ -181,6 +181,14 @@ pub trait Adapter: Send + Sync {
         inline_order(replay, order, seed, Path::new("/tmp/bleed-report.xml"))
     }
 
+    /// The command that runs `order` through the runner's own options alone, with `<report>`,
+    /// when they can say it; `reproducer` and `scripted` then print it. Cold probes run it in
+    /// place of the replay command, so that a command bleed prints is one it has seen run the
+    /// order. None to print and probe with the replay command.
+    fn plain_replay(&self, _replay: &Template, _order: &[String]) -> Result<Option<Template>> {
+        Ok(None)
+    }
+
     /// The reproducer as repro.sh runs it: `reproducer`'s command, with the runner's report
     /// written to the file the script's `$report` names (and an order file, if the command
     /// reads one, at `$order`), in the format `victim_check` reads. None when bleed cannot
