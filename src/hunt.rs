@@ -482,7 +482,7 @@ fn pool(hunting: &Hunting, progress: &Progress, state: &mut State) -> Result<()>
 }
 
 /// The recorded runs as classification sees them, each knowing whether another run of the
-/// suite was going on during part of it.
+/// suite was going on during part of it on the same machine.
 fn observed<R: Borrow<RunRecord>>(records: &[R]) -> Vec<Observed<'_>> {
     let spans: Vec<Option<(f64, f64)>> = records.iter().map(|r| span(r.borrow())).collect();
     records
@@ -492,10 +492,15 @@ fn observed<R: Borrow<RunRecord>>(records: &[R]) -> Vec<Observed<'_>> {
         .filter(|(_, r)| r.status == RunStatus::Ok)
         .filter_map(|(i, r)| {
             let overlapped = spans[i].is_some_and(|(start, end)| {
-                spans
+                records
                     .iter()
+                    .zip(&spans)
                     .enumerate()
-                    .any(|(j, other)| j != i && other.is_some_and(|(s, e)| s < end && start < e))
+                    .any(|(j, (other, span))| {
+                        j != i
+                            && same_machine(r, other.borrow())
+                            && span.is_some_and(|(s, e)| s < end && start < e)
+                    })
             });
             Some(Observed {
                 seed: r.seed?,
@@ -504,6 +509,14 @@ fn observed<R: Borrow<RunRecord>>(records: &[R]) -> Vec<Observed<'_>> {
             })
         })
         .collect()
+}
+
+/// Whether two runs may have shared a machine: yes unless both say where they ran.
+fn same_machine(a: &RunRecord, b: &RunRecord) -> bool {
+    match (&a.host, &b.host) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
 }
 
 /// When a run started and ended, in seconds since the epoch.
@@ -917,6 +930,7 @@ mod tests {
             results: Vec::new(),
             running: None,
             warm: false,
+            host: None,
         }
     }
 
@@ -930,5 +944,30 @@ mod tests {
         ];
         let overlapped: Vec<bool> = observed(&records).iter().map(|o| o.overlapped).collect();
         assert_eq!(overlapped, vec![true, true, false, false]);
+    }
+
+    /// CI nodes hunting shards at the same time do not interfere; two processes on one
+    /// machine may, and so may runs recorded before bleed said where they ran.
+    #[test]
+    fn only_runs_on_the_same_machine_overlap() {
+        let on = |host: Option<&str>, started_at: &str| RunRecord {
+            host: host.map(str::to_string),
+            ..record(1, started_at, 2.0)
+        };
+        let records = [
+            on(Some("node-1/3f2a9c1d"), "2026-12-01T10:00:00.000Z"),
+            on(Some("node-2/77b0e412"), "2026-12-01T10:00:01.000Z"),
+        ];
+        let overlapped: Vec<bool> = observed(&records).iter().map(|o| o.overlapped).collect();
+        assert_eq!(overlapped, vec![false, false]);
+
+        let records = [
+            on(Some("node-1/3f2a9c1d"), "2026-12-01T10:00:00.000Z"),
+            on(Some("node-1/3f2a9c1d"), "2026-12-01T10:00:01.000Z"),
+            on(None, "2026-12-01T10:00:05.000Z"),
+            on(Some("node-2/77b0e412"), "2026-12-01T10:00:06.000Z"),
+        ];
+        let overlapped: Vec<bool> = observed(&records).iter().map(|o| o.overlapped).collect();
+        assert_eq!(overlapped, vec![true, true, true, true]);
     }
 }

@@ -69,6 +69,10 @@ pub struct RunRecord {
     /// Run warm (docs/warm.md): forked from a booted server, or through a prebuilt binary.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub warm: bool,
+    /// The machine it ran on (`run::machine`): runs on different machines cannot interfere,
+    /// however their times overlap. Absent in older records, which may have run anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// Records read back, with a line of warning for each one that had to be skipped.
@@ -302,6 +306,7 @@ mod tests {
             }],
             running: None,
             warm: false,
+            host: None,
         }
     }
 

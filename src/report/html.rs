@@ -608,6 +608,7 @@ mod tests {
             results,
             running: None,
             warm: false,
+            host: None,
         }
     }
 
