@@ -1,9 +1,8 @@
 //! `bleed hunt --shard`: shards of one hunt run side by side, each in its own copy of the
 //! planted pytest suite with its own store, make together exactly the runs of a one-machine
-//! hunt, and their merged store gives the same flips without running anything more.
+//! hunt, and once `bleed merge`d their store gives the same flips without running anything more.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
 use std::process::Output;
 
 use serde_json::Value;
@@ -90,21 +89,21 @@ fn flips(report: &Value) -> BTreeMap<String, Value> {
         .collect()
 }
 
-/// The shards' stores as one: `runs.jsonl` and `confirmations.jsonl` are append-only JSON
-/// lines whose ids do not collide across shards, so their concatenation is a merged store.
+/// `bleed merge` of the shards' stores into `into`'s, as a CI job merges the artifacts.
 fn merge(into: &Sandbox, shards: &[Sandbox]) {
-    let store = into.path().join(".bleed");
-    fs::create_dir_all(&store).expect("create the merged store");
-    for file in ["runs.jsonl", "confirmations.jsonl"] {
-        let merged: String = shards
-            .iter()
-            .map(|shard| {
-                fs::read_to_string(shard.path().join(".bleed").join(file))
-                    .unwrap_or_else(|e| panic!("a shard's {file}: {e}"))
-            })
-            .collect();
-        fs::write(store.join(file), merged).expect("write the merged store");
-    }
+    let output = into
+        .bleed()
+        .arg("merge")
+        .args(shards.iter().map(|shard| shard.path().join(".bleed")))
+        .output()
+        .expect("run bleed merge");
+    assert_eq!(
+        util::exit_code(&output),
+        0,
+        "merging the shards; stderr:\n{}",
+        util::stderr(&output)
+    );
+    eprintln!("{}", String::from_utf8_lossy(&output.stdout));
 }
 
 fn confirmations(report: &Value) -> u64 {
