@@ -8,8 +8,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::bisect::{self, Source};
 use crate::error::{Error, ExitCode, Result};
 use crate::human::{self, Paint};
+use crate::shard::{self, Shard};
 use crate::template::{Template, quote};
-use crate::{demo, flip_table, help, hunt, import, interrupt, merge, report, repro, runner, store};
+use crate::{
+    demo, flip_table, help, hunt, import, interrupt, merge, progress, report, repro, runner, store,
+};
 
 /// The `--timeout` default ("30m" in the flags).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -99,6 +102,12 @@ struct HuntArgs {
     /// Master seed the run seeds derive from [default: the last hunt's of this command, else drawn]
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
+
+    /// Make only shard K of N of the runs (run i when i % N is K-1), with the same --seed on
+    /// every shard, then `bleed merge` their stores; auto reads CircleCI, GitLab, Buildkite,
+    /// Semaphore or Bitbucket's parallelism variables (docs/ci.md)
+    #[arg(long, value_name = "K/N|auto")]
+    shard: Option<String>,
 
     /// Kill a run (its whole process tree) after this long, e.g. 90s, 10m
     #[arg(long, default_value = "30m", value_name = "DURATION", value_parser = humantime::parse_duration)]
@@ -363,6 +372,11 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
 }
 
 fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
+    let shard = args
+        .shard
+        .as_deref()
+        .map(|text| choose_shard(text, args.seed, args.runs))
+        .transpose()?;
     interrupt::install();
     let settings = hunt::Settings {
         template: Template::parse(&args.cmd)?,
@@ -374,6 +388,7 @@ fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
         confirm: !args.no_confirm,
         warm: args.warm,
         runs: args.runs,
+        shard,
         jobs: args.jobs as usize,
         master_seed: args.seed,
         timeout: Some(args.timeout),
@@ -400,6 +415,30 @@ fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
     Ok(result.exit_code())
 }
 
+/// The shard `--shard` names, announced with where it came from and the runs it makes. Every
+/// shard must derive its seeds from one master seed, so a drawn one will not do.
+fn choose_shard(text: &str, seed: Option<u64>, runs: u64) -> Result<Shard> {
+    if seed.is_none() {
+        let today = humantime::format_rfc3339(std::time::SystemTime::now()).to_string();
+        return Err(Error::usage(format!(
+            "--shard needs --seed: every shard must run the same seed sequence, so give each the \
+             same --seed N (e.g. the nightly's date, --seed {})",
+            today[..10].replace('-', "")
+        )));
+    }
+    let chosen = shard::parse(text, |name| std::env::var(name).ok())?;
+    let from = chosen
+        .source
+        .map(|source| format!(" (from {source})"))
+        .unwrap_or_default();
+    progress::say(&format!(
+        "shard {}{from}: {}",
+        chosen.shard,
+        chosen.shard.describe_share(runs)
+    ));
+    Ok(chosen.shard)
+}
+
 /// The command that carries on where an interrupted hunt stopped: the same store, command,
 /// master seed and total, with the options that shaped the runs.
 fn resume_command(settings: &hunt::Settings, master_seed: u64) -> String {
@@ -418,6 +457,9 @@ fn resume_command(settings: &hunt::Settings, master_seed: u64) -> String {
         "--runs".to_string(),
         settings.runs.to_string(),
     ]);
+    if let Some(shard) = settings.shard {
+        words.extend(["--shard".to_string(), shard.to_string()]);
+    }
     if settings.jobs != 1 {
         words.extend(["--jobs".to_string(), settings.jobs.to_string()]);
     }
@@ -552,6 +594,7 @@ mod tests {
             confirm: true,
             warm: false,
             runs: 30,
+            shard: Shard::new(2, 3),
             jobs: 2,
             master_seed: None,
             timeout: Some(DEFAULT_TIMEOUT),
@@ -576,6 +619,7 @@ mod tests {
             };
             assert_eq!(args.store.resolve(resumed.store), Path::new(store));
             assert_eq!(args.seed, Some(7));
+            assert_eq!(args.shard.as_deref(), Some("2/3"));
 
             let bisect = parse(&format!(
                 "{} --seed 9 --victim t",

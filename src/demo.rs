@@ -393,6 +393,7 @@ fn hunt_settings(args: &DemoArgs, store: &Path) -> Result<hunt::Settings> {
         confirm: true,
         warm: false,
         runs: args.runs,
+        shard: None,
         jobs: 2,
         master_seed: Some(args.seed),
         timeout: Some(Duration::from_secs(60)),

@@ -106,6 +106,16 @@ fn headline(out: &mut String, hunt: &Hunt) {
         hunt.master_seed,
         hunt.runner
     );
+    if let Some(share) = hunt.shard {
+        let _ = writeln!(
+            out,
+            "shard {}/{}: {} of the hunt's {}; `bleed merge` the shards' stores for the whole hunt",
+            share.k,
+            share.n,
+            count(runs.asked as usize, "run"),
+            share.hunt_runs
+        );
+    }
     if (runs.ok as u64) < runs.asked && !hunt.interrupted {
         let _ = writeln!(
             out,
@@ -283,7 +293,7 @@ mod tests {
     use super::*;
     use crate::classify::Evidence;
     use crate::flips::Analysis;
-    use crate::hunt::RunCounts;
+    use crate::hunt::{RunCounts, ShardShare};
 
     fn flip(test: &str, kind: Kind, failed_seeds: &[u64], passed_seeds: &[u64]) -> Flip {
         Flip {
@@ -315,6 +325,7 @@ mod tests {
                 confirmations: 1,
                 ..RunCounts::default()
             },
+            shard: None,
             analysis: Analysis {
                 flips: vec![
                     flip(
@@ -379,6 +390,25 @@ Find what bleeds into it: bleed bisect --seed 11 --victim tests/test_cart.py::te
         let widths =
             |text: &str| -> Vec<usize> { text.lines().map(crate::human::visible_width).collect() };
         assert_eq!(widths(&coloured), widths(&plain));
+    }
+
+    #[test]
+    fn a_shard_says_which_share_of_the_hunt_it_made() {
+        let mut hunt = hunt();
+        hunt.shard = Some(ShardShare {
+            k: 2,
+            n: 4,
+            hunt_runs: 12,
+        });
+        let text = render(&hunt, "bleed bisect", Paint::plain());
+        let head: Vec<&str> = text.lines().take(2).collect();
+        assert_eq!(
+            head,
+            [
+                "3 runs (3 ok) of `pytest -q`, master seed 19497, runner pytest, and 1 confirmation run",
+                "shard 2/4: 3 runs of the hunt's 12; `bleed merge` the shards' stores for the whole hunt",
+            ]
+        );
     }
 
     #[test]

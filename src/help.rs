@@ -84,6 +84,14 @@ const HUNT_EXAMPLES: &[(&str, &[&str])] = &[
         "Carry on to 100 runs (the same command continues the same seeds):",
         &["bleed hunt --cmd \"python3 -m pytest -q tests\" --runs 100"],
     ),
+    (
+        "One CI node's share of a hunt split over the nodes, all under one master seed; then \
+         bleed merge their stores (docs/ci.md):",
+        &[
+            "bleed hunt --cmd \"python3 -m pytest -q tests\" --runs 40 \\\n      \
+           --seed 20261202 --shard auto",
+        ],
+    ),
 ];
 
 const BISECT_EXAMPLES: &[(&str, &[&str])] = &[

@@ -26,6 +26,7 @@ use crate::progress::{self, Progress};
 use crate::run::{self, Ended, Planned};
 use crate::runner::{self, Adapter};
 use crate::seed;
+use crate::shard::Shard;
 use crate::store::{self, RunRecord, RunStatus, SCHEMA, Store};
 use crate::template::{Placeholder, Template, quote};
 use crate::warm::{Probing, Warmth};
@@ -36,6 +37,8 @@ pub struct Settings {
     pub replay: Option<Template>,
     /// The hunt's total: runs already recorded count towards it.
     pub runs: u64,
+    /// Make only this shard's share of the runs (`--shard`); the other shards make the rest.
+    pub shard: Option<Shard>,
     pub jobs: usize,
     pub master_seed: Option<u64>,
     pub timeout: Option<Duration>,
@@ -70,7 +73,7 @@ impl Settings {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct RunCounts {
-    /// Runs asked for (`--runs`).
+    /// Runs asked for: `--runs`, or a shard's share of them.
     pub asked: u64,
     pub total: usize,
     pub ok: usize,
@@ -104,6 +107,9 @@ pub struct Hunt {
     pub command: String,
     pub runner: String,
     pub runs: RunCounts,
+    /// The share of the hunt these runs are, for a sharded hunt: what was counted and analysed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardShare>,
     #[serde(flatten)]
     pub analysis: Analysis,
     pub timeouts: Vec<TimedOut>,
@@ -136,6 +142,16 @@ impl Hunt {
             ExitCode::NeedsAttention
         }
     }
+}
+
+/// Which shard of how long a hunt a sharded hunt's result covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ShardShare {
+    /// The shard, counted from 1 as `--shard K/N` counts.
+    pub k: u64,
+    pub n: u64,
+    /// The whole hunt's runs (`--runs`), of which this shard makes `runs.asked`.
+    pub hunt_runs: u64,
 }
 
 /// A confirmation run as kept in `.bleed/confirmations.jsonl`.
@@ -183,7 +199,18 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
         master_seed: hunting.master_seed,
         command: settings.template.as_str().to_string(),
         runner: hunting.adapter.name().to_string(),
-        runs: count(&hunting.recorded, settings.runs, confirmations.len()),
+        runs: count(
+            &hunting.recorded,
+            settings
+                .shard
+                .map_or(settings.runs, |s| s.share(settings.runs)),
+            confirmations.len(),
+        ),
+        shard: settings.shard.map(|shard| ShardShare {
+            k: shard.k(),
+            n: shard.n(),
+            hunt_runs: settings.runs,
+        }),
         warm: settings.warm.then(|| hunting.warmth.report()),
         timeouts: timeouts(&hunting),
         indistinguishable: hunting
@@ -236,16 +263,26 @@ fn open(settings: &Settings) -> Result<Hunting<'_>> {
         progress::warn(warning);
     }
     let master_seed = choose_master_seed(settings.master_seed, user_template, &loaded.records);
+    // A shard counts and analyses its own share, whatever else the store holds; the run in the
+    // runner's own order (no index) lists the tests for every shard.
+    let ours = |index: u64| settings.shard.is_none_or(|shard| shard.owns(index));
     let recorded: Vec<RunRecord> = loaded
         .records
         .into_iter()
         .filter(|r| r.template == user_template && r.master_seed == Some(master_seed))
+        .filter(|r| r.index.is_none_or(ours))
         .collect();
     let done: HashSet<u64> = recorded.iter().filter_map(|r| r.index).collect();
-    let todo: Vec<u64> = (0..settings.runs).filter(|i| !done.contains(i)).collect();
+    let todo: Vec<u64> = (0..settings.runs)
+        .filter(|&i| ours(i) && !done.contains(&i))
+        .collect();
     if !done.is_empty() && !todo.is_empty() {
+        let whose = match settings.shard {
+            Some(shard) => format!("shard {shard} of the hunt"),
+            None => "the hunt".to_string(),
+        };
         progress::say(&format!(
-            "continuing the hunt with master seed {master_seed}: {} recorded, {} to go",
+            "continuing {whose} with master seed {master_seed}: {} recorded, {} to go",
             human::count(done.len(), "run"),
             todo.len()
         ));
@@ -354,6 +391,15 @@ impl Hunting<'_> {
         run::perform(&planned, &self.store)
     }
 
+    /// The id of the hunt's `number`th confirmation run. A shard's carry the shard, so that the
+    /// stores of a hunt's shards merge without two confirmations sharing an id or a log.
+    fn confirmation_id(&self, number: usize) -> String {
+        match self.settings.shard {
+            Some(shard) => format!("{}-s{}of{}-c{number}", self.tag, shard.k(), shard.n()),
+            None => format!("{}-c{number}", self.tag),
+        }
+    }
+
     fn load_confirmations(&self) -> Result<Vec<Confirmation>> {
         let loaded =
             store::load_records::<Confirmation>(&self.store.root().join(CONFIRMATIONS_FILE))?;
@@ -436,7 +482,7 @@ fn pool(hunting: &Hunting, progress: &Progress, state: &mut State) -> Result<()>
 }
 
 /// The recorded runs as classification sees them, each knowing whether another run of the
-/// suite was going on during part of it.
+/// suite was going on during part of it on the same machine.
 fn observed<R: Borrow<RunRecord>>(records: &[R]) -> Vec<Observed<'_>> {
     let spans: Vec<Option<(f64, f64)>> = records.iter().map(|r| span(r.borrow())).collect();
     records
@@ -446,10 +492,15 @@ fn observed<R: Borrow<RunRecord>>(records: &[R]) -> Vec<Observed<'_>> {
         .filter(|(_, r)| r.status == RunStatus::Ok)
         .filter_map(|(i, r)| {
             let overlapped = spans[i].is_some_and(|(start, end)| {
-                spans
+                records
                     .iter()
+                    .zip(&spans)
                     .enumerate()
-                    .any(|(j, other)| j != i && other.is_some_and(|(s, e)| s < end && start < e))
+                    .any(|(j, (other, span))| {
+                        j != i
+                            && same_machine(r, other.borrow())
+                            && span.is_some_and(|(s, e)| s < end && start < e)
+                    })
             });
             Some(Observed {
                 seed: r.seed?,
@@ -458,6 +509,14 @@ fn observed<R: Borrow<RunRecord>>(records: &[R]) -> Vec<Observed<'_>> {
             })
         })
         .collect()
+}
+
+/// Whether two runs may have shared a machine: yes unless both say where they ran.
+fn same_machine(a: &RunRecord, b: &RunRecord) -> bool {
+    match (&a.host, &b.host) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
 }
 
 /// When a run started and ended, in seconds since the epoch.
@@ -600,7 +659,7 @@ fn run_check(hunting: &Hunting, check: &Check, number: usize) -> Result<Option<C
         }
     };
     let planned = Planned {
-        id: format!("{}-c{number}", hunting.tag),
+        id: hunting.confirmation_id(number),
         adapter: hunting.adapter.as_ref(),
         user_template: hunting.settings.template.as_str(),
         command: &command,
@@ -872,6 +931,7 @@ mod tests {
             running: None,
             warm: false,
             imported: None,
+            host: None,
         }
     }
 
@@ -885,5 +945,30 @@ mod tests {
         ];
         let overlapped: Vec<bool> = observed(&records).iter().map(|o| o.overlapped).collect();
         assert_eq!(overlapped, vec![true, true, false, false]);
+    }
+
+    /// CI nodes hunting shards at the same time do not interfere; two processes on one
+    /// machine may, and so may runs recorded before bleed said where they ran.
+    #[test]
+    fn only_runs_on_the_same_machine_overlap() {
+        let on = |host: Option<&str>, started_at: &str| RunRecord {
+            host: host.map(str::to_string),
+            ..record(1, started_at, 2.0)
+        };
+        let records = [
+            on(Some("node-1/3f2a9c1d"), "2026-12-01T10:00:00.000Z"),
+            on(Some("node-2/77b0e412"), "2026-12-01T10:00:01.000Z"),
+        ];
+        let overlapped: Vec<bool> = observed(&records).iter().map(|o| o.overlapped).collect();
+        assert_eq!(overlapped, vec![false, false]);
+
+        let records = [
+            on(Some("node-1/3f2a9c1d"), "2026-12-01T10:00:00.000Z"),
+            on(Some("node-1/3f2a9c1d"), "2026-12-01T10:00:01.000Z"),
+            on(None, "2026-12-01T10:00:05.000Z"),
+            on(Some("node-2/77b0e412"), "2026-12-01T10:00:06.000Z"),
+        ];
+        let overlapped: Vec<bool> = observed(&records).iter().map(|o| o.overlapped).collect();
+        assert_eq!(overlapped, vec![true, true, true, true]);
     }
 }

@@ -29,6 +29,7 @@ pub mod repro;
 pub mod run;
 pub mod runner;
 pub mod seed;
+pub mod shard;
 pub mod store;
 pub mod template;
 pub mod warm;

@@ -525,6 +525,7 @@ mod tests {
                 .collect(),
             running: None,
             warm: false,
+            host: None,
             imported: None,
         }
     }

@@ -2,6 +2,7 @@
 
 use std::fs;
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, Result};
@@ -163,7 +164,39 @@ fn perform_via(
         running,
         warm: !matches!(via, Via::Cold),
         imported: None,
+        host: machine().map(str::to_string),
     })))
+}
+
+/// This machine, as runs record it: the host name, and on Linux the start of the kernel's boot
+/// id, which tells apart CI machines that share a host name (GitLab's runner containers are
+/// named after the runner, not the machine). The shards of a hunt run on CI nodes at the same
+/// time; the merged store must not take that for interference.
+pub fn machine() -> Option<&'static str> {
+    static MACHINE: OnceLock<Option<String>> = OnceLock::new();
+    MACHINE
+        .get_or_init(|| {
+            let host = host_name()?;
+            Some(
+                match fs::read_to_string("/proc/sys/kernel/random/boot_id") {
+                    Ok(boot) if boot.len() >= 8 => format!("{host}/{}", &boot[..8]),
+                    _ => host,
+                },
+            )
+        })
+        .as_deref()
+}
+
+fn host_name() -> Option<String> {
+    let mut buffer = [0u8; 256];
+    // SAFETY: gethostname writes at most buffer.len() bytes into the buffer it is given.
+    let status = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) };
+    if status != 0 {
+        return None;
+    }
+    let end = buffer.iter().position(|&b| b == 0).unwrap_or(buffer.len());
+    let name = String::from_utf8_lossy(&buffer[..end]).into_owned();
+    (!name.is_empty()).then_some(name)
 }
 
 /// Starts the run `via` its way and waits for its end.
@@ -248,6 +281,15 @@ fn remove_report(path: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_machine_is_named_by_host_and_boot() {
+        let machine = machine().expect("Linux has a host name");
+        let (host, boot) = machine.rsplit_once('/').expect("and a boot id");
+        assert_eq!(Some(host.to_string()), host_name());
+        assert_eq!(boot.len(), 8, "{machine}");
+    }
 
     #[test]
     fn hunt_tags_are_pinned_and_depend_on_both_parts() {

@@ -76,6 +76,10 @@ pub struct RunRecord {
     /// bleeds skip the field like any they do not know, and read the run as a one-off run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imported: Option<String>,
+    /// The machine it ran on (`run::machine`): runs on different machines cannot interfere,
+    /// however their times overlap. Absent in older records, which may have run anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// Records read back, with a line of warning for each one that had to be skipped.
@@ -311,6 +315,7 @@ mod tests {
             running: None,
             warm: false,
             imported: None,
+            host: None,
         }
     }
 

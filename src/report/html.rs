@@ -586,6 +586,7 @@ mod tests {
             running: None,
             warm: false,
             imported: None,
+            host: None,
         }
     }
 

@@ -772,6 +772,7 @@ mod tests {
                 .collect(),
             running: None,
             warm: false,
+            host: None,
             imported: Some(format!("ci/{id}.xml")),
         }
     }

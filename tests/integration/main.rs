@@ -22,6 +22,7 @@ mod runner_jest;
 mod runner_mocha;
 mod runner_pytest;
 mod runner_rspec;
+mod shard;
 mod util;
 mod warm_client;
 mod warm_cucumber;
