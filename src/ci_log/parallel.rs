@@ -113,6 +113,9 @@ pub(super) fn processes(
             .cloned()
             .collect();
     }
+    // Processes start at once, so their commands reach the log in any order: list them by
+    // their TEST_ENV_NUMBER (the first process has an empty one).
+    processes.sort_by_key(|process| process.number.unwrap_or(1));
     processes
 }
 
