@@ -55,8 +55,8 @@ fn most_failing(out: &mut String, view: &View, paint: Paint, width: Option<usize
         "failed",
         "rate",
         "kind",
-        "passing: mean ± sd",
-        "failing: mean ± sd",
+        "pass: mean ± sd",
+        "fail: mean ± sd",
         "first failed",
         "last failed",
     ];
@@ -123,19 +123,18 @@ fn most_failing(out: &mut String, view: &View, paint: Paint, width: Option<usize
 /// Room a test id gets on its row before columns are dropped to make more.
 const MIN_ID_ROOM: usize = 40;
 
-/// How many of the leading columns fit beside an id in `width`: the last ones (the dates, then
-/// the durations) go first, but the counts and the kind always stay.
+/// How many of the leading columns fit beside an id in `width`: the dates go first, then the
+/// durations, both of a pair at once; the counts and the kind always stay.
 fn columns_that_fit(widths: &[usize], width: Option<usize>) -> usize {
     let Some(width) = width else {
         return widths.len();
     };
-    let mut shown = widths.len();
-    while shown > 3
-        && 2 + widths[..shown].iter().map(|w| w + 2).sum::<usize>() + MIN_ID_ROOM > width
-    {
-        shown -= 1;
-    }
-    shown
+    let room =
+        |shown: usize| 2 + widths[..shown].iter().map(|w| w + 2).sum::<usize>() + MIN_ID_ROOM;
+    [widths.len(), 5, 3]
+        .into_iter()
+        .find(|&shown| shown <= widths.len() && room(shown) <= width)
+        .unwrap_or(3)
 }
 
 fn mean_and_spread(spread: Option<Spread>) -> String {
@@ -360,6 +359,7 @@ mod tests {
         assert_eq!(columns_that_fit(&widths, None), 7);
         assert_eq!(columns_that_fit(&widths, Some(200)), 7);
         assert_eq!(columns_that_fit(&widths, Some(120)), 5);
+        assert_eq!(columns_that_fit(&widths, Some(100)), 3);
         assert_eq!(columns_that_fit(&widths, Some(40)), 3);
     }
 
