@@ -208,17 +208,9 @@ fn assert_the_store_report_agrees(sandbox: &Sandbox, hunt: &Value) {
             .unwrap_or_else(|| panic!("the report lacks {}", flip["test"]));
         assert_eq!(test["failures"], flip["failed"], "{}", flip["test"]);
         assert_eq!(test["kind"], flip["kind"], "{}", flip["test"]);
-        let seeds = |value: &Value| -> BTreeSet<u64> {
-            value
-                .as_array()
-                .expect("seeds")
-                .iter()
-                .filter_map(Value::as_u64)
-                .collect()
-        };
         assert_eq!(
-            seeds(&test["failed_seeds"]),
-            seeds(&flip["failed_seeds"]),
+            util::seed_set(&test["failed_seeds"]),
+            util::seed_set(&flip["failed_seeds"]),
             "{}",
             flip["test"]
         );

@@ -2,7 +2,7 @@
 //! planted pytest suite with its own store, make together exactly the runs of a one-machine
 //! hunt, and once `bleed merge`d their store gives the same flips without running anything more.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::process::Output;
 
 use serde_json::Value;
@@ -63,14 +63,6 @@ fn indexes_and_seeds(sandbox: &Sandbox) -> Vec<(u64, u64)> {
 /// What a hunt says of each flip that does not depend on which confirmation runs were made:
 /// its kind, its counts and its seeds.
 fn flips(report: &Value) -> BTreeMap<String, Value> {
-    let seeds = |value: &Value| -> BTreeSet<u64> {
-        value
-            .as_array()
-            .expect("seeds")
-            .iter()
-            .filter_map(Value::as_u64)
-            .collect()
-    };
     report["flips"]
         .as_array()
         .expect("flips[]")
@@ -81,8 +73,8 @@ fn flips(report: &Value) -> BTreeMap<String, Value> {
                 "kind": flip["kind"],
                 "failed": flip["failed"],
                 "passed": flip["passed"],
-                "failed_seeds": seeds(&flip["failed_seeds"]),
-                "passed_seeds": seeds(&flip["passed_seeds"]),
+                "failed_seeds": util::seed_set(&flip["failed_seeds"]),
+                "passed_seeds": util::seed_set(&flip["passed_seeds"]),
             });
             (test.to_string(), summary)
         })

@@ -1,6 +1,7 @@
 //! The harness: sandboxes that hold a copy of a testdata suite, the `bleed` binary run inside
 //! them, and the check that a real test runner is installed.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -237,6 +238,16 @@ pub fn json_exiting(output: &Output, code: i32, doing: &str) -> Value {
         stderr(output)
     );
     json(output)
+}
+
+/// A JSON array of seeds as a set: the order runs finished in is not part of a result.
+pub fn seed_set(seeds: &Value) -> BTreeSet<u64> {
+    seeds
+        .as_array()
+        .expect("an array of seeds")
+        .iter()
+        .filter_map(Value::as_u64)
+        .collect()
 }
 
 /// The tests of `hunt --json`'s flips, in the order it lists them.
