@@ -180,9 +180,13 @@ impl Progress {
         }
     }
 
-    /// A new phase begins: without a terminal, say so now rather than at the next tick.
+    /// A new phase begins: without a terminal, say so now rather than at the next tick, once
+    /// the job has run for an interval. A job that stops at once on bad input then says one
+    /// line, its error, as errors promise.
     pub fn milestone(&self) {
-        if let Inner::Lines(lines, _) = &self.inner {
+        if let Inner::Lines(lines, _) = &self.inner
+            && lines.started.elapsed() >= lines.interval
+        {
             lines.print();
         }
     }
