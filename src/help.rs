@@ -45,16 +45,16 @@ const TOP_EXAMPLES: &[(&str, &[&str])] = &[
         &["bleed demo"],
     ),
     (
-        "Everything recorded so far, as a page to share:",
-        &["bleed report --format html --out bleed-report.html"],
-    ),
-    (
         "Run a suite 30 times under recorded seeds, two at a time, and list what flipped:",
         &["bleed hunt --cmd \"python3 -m pytest -q tests\" --runs 30 --jobs 2"],
     ),
     (
         "Find the tests that make a flipped test fail, from the latest run where it failed:",
         &["bleed bisect --victim tests/test_cart.py::test_total_is_in_dollars"],
+    ),
+    (
+        "Everything recorded so far, as a page to share:",
+        &["bleed report --format html --out bleed-report.html"],
     ),
 ];
 
