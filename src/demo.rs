@@ -345,6 +345,14 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         );
     }
     println!(
+        "\n{}\n  {}",
+        paint.bold("Everything the demo recorded, as the report a nightly hunt ends with:"),
+        paint.cyan(&format!(
+            "{program} report --store {}",
+            quote(&store.display().to_string())
+        ))
+    );
+    println!(
         "\n{}\n  {program} hunt --cmd \"<your test command>\" --runs 30",
         paint.bold(
             "Then hunt on your own suite (bleed hunt --help shows the command for each runner):"

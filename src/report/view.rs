@@ -547,7 +547,9 @@ fn test_stats(
             let failures = tally.failures;
             TestStats {
                 id: id.to_string(),
-                name: tally.name,
+                // A title the id already ends with (generic JUnit's `name` of `module::name`)
+                // is not said twice.
+                name: tally.name.filter(|name| !id.ends_with(name.as_str())),
                 file: tally.file,
                 line: tally.line,
                 runs: tally.passes + failures,

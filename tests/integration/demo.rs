@@ -119,4 +119,21 @@ fn the_demo_records_in_its_store_and_its_next_command_works_as_printed() {
             .join("demo runs/repro/permissions__guest_cannot_delete/REPORT.md")
             .is_file()
     );
+    let report = stdout
+        .lines()
+        .skip_while(|line| !line.starts_with("Everything the demo recorded"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no report command; stdout:\n{stdout}"))
+        .trim();
+    let reported = sandbox.sh(report);
+    let text = String::from_utf8_lossy(&reported.stdout);
+    assert_eq!(
+        reported.status.code(),
+        Some(1),
+        "`{report}`: flips need looking at\n{text}"
+    );
+    assert!(
+        text.contains("permissions::guest_cannot_delete  (bisected: polluted)"),
+        "the bisection just made is in the report:\n{text}"
+    );
 }
