@@ -104,8 +104,9 @@ fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
-fn most_frequent(messages: &BTreeMap<String, usize>) -> Option<String> {
-    // Ties go to the alphabetically first message so the output is stable between calls.
+/// The message seen most often; ties go to the alphabetically first, so that the same runs
+/// always give the same message.
+pub(crate) fn most_frequent(messages: &BTreeMap<String, usize>) -> Option<String> {
     let mut best: Option<(&String, usize)> = None;
     for (message, &count) in messages {
         if best.is_none_or(|(_, most)| count > most) {

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::text::short_time;
 use super::view::{Source, View};
 use crate::classify::Kind;
 use crate::human::{count, duration};
@@ -64,8 +65,8 @@ fn most_failing(md: &mut String, view: &View) {
             test.kind.map(Kind::name).unwrap_or_default(),
             duration(test.mean_pass_seconds),
             duration(test.mean_fail_seconds),
-            day_and_time(test.first_failed.as_deref()),
-            day_and_time(test.last_failed.as_deref()),
+            short_time(test.first_failed.as_deref()),
+            short_time(test.last_failed.as_deref()),
         );
     }
 }
@@ -182,14 +183,6 @@ fn code(text: &str) -> String {
 
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
-}
-
-fn day_and_time(time: Option<&str>) -> String {
-    match time {
-        Some(time) if time.len() >= 16 => time[..16].replace('T', " "),
-        Some(time) => time.to_string(),
-        None => "-".to_string(),
-    }
 }
 
 #[cfg(test)]

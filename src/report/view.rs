@@ -564,7 +564,7 @@ fn test_stats(
                 mean_fail_seconds: Spread::of(&tally.fail_seconds).map(|s| s.mean),
                 pass_seconds: Spread::of(&tally.pass_seconds),
                 fail_seconds: Spread::of(&tally.fail_seconds),
-                message: most_frequent(&tally.messages),
+                message: flips::most_frequent(&tally.messages),
                 history: (failures > 0).then(|| String::from_utf8_lossy(&tally.history).into()),
             }
         })
@@ -603,17 +603,6 @@ fn kind_of(
         Some(classified) => (Some(classified.kind), classified.why.clone()),
         None => (Some(Kind::Unconfirmed), None),
     }
-}
-
-fn most_frequent(messages: &BTreeMap<String, usize>) -> Option<String> {
-    // Ties go to the alphabetically first message, so reports of one store never differ.
-    let mut best: Option<(&String, usize)> = None;
-    for (message, &count) in messages {
-        if best.is_none_or(|(_, most)| count > most) {
-            best = Some((message, count));
-        }
-    }
-    best.map(|(message, _)| message.clone())
 }
 
 fn interference(
