@@ -96,6 +96,8 @@ pub fn read(text: &str, forced: Option<&str>) -> Result<Found, String> {
                 .position(|p| p.failing.contains(&failing.test));
             failing.seed = failing.process.and_then(|at| processes[at].seed);
         }
+        // Processes interleave their output differently each time: their order is the stable one.
+        failing.sort_by_key(|f| f.process);
     }
     let seeds: Vec<Option<i64>> = failing.iter().map(|f| f.seed).collect();
     let seed = match seeds.split_first() {

@@ -209,14 +209,14 @@ fn parallel_rspec_failures_run_in_their_process_under_its_seed() {
         runs(&found),
         [
             (
-                "./spec/inventory_spec.rb:8".into(),
-                19646,
-                "TEST_ENV_NUMBER=3 PARALLEL_TEST_GROUPS=3 rspec spec/cart_spec.rb spec/inventory_spec.rb --seed <seed>".into()
-            ),
-            (
                 "./spec/settings_spec.rb:17".into(),
                 50152,
                 "TEST_ENV_NUMBER= PARALLEL_TEST_GROUPS=3 rspec 'spec/labels/it'\\''s \"quoted\" $(touch bleed-pwned)_spec.rb' spec/settings_spec.rb --seed <seed>".into()
+            ),
+            (
+                "./spec/inventory_spec.rb:8".into(),
+                19646,
+                "TEST_ENV_NUMBER=3 PARALLEL_TEST_GROUPS=3 rspec spec/cart_spec.rb spec/inventory_spec.rb --seed <seed>".into()
             ),
         ]
     );
@@ -291,20 +291,21 @@ fn parallel_cucumber_failures_run_in_their_process_under_its_seed() {
     assert_eq!(
         tests(&found),
         [
-            "features/pricing.feature:16",
-            "features/inventory.feature:7"
-        ]
+            "features/inventory.feature:7",
+            "features/pricing.feature:16"
+        ],
+        "in the order of their processes"
     );
     let runs = runs(&found);
+    assert_eq!(runs[0].1, 1);
     assert_eq!(
-        runs[0],
+        runs[1],
         (
             "features/pricing.feature:16".into(),
             12,
             "TEST_ENV_NUMBER=2 PARALLEL_TEST_GROUPS=3 cucumber features/pricing.feature features/settings.feature --format progress --order random:<seed>".into()
         )
     );
-    assert_eq!(runs[1].1, 1);
 }
 
 #[test]

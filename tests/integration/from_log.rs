@@ -169,15 +169,16 @@ fn a_parallel_rspec_log_is_bisected_process_by_process() {
     assert_eq!(
         verdicts(&result),
         [
-            (rspec::B4.to_string(), "fails-alone".to_string(), vec![]),
             (
                 rspec::V5.to_string(),
                 "polluted".to_string(),
                 owned(&[rspec::P5])
             ),
-        ]
+            (rspec::B4.to_string(), "fails-alone".to_string(), vec![]),
+        ],
+        "in the order of their processes, however the output interleaved"
     );
-    let reproducer = result["bisections"][1]["reproducer"]["command"]
+    let reproducer = result["bisections"][0]["reproducer"]["command"]
         .as_str()
         .unwrap();
     assert!(
