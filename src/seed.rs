@@ -12,6 +12,7 @@ pub const MAX_RUN_SEED: u64 = i32::MAX as u64;
 
 const RUN_SEED_DOMAIN: &[u8; 16] = b"bleed:run-seeds\0";
 const SHUFFLE_DOMAIN: &[u8; 16] = b"bleed:shuffle\0\0\0";
+const SUB_SEED_DOMAIN: &[u8; 16] = b"bleed:sub-seed\0\0";
 
 fn keyed_rng(domain: &[u8; 16], seed: u64) -> ChaCha8Rng {
     let mut key = [0u8; 32];
@@ -38,6 +39,14 @@ pub fn run_seed(master: u64, index: u64) -> u64 {
     let mut rng = keyed_rng(RUN_SEED_DOMAIN, master);
     rng.set_stream(index);
     1 + below(&mut rng, MAX_RUN_SEED)
+}
+
+/// The seed of stream `stream` under `seed`, for choices that need a seed of their own within
+/// one run or schedule (a nested group's shuffle, a square's labels).
+pub fn sub_seed(seed: u64, stream: u64) -> u64 {
+    let mut rng = keyed_rng(SUB_SEED_DOMAIN, seed);
+    rng.set_stream(stream);
+    rng.next_u64()
 }
 
 /// A fresh master seed from the operating system, short enough to type back.
@@ -71,6 +80,13 @@ mod tests {
         let mut items: Vec<u32> = (0..10).collect();
         shuffle(&mut items, 19497);
         assert_eq!(items, GOLDEN_SHUFFLE);
+    }
+
+    #[test]
+    fn sub_seeds_are_pinned_forever() {
+        assert_eq!(sub_seed(19497, 0), GOLDEN_SUB_SEED);
+        assert_ne!(sub_seed(19497, 1), sub_seed(19497, 0));
+        assert_ne!(sub_seed(19497, 1), run_seed(19497, 1));
     }
 
     #[test]
@@ -112,5 +128,6 @@ mod tests {
     ];
     const GOLDEN_ZERO_MASTER: u64 = 704369010;
     const GOLDEN_MAX_MASTER: u64 = 792420611;
+    const GOLDEN_SUB_SEED: u64 = 5720365160408977723;
     const GOLDEN_SHUFFLE: [u32; 10] = [0, 3, 2, 6, 4, 9, 1, 8, 5, 7];
 }
