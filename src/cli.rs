@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::bisect::{self, Source};
 use crate::error::{Error, ExitCode, Result};
 use crate::human::{self, Paint};
+use crate::order::Mode;
 use crate::shard::{self, Shard};
 use crate::template::{Template, quote};
 use crate::{
@@ -92,8 +93,20 @@ struct HuntArgs {
     cmd: String,
 
     /// Runs in the hunt, counting those already recorded for the same command and master seed
-    #[arg(long, default_value_t = 20, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    runs: u64,
+    /// [default: 20; with --order pairs, the whole schedule (about one run per test); with
+    /// --order reverse, 1; with --until-quiet, at most 500]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    runs: Option<u64>,
+
+    /// Who chooses the orders: the runner under each seed; bleed, with uniform shuffles of the
+    /// whole suite, the natural order backwards, or a schedule that puts every two tests side
+    /// by side (pairs), wherever the runner can run such orders
+    #[arg(long, default_value = "runner", value_name = "HOW", value_parser = order_mode)]
+    order: Mode,
+
+    /// Stop once this many runs in a row found no test failing or flipping for the first time
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    until_quiet: Option<u64>,
 
     /// Runs at once; each gets its own <worker> number
     #[arg(long, short = 'j', default_value_t = 1, value_name = "J", value_parser = clap::value_parser!(u64).range(1..=256))]
@@ -371,11 +384,30 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// The hunt's length as known before its suite is listed: `--runs`, or the order's own when it
+/// does not depend on the suite.
+fn known_runs(args: &HuntArgs) -> Option<u64> {
+    match (args.runs, args.order, args.until_quiet) {
+        (Some(runs), _, _) => Some(runs),
+        (None, Mode::Reverse, _) => Some(1),
+        (None, Mode::Pairs, _) => None,
+        (None, _, Some(_)) => Some(hunt::QUIET_RUNS_CAP),
+        (None, _, None) => Some(hunt::DEFAULT_RUNS),
+    }
+}
+
+fn order_mode(text: &str) -> std::result::Result<Mode, String> {
+    Mode::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = Mode::ALL.iter().map(|mode| mode.as_str()).collect();
+        format!("expected one of {}", names.join(", "))
+    })
+}
+
 fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
     let shard = args
         .shard
         .as_deref()
-        .map(|text| choose_shard(text, args.seed, args.runs))
+        .map(|text| choose_shard(text, args.seed, known_runs(&args)))
         .transpose()?;
     interrupt::install();
     let settings = hunt::Settings {
@@ -388,6 +420,8 @@ fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
         confirm: !args.no_confirm,
         warm: args.warm,
         runs: args.runs,
+        order: args.order,
+        until_quiet: args.until_quiet,
         shard,
         jobs: args.jobs as usize,
         master_seed: args.seed,
@@ -417,7 +451,7 @@ fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
 
 /// The shard `--shard` names, announced with where it came from and the runs it makes. Every
 /// shard must derive its seeds from one master seed, so a drawn one will not do.
-fn choose_shard(text: &str, seed: Option<u64>, runs: u64) -> Result<Shard> {
+fn choose_shard(text: &str, seed: Option<u64>, runs: Option<u64>) -> Result<Shard> {
     if seed.is_none() {
         let today = humantime::format_rfc3339(std::time::SystemTime::now()).to_string();
         return Err(Error::usage(format!(
@@ -431,11 +465,15 @@ fn choose_shard(text: &str, seed: Option<u64>, runs: u64) -> Result<Shard> {
         .source
         .map(|source| format!(" (from {source})"))
         .unwrap_or_default();
-    progress::say(&format!(
-        "shard {}{from}: {}",
-        chosen.shard,
-        chosen.shard.describe_share(runs)
-    ));
+    let share = match runs {
+        Some(runs) => chosen.shard.describe_share(runs),
+        None => format!(
+            "every run i of the schedule with i % {} = {}",
+            chosen.shard.n(),
+            chosen.shard.k() - 1
+        ),
+    };
+    progress::say(&format!("shard {}{from}: {share}", chosen.shard));
     Ok(chosen.shard)
 }
 
@@ -454,9 +492,16 @@ fn resume_command(settings: &hunt::Settings, master_seed: u64) -> String {
         quote(settings.template.as_str()),
         "--seed".to_string(),
         master_seed.to_string(),
-        "--runs".to_string(),
-        settings.runs.to_string(),
     ]);
+    if let Some(runs) = settings.runs {
+        words.extend(["--runs".to_string(), runs.to_string()]);
+    }
+    if settings.order != Mode::Runner {
+        words.extend(["--order".to_string(), settings.order.to_string()]);
+    }
+    if let Some(quiet) = settings.until_quiet {
+        words.extend(["--until-quiet".to_string(), quiet.to_string()]);
+    }
     if let Some(shard) = settings.shard {
         words.extend(["--shard".to_string(), shard.to_string()]);
     }
@@ -593,7 +638,9 @@ mod tests {
             replay: Some(Template::parse("./run --junit <report> <tests>").unwrap()),
             confirm: true,
             warm: false,
-            runs: 30,
+            runs: Some(30),
+            order: Mode::Pairs,
+            until_quiet: Some(5),
             shard: Shard::new(2, 3),
             jobs: 2,
             master_seed: None,
@@ -620,6 +667,9 @@ mod tests {
             assert_eq!(args.store.resolve(resumed.store), Path::new(store));
             assert_eq!(args.seed, Some(7));
             assert_eq!(args.shard.as_deref(), Some("2/3"));
+            assert_eq!(args.runs, Some(30));
+            assert_eq!(args.order, Mode::Pairs);
+            assert_eq!(args.until_quiet, Some(5));
 
             let bisect = parse(&format!(
                 "{} --seed 9 --victim t",

@@ -14,6 +14,7 @@ use crate::classify::Kind;
 use crate::cli::DemoArgs;
 use crate::error::{Error, ExitCode, Result};
 use crate::human::{Paint, count};
+use crate::order::Mode;
 use crate::template::Template;
 use crate::template::quote;
 use crate::{bisect, flip_table, hunt, interrupt, seed};
@@ -400,7 +401,9 @@ fn hunt_settings(args: &DemoArgs, store: &Path) -> Result<hunt::Settings> {
         ))?),
         confirm: true,
         warm: false,
-        runs: args.runs,
+        runs: Some(args.runs),
+        order: Mode::Runner,
+        until_quiet: None,
         shard: None,
         jobs: 2,
         master_seed: Some(args.seed),

@@ -2,12 +2,18 @@
 
 use std::fmt::Write;
 
+use crate::bisect::percent;
 use crate::classify::Kind;
 use crate::flips::Flip;
 use crate::human::{Paint, count, counted, duration};
 use crate::hunt::Hunt;
+use crate::order::Mode;
 use crate::outcome::first_line;
 use crate::template::quote;
+
+/// Above this chance of missing a polluter that pollutes only the test right after it, the
+/// table points at `--order pairs`.
+const PAIRS_WORTH_IT: f64 = 0.05;
 
 /// The table, coloured by `paint`; `bisect` is how to call `bleed bisect` on this hunt's runs
 /// (with its store and replay command when they are not the defaults), for the next step.
@@ -66,6 +72,7 @@ pub fn render(hunt: &Hunt, bisect: &str, paint: Paint) -> String {
     }
     timeouts(&mut out, hunt, paint);
     indistinguishable(&mut out, hunt);
+    missed(&mut out, hunt);
     next_steps(&mut out, hunt, bisect, paint);
     out
 }
@@ -98,14 +105,32 @@ fn headline(out: &mut String, hunt: &Hunt) {
             counted(n, "confirmation run", "confirmation runs")
         ),
     };
+    let order = match hunt.order {
+        Mode::Runner => String::new(),
+        order => format!(", --order {order}"),
+    };
     let _ = writeln!(
         out,
-        "{} ({health}) of `{}`, master seed {}, runner {}{confirmations}",
+        "{} ({health}) of `{}`{order}, master seed {}, runner {}{confirmations}",
         count(runs.total, "run"),
         hunt.command,
         hunt.master_seed,
         hunt.runner
     );
+    if let Some(kept) = &hunt.kept_together {
+        let _ = writeln!(
+            out,
+            "{} keeps together {kept}: bleed's orders vary the rest",
+            hunt.runner
+        );
+    }
+    if let Some(quiet) = hunt.quiet.filter(|q| q.stopped_early) {
+        let _ = writeln!(
+            out,
+            "stopped early: the last {} found no test failing or flipping for the first time",
+            count(quiet.quiet_runs as usize, "run")
+        );
+    }
     if let Some(share) = hunt.shard {
         let _ = writeln!(
             out,
@@ -253,6 +278,50 @@ fn indistinguishable(out: &mut String, hunt: &Hunt) {
     }
 }
 
+/// What the orders run could have missed, and the order that would miss less.
+fn missed(out: &mut String, hunt: &Hunt) {
+    let Some(coverage) = &hunt.coverage else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\nHad one test polluted another, {} would have missed it with a chance of {} if it \
+         pollutes whenever it runs earlier, {} if only when it runs right before ({} pairs of \
+         tests{}).",
+        match coverage.runs {
+            1 => "this run's order".to_string(),
+            n => format!("these {n} runs' orders"),
+        },
+        chance(coverage.missed_before),
+        chance(coverage.missed_adjacent),
+        coverage.pairs,
+        if coverage.sampled.is_some() {
+            ", estimated from a sample"
+        } else {
+            ""
+        }
+    );
+    if let Some(runs) = hunt
+        .pairs_runs
+        .filter(|_| hunt.order != Mode::Pairs && coverage.missed_adjacent > PAIRS_WORTH_IT)
+    {
+        let _ = writeln!(
+            out,
+            "--order pairs puts every two tests side by side in {}.",
+            count(runs as usize, "run")
+        );
+    }
+}
+
+/// A chance as a percentage; none at all is 0, not a bound.
+fn chance(probability: f64) -> String {
+    if probability == 0.0 {
+        "0 %".to_string()
+    } else {
+        percent(probability)
+    }
+}
+
 /// The next command worth running, pointing only at kinds whose cause is in the order, and
 /// what to do about interference.
 fn next_steps(out: &mut String, hunt: &Hunt, bisect: &str, paint: Paint) {
@@ -318,6 +387,11 @@ mod tests {
             master_seed: 19497,
             command: "pytest -q".to_string(),
             runner: "pytest".to_string(),
+            order: Mode::Runner,
+            kept_together: None,
+            quiet: None,
+            coverage: None,
+            pairs_runs: None,
             runs: RunCounts {
                 asked: 3,
                 total: 3,

@@ -81,6 +81,14 @@ const HUNT_EXAMPLES: &[(&str, &[&str])] = &[
            --replay-cmd \"./run-tests --junit-out <report> <tests>\""],
     ),
     (
+        "Orders bleed chooses: every two tests side by side in about one run per test, across \
+         the modules pytest-randomly keeps together; stop once 10 runs in a row find nothing new:",
+        &[
+            "bleed hunt --cmd \"python3 -m pytest -q tests\" --order pairs",
+            "bleed hunt --cmd \"bundle exec rspec\" --order shuffle --until-quiet 10",
+        ],
+    ),
+    (
         "Carry on to 100 runs (the same command continues the same seeds):",
         &["bleed hunt --cmd \"python3 -m pytest -q tests\" --runs 100"],
     ),

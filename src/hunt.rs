@@ -9,18 +9,19 @@
 use std::borrow::Borrow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
 use crate::classify::{self, Check, Checked, Kind, Observed, Step};
+use crate::coverage::{self, Coverage};
 use crate::error::{Error, ExitCode, Result};
 use crate::exec;
 use crate::flips::{self, Analysis};
 use crate::human;
 use crate::interrupt;
+use crate::order::{Arrangement, Mode};
 use crate::outcome::TestResult;
 use crate::progress::{self, Progress};
 use crate::run::{self, Ended, Planned};
@@ -35,8 +36,13 @@ pub struct Settings {
     pub template: Template,
     /// For the generic runner: the command that runs `<tests>` in order, to run a test alone.
     pub replay: Option<Template>,
-    /// The hunt's total: runs already recorded count towards it.
-    pub runs: u64,
+    /// The hunt's total: runs already recorded count towards it. None for the order's own
+    /// length: `DEFAULT_RUNS`, one reversed run, or a whole pairs schedule.
+    pub runs: Option<u64>,
+    /// Who chooses the orders.
+    pub order: Mode,
+    /// Stop after this many runs in a row found no test failing or flipping for the first time.
+    pub until_quiet: Option<u64>,
     /// Make only this shard's share of the runs (`--shard`); the other shards make the rest.
     pub shard: Option<Shard>,
     pub jobs: usize,
@@ -106,7 +112,22 @@ pub struct Hunt {
     /// The command as the user gave it.
     pub command: String,
     pub runner: String,
+    /// Who chose the orders (`--order`).
+    pub order: Mode,
+    /// What the runner keeps together in the orders bleed chose, when it cannot run them all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept_together: Option<String>,
     pub runs: RunCounts,
+    /// With `--until-quiet`: how the hunt stood when it ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quiet: Option<Quiet>,
+    /// What the orders run could have missed (see `coverage`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
+    /// The runs `--order pairs` needs to put every two tests side by side, where the runner can
+    /// run bleed's orders.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pairs_runs: Option<u64>,
     /// The share of the hunt these runs are, for a sharded hunt: what was counted and analysed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardShare>,
@@ -144,6 +165,18 @@ impl Hunt {
     }
 }
 
+/// How `--until-quiet` ended a hunt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Quiet {
+    /// The runs in a row without news that end the hunt (`--until-quiet K`).
+    pub after: u64,
+    /// The runs at the end of the hunt that found no test failing or flipping for the first
+    /// time.
+    pub quiet_runs: u64,
+    /// True when the quiet runs ended the hunt before its last run.
+    pub stopped_early: bool,
+}
+
 /// Which shard of how long a hunt a sharded hunt's result covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct ShardShare {
@@ -168,19 +201,25 @@ pub(crate) const CONFIRMATIONS_FILE: &str = "confirmations.jsonl";
 /// until the hunt is run again.
 const MAX_CONFIRMATIONS: usize = 60;
 
+/// Runs in a hunt when `--runs` is not given, for orders with no length of their own.
+pub const DEFAULT_RUNS: u64 = 20;
+
+/// The most runs `--until-quiet` makes when `--runs` is not given.
+pub const QUIET_RUNS_CAP: u64 = 500;
+
 pub fn hunt(settings: &Settings) -> Result<Hunt> {
     let mut hunting = open(settings)?;
     let progress = Progress::new(progress::HUNT, Some(hunting.todo.len() as u64));
-    let mut state = State::default();
+    let mut state = State::new(&hunting.recorded);
     first_run(&hunting, &progress, &mut state)?;
-    if !state.interrupted {
+    if !state.interrupted && !state.quiet(settings) {
         pool(&hunting, &progress, &mut state)?;
     }
     progress.finish();
     state.interrupted |= interrupt::requested();
     hunting.recorded.append(&mut state.records);
-    // The natural-order run of a bleed-shuffled hunt only lists the tests: it has no seed to
-    // replay, so it is neither counted nor analysed.
+    // The run that lists the suite for the orders bleed chooses has no seed to replay, so it
+    // is neither counted nor analysed.
     hunting.recorded.retain(|r| r.index.is_some());
     let mut analysis = flips::analyse(
         hunting
@@ -195,21 +234,41 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
         confirm(&hunting, &mut analysis, &mut state)?
     };
     classify_all(&hunting, &mut analysis, &confirmations, &state);
+    let share = settings
+        .shard
+        .map_or(hunting.runs, |s| s.share(hunting.runs));
+    let quiet = settings.until_quiet.map(|after| Quiet {
+        after,
+        quiet_runs: state.quiet_runs,
+        stopped_early: state.quiet(settings) && (hunting.recorded.len() as u64) < share,
+    });
     Ok(Hunt {
         master_seed: hunting.master_seed,
         command: settings.template.as_str().to_string(),
         runner: hunting.adapter.name().to_string(),
+        order: settings.order,
+        kept_together: hunting
+            .chosen
+            .as_ref()
+            .filter(|_| settings.order != Mode::Runner)
+            .and_then(|chosen| chosen.kept_together)
+            .map(str::to_string),
         runs: count(
             &hunting.recorded,
-            settings
-                .shard
-                .map_or(settings.runs, |s| s.share(settings.runs)),
+            if quiet.is_some_and(|q| q.stopped_early) {
+                hunting.recorded.len() as u64
+            } else {
+                share
+            },
             confirmations.len(),
         ),
+        quiet,
+        coverage: coverage_of(&hunting),
+        pairs_runs: pairs_runs(&hunting),
         shard: settings.shard.map(|shard| ShardShare {
             k: shard.k(),
             n: shard.n(),
-            hunt_runs: settings.runs,
+            hunt_runs: hunting.runs,
         }),
         warm: settings.warm.then(|| hunting.warmth.report()),
         timeouts: timeouts(&hunting),
@@ -227,14 +286,88 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
     })
 }
 
+/// The length of a pairs schedule for the suite as the latest run saw it.
+fn pairs_runs(hunting: &Hunting) -> Option<u64> {
+    let latest = hunting
+        .recorded
+        .iter()
+        .rev()
+        .find(|r| r.status == RunStatus::Ok)?;
+    let arranged = hunting.adapter.arrangement(&latest.results).ok()?;
+    Some(arranged.arrangement.canonical().pairs_runs())
+}
+
+/// The share of polluter/victim pairs that the orders of the hunt's runs could have missed.
+fn coverage_of(hunting: &Hunting) -> Option<Coverage> {
+    let orders: Vec<Vec<&str>> = hunting
+        .recorded
+        .iter()
+        .filter(|r| r.status == RunStatus::Ok)
+        .map(|r| r.results.iter().map(|t| t.id.as_str()).collect())
+        .collect();
+    coverage::coverage(&orders, |before, after| {
+        hunting.adapter.isolated(before, after)
+    })
+}
+
 /// What one invocation of the hunt has done so far.
-#[derive(Default)]
 struct State {
     records: Vec<RunRecord>,
     new_runs: usize,
     interrupted: bool,
     /// Why confirmation stopped short, when it did.
     unconfirmed_because: Option<String>,
+    /// What the runs so far have shown, to tell a run with news from a quiet one.
+    watch: FlipWatch,
+    /// The runs since the last one with news, those recorded before included.
+    quiet_runs: u64,
+}
+
+impl State {
+    /// The state of a hunt about to run, with what its recorded runs showed, in their order.
+    fn new(recorded: &[RunRecord]) -> State {
+        let mut recorded: Vec<&RunRecord> = recorded.iter().collect();
+        recorded.sort_by_key(|r| r.index);
+        let mut state = State {
+            records: Vec::new(),
+            new_runs: 0,
+            interrupted: false,
+            unconfirmed_because: None,
+            watch: FlipWatch::default(),
+            quiet_runs: 0,
+        };
+        for record in recorded {
+            state.watch(record);
+        }
+        state
+    }
+
+    /// Takes in a run's results, and whether it brought news.
+    fn watch(&mut self, record: &RunRecord) {
+        if record.index.is_none() {
+            return;
+        }
+        if self.watch.add(record) {
+            self.quiet_runs = 0;
+        } else {
+            self.quiet_runs += 1;
+        }
+    }
+
+    /// Whether `--until-quiet` has been met.
+    fn quiet(&self, settings: &Settings) -> bool {
+        settings
+            .until_quiet
+            .is_some_and(|after| self.quiet_runs >= after)
+    }
+
+    fn record(&mut self, record: RunRecord, progress: &Progress) {
+        self.watch(&record);
+        self.new_runs += 1;
+        progress.inc();
+        progress.set_message(self.watch.summary());
+        self.records.push(record);
+    }
 }
 
 /// The hunt as settled before its first run.
@@ -246,10 +379,22 @@ struct Hunting<'a> {
     master_seed: u64,
     tag: String,
     recorded: Vec<RunRecord>,
+    /// The hunt's length: `--runs`, or the order's own.
+    runs: u64,
     todo: Vec<u64>,
-    /// For runners bleed shuffles: the replay command and the groups of tests it shuffles.
-    shuffled: Option<(Template, Vec<Vec<String>>)>,
+    /// For orders bleed chooses: how it replays them, and the suite as it may arrange it.
+    chosen: Option<Chosen>,
     warmth: Warmth,
+}
+
+struct Chosen {
+    replay: Template,
+    /// As the suite was listed, for the natural order backwards.
+    natural: Arrangement,
+    /// With each group's members sorted, so that a seed means the same order whichever run
+    /// listed the suite.
+    canonical: Arrangement,
+    kept_together: Option<&'static str>,
 }
 
 fn open(settings: &Settings) -> Result<Hunting<'_>> {
@@ -263,57 +408,117 @@ fn open(settings: &Settings) -> Result<Hunting<'_>> {
         progress::warn(warning);
     }
     let master_seed = choose_master_seed(settings.master_seed, user_template, &loaded.records);
-    // A shard counts and analyses its own share, whatever else the store holds; the run in the
-    // runner's own order (no index) lists the tests for every shard.
+    // A shard counts and analyses its own share, whatever else the store holds; the run that
+    // lists the suite (no index) serves every shard.
     let ours = |index: u64| settings.shard.is_none_or(|shard| shard.owns(index));
     let recorded: Vec<RunRecord> = loaded
         .records
         .into_iter()
         .filter(|r| r.template == user_template && r.master_seed == Some(master_seed))
+        .filter(|r| r.order == settings.order.recorded())
         .filter(|r| r.index.is_none_or(ours))
         .collect();
     let done: HashSet<u64> = recorded.iter().filter_map(|r| r.index).collect();
-    let todo: Vec<u64> = (0..settings.runs)
-        .filter(|&i| ours(i) && !done.contains(&i))
-        .collect();
-    if !done.is_empty() && !todo.is_empty() {
-        let whose = match settings.shard {
-            Some(shard) => format!("shard {shard} of the hunt"),
-            None => "the hunt".to_string(),
-        };
-        progress::say(&format!(
-            "continuing {whose} with master seed {master_seed}: {} recorded, {} to go",
-            human::count(done.len(), "run"),
-            todo.len()
-        ));
-    }
-    if !todo.is_empty() {
+    let pending = |runs: u64| (0..runs).any(|i| ours(i) && !done.contains(&i));
+    let may_run = settings.runs.is_none_or(pending);
+    if may_run {
         runner::checked_version(adapter.as_ref(), &settings.template)?;
     }
     let mut hunting = Hunting {
         settings,
-        tag: run::hunt_tag(user_template, master_seed),
+        tag: hunt_tag(settings, master_seed),
         adapter,
         command,
         store,
         master_seed,
         recorded,
-        todo,
-        shuffled: None,
+        runs: 0,
+        todo: Vec::new(),
+        chosen: None,
         warmth: Warmth::cold(),
     };
-    hunting.shuffled = shuffled_orders(&hunting)?;
+    hunting.chosen = chosen_orders(&hunting, may_run)?;
+    hunting.runs = settings.runs.unwrap_or_else(|| default_runs(&hunting));
+    hunting.todo = (0..hunting.runs)
+        .filter(|&i| ours(i) && !done.contains(&i))
+        .collect();
+    if State::new(&hunting.recorded).quiet(settings) {
+        hunting.todo.clear();
+    }
+    announce(&hunting, done.len());
     if settings.warm && !hunting.todo.is_empty() {
         hunting.warmth = boot_once(&hunting);
     }
     Ok(hunting)
 }
 
+/// The hunt's name in run ids and logs; a hunt whose orders bleed chooses is another hunt
+/// than the runner's own with the same command and master seed.
+fn hunt_tag(settings: &Settings, master_seed: u64) -> String {
+    let template = settings.template.as_str();
+    match settings.order.recorded() {
+        None => run::hunt_tag(template, master_seed),
+        Some(order) => run::hunt_tag(&format!("{template} --order {order}"), master_seed),
+    }
+}
+
+/// The hunt's length when `--runs` is not given: a pairs schedule's, one reversed run, or
+/// `DEFAULT_RUNS` (`QUIET_RUNS_CAP` at most, until quiet).
+fn default_runs(hunting: &Hunting) -> u64 {
+    let chosen = hunting.chosen.as_ref();
+    match (hunting.settings.order, chosen) {
+        (Mode::Pairs, Some(chosen)) => chosen.canonical.pairs_runs(),
+        (Mode::Reverse, _) => 1,
+        _ if hunting.settings.until_quiet.is_some() => QUIET_RUNS_CAP,
+        _ => DEFAULT_RUNS,
+    }
+}
+
+/// Says what is being continued, and what the runner keeps together in bleed's orders.
+fn announce(hunting: &Hunting, done: usize) {
+    if hunting.todo.is_empty() {
+        return;
+    }
+    if done > 0 {
+        let whose = match hunting.settings.shard {
+            Some(shard) => format!("shard {shard} of the hunt"),
+            None => "the hunt".to_string(),
+        };
+        progress::say(&format!(
+            "continuing {whose} with master seed {}: {} recorded, {} to go",
+            hunting.master_seed,
+            human::count(done, "run"),
+            hunting.todo.len()
+        ));
+    }
+    let order = hunting.settings.order;
+    if let Some(chosen) = hunting.chosen.as_ref().filter(|_| order != Mode::Runner) {
+        let tests = human::count(chosen.canonical.len(), "test");
+        let length = match order {
+            Mode::Pairs => format!(
+                ", {} for every two to have run side by side",
+                human::count(chosen.canonical.pairs_runs() as usize, "run")
+            ),
+            _ => String::new(),
+        };
+        let kept = chosen
+            .kept_together
+            .map(|kept| {
+                format!(
+                    "; {} keeps together {kept}, so the orders vary the rest",
+                    hunting.adapter.name()
+                )
+            })
+            .unwrap_or_default();
+        progress::say(&format!("--order {order}: {tests}{length}{kept}"));
+    }
+}
+
 /// `--warm`: the suite booted once for all of the hunt's runs (docs/warm.md).
 fn boot_once(hunting: &Hunting) -> Warmth {
     progress::say("booting the suite once, for warm runs");
-    let replay = match &hunting.shuffled {
-        Some((replay, _)) => Ok(replay.clone()),
+    let replay = match &hunting.chosen {
+        Some(chosen) => Ok(chosen.replay.clone()),
         None => hunting.adapter.replay_command(&hunting.command),
     };
     match replay {
@@ -332,45 +537,72 @@ fn boot_once(hunting: &Hunting) -> Warmth {
     }
 }
 
-/// A runner with no seeded order of its own gets its orders from bleed: groups of its tests
-/// shuffled under each run's seed, replayed as explicit orders. The groups come from a recorded
-/// run, else from one run in the runner's own order.
-fn shuffled_orders(hunting: &Hunting) -> Result<Option<(Template, Vec<Vec<String>>)>> {
+/// The orders bleed chooses: with `--order shuffle|reverse|pairs`, and for a runner with no
+/// seeded order of its own. The suite is arranged from the run that listed it, else any
+/// recorded run, else one run listing it now (when there is anything to run).
+fn chosen_orders(hunting: &Hunting, may_run: bool) -> Result<Option<Chosen>> {
     let command = &hunting.command;
-    let shuffled_by_bleed =
-        !command.has(Placeholder::Seed) && !command.as_str().contains("BLEED_SEED");
-    if !shuffled_by_bleed {
+    let seeded = command.has(Placeholder::Seed) || command.as_str().contains("BLEED_SEED");
+    let order = hunting.settings.order;
+    if order == Mode::Runner && seeded {
         return Ok(None);
     }
-    let natural = match hunting
+    let cannot = |reason: String| {
+        Error::usage(format!(
+            "--order {order} needs orders bleed chooses, and {reason}: hunt with --order runner"
+        ))
+    };
+    hunting.adapter.arrangement(&[]).map_err(cannot)?;
+    let ok = |r: &&RunRecord| r.status == RunStatus::Ok;
+    let listed = hunting
         .recorded
         .iter()
-        .rev()
-        .find(|r| r.status == RunStatus::Ok)
-    {
+        .filter(ok)
+        .find(|r| r.index.is_none());
+    // Reversing needs the suite as listed; the others any run of it.
+    let any = || hunting.recorded.iter().rev().find(ok);
+    let natural = match listed.or_else(|| any().filter(|_| order != Mode::Reverse)) {
         Some(record) => record.results.clone(),
-        None if hunting.todo.is_empty() => return Ok(None),
+        None if !may_run => return Ok(None),
         None => natural_run(hunting)?,
     };
-    Ok(Some((
-        hunting.adapter.replay_command(command)?,
-        shuffle_groups(hunting.adapter.as_ref(), &natural),
-    )))
+    let arranged = hunting.adapter.arrangement(&natural).map_err(cannot)?;
+    Ok(Some(Chosen {
+        replay: alone_command(hunting)?,
+        canonical: arranged.arrangement.clone().canonical(),
+        natural: arranged.arrangement,
+        kept_together: arranged.kept_together,
+    }))
 }
 
 impl Hunting<'_> {
-    /// The explicit order of run `index`, for runners bleed shuffles.
+    /// The explicit order of run `index`, for orders bleed chooses.
     fn order_of(&self, index: u64) -> Option<Vec<String>> {
-        let (_, groups) = self.shuffled.as_ref()?;
-        let mut shuffled = groups.clone();
-        seed::shuffle(&mut shuffled, seed::run_seed(self.master_seed, index));
-        Some(shuffled.into_iter().flatten().collect())
+        let chosen = self.chosen.as_ref()?;
+        Some(match self.settings.order {
+            Mode::Runner | Mode::Shuffle => chosen
+                .canonical
+                .shuffled(seed::run_seed(self.master_seed, index)),
+            Mode::Reverse => chosen.natural.reversed(),
+            Mode::Pairs => chosen.canonical.pairs_order(self.master_seed, index),
+        })
     }
 
     fn hunt_command(&self) -> &Template {
-        self.shuffled
+        self.chosen
             .as_ref()
-            .map_or(&self.command, |(replay, _)| replay)
+            .map_or(&self.command, |chosen| &chosen.replay)
+    }
+
+    /// A run as the store keeps it: marked with who chose its order.
+    fn recorded(&self, ended: Ended) -> Ended {
+        match ended {
+            Ended::Recorded(mut record) => {
+                record.order = self.settings.order.recorded();
+                Ended::Recorded(record)
+            }
+            Ended::Interrupted => Ended::Interrupted,
+        }
     }
 
     fn run_index(&self, index: u64, worker: usize) -> Result<Ended> {
@@ -388,7 +620,7 @@ impl Hunting<'_> {
             timeout: self.settings.timeout,
             warmth: Some(&self.warmth),
         };
-        run::perform(&planned, &self.store)
+        Ok(self.recorded(run::perform(&planned, &self.store)?))
     }
 
     /// The id of the hunt's `number`th confirmation run. A shard's carry the shard, so that the
@@ -408,6 +640,7 @@ impl Hunting<'_> {
             .records
             .into_iter()
             .filter(|c| c.run.template == template && c.run.master_seed == Some(self.master_seed))
+            .filter(|c| c.run.order == self.settings.order.recorded())
             .collect())
     }
 }
@@ -428,53 +661,65 @@ fn first_run(hunting: &Hunting, progress: &Progress, state: &mut State) -> Resul
         Ended::Recorded(record) => {
             hunting.store.append_run(&record)?;
             if record.status == RunStatus::Broken {
-                let which = if hunting.shuffled.is_some() {
+                let which = if hunting.chosen.is_some() {
                     "the first run in an order of bleed's"
                 } else {
                     "the first run"
                 };
                 return Err(first_run_failed(&record, &hunting.store, which));
             }
-            state.new_runs += 1;
-            progress.inc();
-            state.records.push(*record);
+            state.record(*record, progress);
         }
     }
     Ok(())
 }
 
-/// The remaining runs over `--jobs` workers, each recorded as it ends.
+/// The remaining runs over `--jobs` workers, each recorded as it ends, until they are done,
+/// Ctrl-C, or `--until-quiet` is met. The runs are handed out one at a time as others end, so
+/// that a quiet hunt stops at once (the runs already going finish and count).
 fn pool(hunting: &Hunting, progress: &Progress, state: &mut State) -> Result<()> {
     let remaining = &hunting.todo[state.new_runs.min(hunting.todo.len())..];
     let (sender, receiver) = mpsc::channel();
-    let next = AtomicUsize::new(0);
-    let mut flip_watch = FlipWatch::new(hunting.recorded.iter().chain(&state.records));
     std::thread::scope(|scope| -> Result<()> {
+        let (hand_out, handed) = mpsc::channel::<u64>();
+        let handed = Arc::new(Mutex::new(handed));
         for worker in 1..=hunting.settings.jobs {
-            let (sender, next) = (sender.clone(), &next);
+            let (sender, handed) = (sender.clone(), Arc::clone(&handed));
             scope.spawn(move || {
-                while !interrupt::requested() {
-                    let Some(&index) = remaining.get(next.fetch_add(1, Ordering::SeqCst)) else {
-                        break;
+                let next = || handed.lock().ok().and_then(|h| h.recv().ok());
+                while let Some(index) = next() {
+                    let ended = if interrupt::requested() {
+                        Ok(Ended::Interrupted)
+                    } else {
+                        hunting.run_index(index, worker)
                     };
-                    if sender.send(hunting.run_index(index, worker)).is_err() {
+                    if sender.send(ended).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(sender);
-        for ended in receiver {
+        // A send or receive fails only when every worker has died, and the scope then passes
+        // on their panic.
+        let mut next = remaining.iter();
+        let mut going = 0;
+        for &index in next.by_ref().take(hunting.settings.jobs) {
+            going += usize::from(hand_out.send(index).is_ok());
+        }
+        while going > 0 {
+            let Ok(ended) = receiver.recv() else { break };
+            going -= 1;
             match ended? {
                 Ended::Interrupted => state.interrupted = true,
                 Ended::Recorded(record) => {
                     hunting.store.append_run(&record)?;
-                    flip_watch.add(&record);
-                    state.new_runs += 1;
-                    progress.inc();
-                    progress.set_message(flip_watch.summary());
-                    state.records.push(*record);
+                    state.record(*record, progress);
                 }
+            }
+            let stop = state.interrupted || interrupt::requested() || state.quiet(hunting.settings);
+            if let Some(&index) = next.next().filter(|_| !stop) {
+                going += usize::from(hand_out.send(index).is_ok());
             }
         }
         Ok(())
@@ -645,7 +890,7 @@ fn run_check(hunting: &Hunting, check: &Check, number: usize) -> Result<Option<C
                 .find(|r| r.seed == Some(*seed))
                 .and_then(|r| r.index);
             tests = index.and_then(|i| hunting.order_of(i)).unwrap_or_default();
-            let order = hunting.shuffled.is_some().then_some(tests.as_slice());
+            let order = hunting.chosen.is_some().then_some(tests.as_slice());
             (hunting.hunt_command().clone(), Some(*seed), order)
         }
         Check::Alone { test } => {
@@ -671,14 +916,16 @@ fn run_check(hunting: &Hunting, check: &Check, number: usize) -> Result<Option<C
         timeout: hunting.settings.timeout,
         warmth: None,
     };
-    Ok(match run::perform(&planned, &hunting.store)? {
-        Ended::Interrupted => None,
-        Ended::Recorded(run) => Some(Confirmation {
-            schema: SCHEMA,
-            check: check.clone(),
-            run: *run,
-        }),
-    })
+    Ok(
+        match hunting.recorded(run::perform(&planned, &hunting.store)?) {
+            Ended::Interrupted => None,
+            Ended::Recorded(run) => Some(Confirmation {
+                schema: SCHEMA,
+                check: check.clone(),
+                run: *run,
+            }),
+        },
+    )
 }
 
 /// The command that runs one test by itself: the adapter's replay, or `--replay-cmd`.
@@ -766,13 +1013,15 @@ fn timeouts(hunting: &Hunting) -> Vec<TimedOut> {
         .collect()
 }
 
-/// Runs the suite once in the runner's own order, to learn its tests.
+/// Runs the suite once in the runner's own order with its shuffling off, to learn its tests
+/// and their natural order.
 fn natural_run(hunting: &Hunting) -> Result<Vec<TestResult>> {
+    let listing = hunting.adapter.listing_command(&hunting.command)?;
     let planned = Planned {
         id: format!("{}-natural", hunting.tag),
         adapter: hunting.adapter.as_ref(),
         user_template: hunting.settings.template.as_str(),
-        command: &hunting.command,
+        command: &listing,
         master_seed: Some(hunting.master_seed),
         index: None,
         seed: None,
@@ -781,7 +1030,7 @@ fn natural_run(hunting: &Hunting) -> Result<Vec<TestResult>> {
         timeout: hunting.settings.timeout,
         warmth: None,
     };
-    match run::perform(&planned, &hunting.store)? {
+    match hunting.recorded(run::perform(&planned, &hunting.store)?) {
         Ended::Interrupted => Err(Error::interrupted(
             "interrupted while listing the suite's tests; nothing else was run",
         )),
@@ -797,20 +1046,6 @@ fn natural_run(hunting: &Hunting) -> Result<Vec<TestResult>> {
             Ok(record.results)
         }
     }
-}
-
-/// The groups bleed shuffles, in a canonical order (sorted by first test) so that the same
-/// seed gives the same order whichever recorded run the groups were read from.
-fn shuffle_groups(adapter: &dyn Adapter, natural: &[TestResult]) -> Vec<Vec<String>> {
-    let mut groups = adapter.shuffle_units(natural).unwrap_or_else(|| {
-        natural
-            .iter()
-            .map(|result| vec![result.id.clone()])
-            .collect()
-    });
-    groups.sort();
-    groups.dedup();
-    groups
 }
 
 /// The given seed; else the one of the latest hunt of the same command, so that running the
@@ -865,37 +1100,44 @@ fn first_run_failed(record: &RunRecord, store: &Store, which: &str) -> Error {
     ))
 }
 
-/// Counts flips as runs arrive, for the progress line.
+/// Counts the tests that failed and flipped as runs arrive: for the progress line, and to
+/// tell a run that brought news from a quiet one.
+#[derive(Default)]
 struct FlipWatch {
-    seen: HashMap<String, (bool, bool)>,
+    /// Each test that failed at least once, and whether it also passed.
+    failed: HashMap<String, bool>,
+    passed: HashSet<String>,
     flips: usize,
 }
 
 impl FlipWatch {
-    fn new<'a>(records: impl Iterator<Item = &'a RunRecord>) -> FlipWatch {
-        let mut watch = FlipWatch {
-            seen: HashMap::new(),
-            flips: 0,
-        };
-        for record in records {
-            watch.add(record);
-        }
-        watch
-    }
-
-    fn add(&mut self, record: &RunRecord) {
+    /// Takes in a run; true when a test failed or flipped in it for the first time.
+    fn add(&mut self, record: &RunRecord) -> bool {
         if record.status != RunStatus::Ok {
-            return;
+            return false;
         }
+        let mut news = false;
         for result in &record.results {
-            let (failed, passed) = self.seen.entry(result.id.clone()).or_default();
-            let was_flip = *failed && *passed;
-            *failed |= result.outcome.is_failure();
-            *passed |= result.outcome.is_pass();
-            if !was_flip && *failed && *passed {
-                self.flips += 1;
+            let failed = result.outcome.is_failure();
+            if result.outcome.is_pass() && !self.passed.contains(&result.id) {
+                self.passed.insert(result.id.clone());
+            }
+            let passed = self.passed.contains(&result.id);
+            match self.failed.get_mut(&result.id) {
+                None if failed => {
+                    self.failed.insert(result.id.clone(), passed);
+                    self.flips += usize::from(passed);
+                    news = true;
+                }
+                Some(flipped) if !*flipped && passed => {
+                    *flipped = true;
+                    self.flips += 1;
+                    news = true;
+                }
+                _ => {}
             }
         }
+        news
     }
 
     fn summary(&self) -> String {
@@ -909,6 +1151,7 @@ impl FlipWatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcome::Outcome;
 
     fn record(seed: u64, started_at: &str, wall_seconds: f64) -> RunRecord {
         RunRecord {
@@ -932,7 +1175,50 @@ mod tests {
             warm: false,
             imported: None,
             host: None,
+            order: None,
         }
+    }
+
+    fn with_results(index: u64, outcomes: &[(&str, Outcome)]) -> RunRecord {
+        RunRecord {
+            results: outcomes
+                .iter()
+                .map(|(id, outcome)| TestResult::bare(id, *outcome))
+                .collect(),
+            ..record(index, "2026-12-01T10:00:00.000Z", 1.0)
+        }
+    }
+
+    /// A run has news when a test fails for the first time or flips for the first time; the
+    /// same failures again are quiet, and so are passes of tests never seen failing.
+    #[test]
+    fn only_first_failures_and_first_flips_are_news() {
+        use Outcome::{Failed, Passed};
+        let runs = [
+            with_results(0, &[("a", Passed), ("b", Passed)]),
+            with_results(1, &[("a", Failed), ("b", Passed)]),
+            with_results(2, &[("a", Failed), ("b", Passed)]),
+            with_results(3, &[("b", Failed), ("a", Passed)]),
+            with_results(4, &[("b", Failed), ("a", Failed)]),
+            with_results(5, &[("c", Failed)]),
+            with_results(6, &[("c", Passed)]),
+        ];
+        let mut watch = FlipWatch::default();
+        let news: Vec<bool> = runs.iter().map(|run| watch.add(run)).collect();
+        assert_eq!(news, [false, true, false, true, false, true, true]);
+        assert_eq!(watch.flips, 3);
+    }
+
+    /// Resumed, a hunt counts the quiet runs at the end of what was recorded, in run order.
+    #[test]
+    fn quiet_runs_are_counted_from_the_recorded_ones_in_order() {
+        use Outcome::{Failed, Passed};
+        let recorded = [
+            with_results(2, &[("a", Passed)]),
+            with_results(0, &[("a", Passed)]),
+            with_results(1, &[("a", Failed)]),
+        ];
+        assert_eq!(State::new(&recorded).quiet_runs, 1);
     }
 
     #[test]

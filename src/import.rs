@@ -295,6 +295,7 @@ fn record(bytes: &[u8], origin: Origin, read: RunResults) -> RunRecord {
         // CI ran each report's suite on a machine of its own, as far as bleed can know: runs
         // whose times overlap there did not share a machine, so they are not interference.
         host: Some(format!("imported {}", origin.file)),
+        order: None,
         imported: Some(origin.file),
     }
 }

@@ -527,6 +527,7 @@ mod tests {
             warm: false,
             host: None,
             imported: None,
+            order: None,
         }
     }
 

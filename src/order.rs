@@ -15,10 +15,13 @@
 
 use std::fmt;
 
+use serde::Serialize;
+
 use crate::seed;
 
 /// Who decides a hunt's orders.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// The runner shuffles under each run's seed (bleed shuffles for runners that cannot).
     #[default]
@@ -71,9 +74,9 @@ pub enum Arrangement {
 }
 
 impl Arrangement {
-    /// Tests any order of which the runner runs as given.
+    /// Tests any order of which the runner runs as given, listed in their natural order.
     pub fn flat<I: IntoIterator<Item = String>>(tests: I) -> Arrangement {
-        Arrangement::Free(tests.into_iter().map(Arrangement::Test).collect()).canonical()
+        Arrangement::Free(tests.into_iter().map(Arrangement::Test).collect())
     }
 
     /// The same arrangement with each free group's members sorted by their first test, so that
@@ -163,16 +166,21 @@ impl Arrangement {
 
     /// Run `index` of the `pairs` schedule of a hunt with this master seed. Each free group of
     /// k members goes through Tuscan squares of k symbols, one row a run, each square with its
-    /// symbols relabelled under the master seed (so hunts with other master seeds run other
-    /// schedules); a group done with one square starts another.
+    /// symbols relabelled and its rows taken in an order drawn under the master seed (so hunts
+    /// with other master seeds run other schedules); a group done with one square starts
+    /// another. The rows of a square are shifts of one another, so in their own order two
+    /// neighbouring runs keep most pairs of tests the same way round: a polluter that only needs
+    /// to run earlier would wait for many runs, where in a drawn order it waits about two.
     pub fn pairs_order(&self, master: u64, index: u64) -> Vec<String> {
         self.arranged(&mut |group, members| {
             let rows = tuscan_rows(members) as u64;
             let (square, row) = (index / rows, index % rows);
-            let mut labels: Vec<usize> = (0..members).collect();
             let stream = seed::sub_seed(seed::sub_seed(master, group as u64), square);
+            let mut labels: Vec<usize> = (0..members).collect();
             seed::shuffle(&mut labels, stream);
-            tuscan_row(members, row as usize)
+            let mut row_order: Vec<usize> = (0..rows as usize).collect();
+            seed::shuffle(&mut row_order, seed::sub_seed(stream, 0));
+            tuscan_row(members, row_order[row as usize])
                 .into_iter()
                 .map(|symbol| labels[symbol])
                 .collect()
@@ -317,6 +325,40 @@ mod tests {
             let orders: Vec<Vec<String>> = (0..runs).map(|i| suite.pairs_order(7, i)).collect();
             assert_eq!(adjacent_pairs(&orders).len(), n * (n - 1), "n={n}");
         }
+    }
+
+    /// Reversed is the order as listed, backwards: not sorted.
+    #[test]
+    fn reverse_keeps_to_the_order_listed() {
+        let listed = ["tests/test_b.py::test_setup", "tests/test_b.py::test_a"].map(String::from);
+        assert_eq!(
+            Arrangement::flat(listed).reversed(),
+            ["tests/test_b.py::test_a", "tests/test_b.py::test_setup"]
+        );
+    }
+
+    /// Over the first runs of a schedule, a pair of tests shows both ways round about as soon
+    /// as under random orders, not only after most of the square.
+    #[test]
+    fn early_pairs_runs_order_most_pairs_both_ways() {
+        let suite = flat(40);
+        let orders: Vec<Vec<String>> = (0..4).map(|i| suite.pairs_order(11, i)).collect();
+        let position = |order: &[String], test: &str| order.iter().position(|t| t == test);
+        let tests = suite.tests();
+        let mut both_ways = 0;
+        let mut pairs = 0;
+        for a in &tests {
+            for b in tests.iter().filter(|b| *b > a) {
+                pairs += 1;
+                let ways: HashSet<bool> = orders
+                    .iter()
+                    .map(|order| position(order, a) < position(order, b))
+                    .collect();
+                both_ways += usize::from(ways.len() == 2);
+            }
+        }
+        // Four uniform orders show a pair both ways with a chance of 7/8.
+        assert!(both_ways * 100 > pairs * 75, "{both_ways} of {pairs}");
     }
 
     #[test]

@@ -165,6 +165,7 @@ fn perform_via(
         warm: !matches!(via, Via::Cold),
         imported: None,
         host: machine().map(str::to_string),
+        order: None,
     })))
 }
 

@@ -80,6 +80,11 @@ pub struct RunRecord {
     /// however their times overlap. Absent in older records, which may have run anywhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// Who chose the order, for runs of a hunt whose orders bleed chose (`hunt --order`):
+    /// "shuffle", "reverse" or "pairs". With the template and master seed, it names the hunt;
+    /// absent for the runner's own orders, as in records made before the option existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
 }
 
 /// Records read back, with a line of warning for each one that had to be skipped.
@@ -316,6 +321,7 @@ mod tests {
             warm: false,
             imported: None,
             host: None,
+            order: None,
         }
     }
 

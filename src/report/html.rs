@@ -587,6 +587,7 @@ mod tests {
             warm: false,
             imported: None,
             host: None,
+            order: None,
         }
     }
 

@@ -765,6 +765,7 @@ mod tests {
             warm: false,
             host: None,
             imported: Some(format!("ci/{id}.xml")),
+            order: None,
         }
     }
 

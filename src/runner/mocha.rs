@@ -16,11 +16,12 @@ use super::node::{
     install_script, node_script_prefix, option_name, runs_under_node, split_node_script,
 };
 use super::{
-    Adapter, Capabilities, Invocation, RunResults, VictimCheck, accepts_appended_args,
+    Adapter, Arranged, Capabilities, Invocation, RunResults, VictimCheck, accepts_appended_args,
     inline_order, scripted_order,
 };
 use crate::error::{Error, Result};
 use crate::junit::{self, Case};
+use crate::order::Arrangement;
 use crate::outcome::{Outcome, TestResult};
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders};
 
@@ -449,20 +450,25 @@ impl Adapter for Mocha {
     }
 
     /// Each file's tests, in the order mocha ran them, as one unit: mocha never varies the
-    /// order within a file, so bleed varies the order of the files.
-    fn shuffle_units(&self, natural: &[TestResult]) -> Option<Vec<Vec<String>>> {
-        let mut groups: Vec<Vec<String>> = Vec::new();
+    /// order within a file, and a describe block's hooks hold its tests together, so bleed
+    /// varies the order of the files.
+    fn arrangement(&self, natural: &[TestResult]) -> std::result::Result<Arranged, String> {
+        let mut files: Vec<Vec<Arrangement>> = Vec::new();
         for result in natural {
+            let test = Arrangement::Test(result.id.clone());
             let file = Mocha::file_of(&result.id);
-            match groups
-                .iter_mut()
-                .find(|group| Mocha::file_of(&group[0]) == file)
-            {
-                Some(group) => group.push(result.id.clone()),
-                None => groups.push(vec![result.id.clone()]),
+            match files.iter_mut().find(|tests| match &tests[0] {
+                Arrangement::Test(first) => Mocha::file_of(first) == file,
+                _ => false,
+            }) {
+                Some(tests) => tests.push(test),
+                None => files.push(vec![test]),
             }
         }
-        Some(groups)
+        Ok(Arranged {
+            arrangement: Arrangement::Free(files.into_iter().map(Arrangement::Fixed).collect()),
+            kept_together: Some("each file's tests, in the order they are written"),
+        })
     }
 }
 
@@ -941,16 +947,20 @@ mod tests {
             result("test/a.spec.js › A one"),
             result("test/a.spec.js › A two"),
         ];
+        let test = |id: &str| Arrangement::Test(id.to_string());
         assert_eq!(
-            Mocha.shuffle_units(&natural).unwrap(),
-            [
-                vec!["test/b.spec.js › root b", "test/b.spec.js › B one"],
-                vec![
-                    "test/a.spec.js › root a",
-                    "test/a.spec.js › A one",
-                    "test/a.spec.js › A two"
-                ],
-            ]
+            Mocha.arrangement(&natural).unwrap().arrangement,
+            Arrangement::Free(vec![
+                Arrangement::Fixed(vec![
+                    test("test/b.spec.js › root b"),
+                    test("test/b.spec.js › B one")
+                ]),
+                Arrangement::Fixed(vec![
+                    test("test/a.spec.js › root a"),
+                    test("test/a.spec.js › A one"),
+                    test("test/a.spec.js › A two")
+                ]),
+            ])
         );
     }
 

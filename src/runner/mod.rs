@@ -19,6 +19,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::junit::{self, Case};
+use crate::order::Arrangement;
 use crate::outcome::TestResult;
 use crate::template::{Placeholder, Template, Values, edit_distance, quote};
 
@@ -246,12 +247,39 @@ pub trait Adapter: Send + Sync {
         Ok(None)
     }
 
-    /// For runners with no seeded order of their own: bleed shuffles these groups of test ids
-    /// (each group keeps its inner order, e.g. a file's tests in definition order) and runs the
-    /// result through the replay command. `natural` is a run in the runner's own order.
-    fn shuffle_units(&self, _natural: &[TestResult]) -> Option<Vec<Vec<String>>> {
-        None
+    /// How bleed may arrange the tests of `natural` (a run of the whole suite) in the orders it
+    /// chooses itself (`hunt --order`, and every order of a runner with no seeded order of its
+    /// own): the groups the replay command keeps together. The default is any order at all. An
+    /// error says why the runner cannot run an order bleed chooses.
+    fn arrangement(&self, natural: &[TestResult]) -> std::result::Result<Arranged, String> {
+        Ok(Arranged {
+            arrangement: Arrangement::flat(natural.iter().map(|result| result.id.clone())),
+            kept_together: None,
+        })
     }
+
+    /// The hunt command with the runner's own shuffling off: one run of it lists the suite in
+    /// its natural order, for the orders bleed chooses. The default serves commands with no
+    /// seeded order to turn off.
+    fn listing_command(&self, hunt: &Template) -> Result<Template> {
+        if hunt.has(Placeholder::Seed) {
+            return Err(Error::usage(format!(
+                "bleed cannot list the tests of this {} command in their natural order: hunt with \
+                 --order runner",
+                self.name()
+            )));
+        }
+        Ok(hunt.clone())
+    }
+}
+
+/// A suite as a runner lets bleed arrange it.
+pub struct Arranged {
+    /// In the order of the run it was read from.
+    pub arrangement: Arrangement,
+    /// What the runner keeps together, when it cannot run every order ("each example group,
+    /// its own examples before its nested groups"), for the hunt to say.
+    pub kept_together: Option<&'static str>,
 }
 
 /// How repro.sh tells what happened to the victim from the runner's report.

@@ -1,6 +1,9 @@
 //! What the Ruby runners (cucumber, RSpec) share: their command lines, read the way Ruby's
 //! OptionParser reads them, so that an option's value is never mistaken for a path.
 
+use super::Invocation;
+use crate::template::{Template, join_keeping_placeholders};
+
 /// One argument of a command line: an option with its value, or a positional word.
 #[derive(Debug, PartialEq)]
 pub(super) struct Arg {
@@ -89,6 +92,25 @@ pub(super) fn split_args(words: &[String], grammar: &Grammar) -> Vec<Arg> {
         });
     }
     args
+}
+
+/// The hunt command of a Ruby runner with its shuffling off: `dropped` options (the seed and
+/// the order) taken out and `--order defined` put in, so that one run lists the suite as it is
+/// written. None for a compound command, whose options bleed cannot see.
+pub(super) fn in_defined_order(
+    hunt: &Template,
+    grammar: &Grammar,
+    dropped: &[&str],
+) -> Option<Template> {
+    let invocation = Invocation::parse(hunt.as_str())?;
+    let mut words = invocation.words[..invocation.args].to_vec();
+    for arg in split_args(invocation.arguments(), grammar) {
+        if !dropped.iter().any(|option| arg.is(option)) {
+            words.extend(arg.words);
+        }
+    }
+    words.extend(["--order".to_string(), "defined".to_string()]);
+    Template::parse(&join_keeping_placeholders(&words)).ok()
 }
 
 /// A Ruby runner's reproducer that also writes its JSON report where repro.sh reads it

@@ -13,6 +13,7 @@ mod import;
 mod interrupt;
 mod merge;
 mod noise;
+mod orders;
 mod report;
 mod report_html;
 mod repro;

@@ -119,6 +119,15 @@ impl Adapter for Cucumber {
         })
     }
 
+    fn listing_command(&self, hunt: &Template) -> Result<Template> {
+        ruby::in_defined_order(hunt, &GRAMMAR, &["--order"]).ok_or_else(|| {
+            Error::usage(
+                "bleed cannot list the scenarios of a compound cucumber command in their defined \
+                 order (pipe, &&, ;): hunt with --order runner, or with a plain cucumber command",
+            )
+        })
+    }
+
     fn replay_command(&self, hunt: &Template) -> Result<Template> {
         let Some(invocation) = Invocation::parse(hunt.as_str()) else {
             return Err(Error::usage(

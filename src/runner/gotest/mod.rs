@@ -14,10 +14,11 @@ mod warm;
 use std::path::Path;
 
 use super::{
-    Adapter, Capabilities, Invocation, RunResults, VictimCheck, Warm, inline_order, parse_version,
-    scripted_order,
+    Adapter, Arranged, Capabilities, Invocation, RunResults, VictimCheck, Warm, inline_order,
+    parse_version, scripted_order,
 };
 use crate::error::{Error, Result};
+use crate::outcome::TestResult;
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders, quote};
 
 use command::{
@@ -302,6 +303,15 @@ impl Adapter for GoTest {
                 quote(top_level)
             ))
         })
+    }
+
+    fn arrangement(&self, _natural: &[TestResult]) -> std::result::Result<Arranged, String> {
+        Err(
+            "go test runs a package's tests in source order or in the order of its -shuffle \
+             seed (-run picks tests out of that order, it does not rearrange them), and each \
+             package in a process of its own"
+                .to_string(),
+        )
     }
 
     /// Each package's tests run in their own process, so they share no memory; only state

@@ -17,7 +17,7 @@ use std::path::Path;
 
 use super::node::{install_script, launch_halves, option_name, runs_under_node};
 use super::{
-    Adapter, Capabilities, Invocation, RunResults, VictimCheck, accepts_appended_args,
+    Adapter, Arranged, Capabilities, Invocation, RunResults, VictimCheck, accepts_appended_args,
     inline_order, scripted_order,
 };
 use crate::error::{Error, Result};
@@ -351,6 +351,14 @@ impl Adapter for Jest {
                 .push(result.id.clone());
         }
         groups.into_values().filter(|ids| ids.len() > 1).collect()
+    }
+
+    fn arrangement(&self, _natural: &[TestResult]) -> std::result::Result<Arranged, String> {
+        Err(
+            "Jest runs a file's tests in the order of its --seed (bleed picks tests out of that \
+             order, it cannot rearrange them), and each file with modules of its own"
+                .to_string(),
+        )
     }
 
     /// Each test file has its own module registry and globals, so only the victim's own file

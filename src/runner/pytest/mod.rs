@@ -225,6 +225,30 @@ impl Adapter for Pytest {
         Template::parse(&with_plugin_path(&command, sets_pythonpath(&command), &dir))
     }
 
+    fn listing_command(&self, hunt: &Template) -> Result<Template> {
+        let dir = install_plugin()?;
+        let text = without_plugin_path(hunt.as_str(), &dir);
+        let words = shell_words::split(&text)
+            .ok()
+            .filter(|_| accepts_appended_args(&text))
+            .ok_or_else(|| {
+                Error::usage(
+                    "bleed cannot list the tests of a compound pytest command in their natural \
+                     order (pipe, &&, ;): hunt with --order runner, or with a plain pytest command",
+                )
+            })?;
+        let Some(start) = pytest_position(&words) else {
+            return Err(Error::usage(
+                "the command does not run pytest: give --runner generic",
+            ));
+        };
+        let mut kept: Vec<String> = words[..=start].to_vec();
+        kept.extend(kept_options(&words[start + 1..], true));
+        kept.extend(["-p", "no:randomly", "-p", "no:xdist"].map(String::from));
+        let command = join_keeping_placeholders(&kept);
+        Template::parse(&with_plugin_path(&command, sets_pythonpath(&command), &dir))
+    }
+
     fn replay_command(&self, hunt: &Template) -> Result<Template> {
         let dir = install_plugin()?;
         let text = without_plugin_path(hunt.as_str(), &dir);
@@ -423,6 +447,12 @@ fn hunt_arguments(args: &[String]) -> HuntArguments {
 /// The hunt's options a replay keeps: not its paths (the order names the tests), not bleed's
 /// plugin (the replay loads it its own way), and nothing that reorders or distributes tests.
 fn replayed_options(args: &[String]) -> Vec<String> {
+    kept_options(args, false)
+}
+
+/// The hunt's arguments without what reorders or distributes tests; with `listing`, its paths
+/// and bleed's plugin stay, so that the run is the whole suite in pytest's own order.
+fn kept_options(args: &[String], listing: bool) -> Vec<String> {
     let mut kept = Vec::new();
     let mut rest = args.iter();
     while let Some(word) = rest.next() {
@@ -435,11 +465,11 @@ fn replayed_options(args: &[String]) -> Vec<String> {
         let toggled = |plugin: &str| plugin.ends_with("randomly") || plugin == MODULE;
         let plugin_toggle = name == "-p" && value.is_some_and(|v| toggled(v))
             || word.len() > 2 && word.strip_prefix("-p").is_some_and(toggled);
+        let plugin_toggle = plugin_toggle && !(listing && value.is_some_and(|v| v == MODULE));
         let drop = REORDERING_OPTIONS.contains(&name)
             || name.starts_with("--randomly-")
-            || name.starts_with("--bleed-")
-            || plugin_toggle
-            || !word.starts_with('-');
+            || !listing && (name.starts_with("--bleed-") || !word.starts_with('-'))
+            || plugin_toggle;
         if !drop {
             kept.push(word.clone());
             kept.extend(value.cloned());

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::super::ruby::{Arg, Grammar};
 use crate::error::{Error, Result};
+use crate::order::Arrangement;
 use crate::template::{Placeholder, Template};
 
 /// Options of RSpec 3 that take their value as the next word, so that the value is not mistaken
@@ -385,6 +386,42 @@ pub(super) fn splits_a_group(order: &[String]) -> Option<String> {
         }
     }
     None
+}
+
+/// The examples as the ordering helper lets bleed arrange them: the top-level groups of every
+/// file in any order, each group whole, its own examples (in any order) before its nested
+/// groups (in any order). Listed in the order of `ids`. None when an id is not an example's.
+pub(super) fn arrangement(ids: &[String]) -> Option<Arrangement> {
+    let parsed: Vec<(&str, Vec<u32>)> = ids.iter().map(|id| parse_id(id)).collect::<Option<_>>()?;
+    if parsed.iter().any(|(_, scoped)| scoped.len() < 2) {
+        return None;
+    }
+    let top_level = groups_at(&parsed, (0..parsed.len()).collect(), 0);
+    Some(Arrangement::Free(
+        top_level
+            .into_iter()
+            .map(|members| group_arrangement(ids, &parsed, members, 1))
+            .collect(),
+    ))
+}
+
+fn group_arrangement(
+    ids: &[String],
+    parsed: &[(&str, Vec<u32>)],
+    members: Vec<usize>,
+    depth: usize,
+) -> Arrangement {
+    let (own, nested): (Vec<usize>, Vec<usize>) = members
+        .into_iter()
+        .partition(|&at| parsed[at].1.len() == depth + 1);
+    let own = own.into_iter().map(|at| Arrangement::Test(ids[at].clone()));
+    let nested = groups_at(parsed, nested, depth)
+        .into_iter()
+        .map(|group| group_arrangement(ids, parsed, group, depth + 1));
+    Arrangement::Fixed(vec![
+        Arrangement::Free(own.collect()),
+        Arrangement::Free(nested.collect()),
+    ])
 }
 
 /// The groups `members` fall into at `depth` (at depth 0, the top-level groups of every file),

@@ -21,10 +21,11 @@ use std::path::Path;
 
 use super::ruby::{self, split_args};
 use super::{
-    Adapter, Capabilities, Generic, Invocation, RunResults, VictimCheck, Warm, parse_version,
-    scripted_order,
+    Adapter, Arranged, Capabilities, Generic, Invocation, RunResults, VictimCheck, Warm,
+    parse_version, scripted_order,
 };
 use crate::error::{Error, Result};
+use crate::outcome::TestResult;
 use crate::template::{Placeholder, Template, Values, join_keeping_placeholders};
 use command::{
     GRAMMAR, NOT_REPLAYED, ORDER_VARIABLE, REFUSED, correction, defined_order, install_helper,
@@ -242,6 +243,26 @@ impl Adapter for Rspec {
 
     fn unrunnable_order(&self, order: &[String]) -> Option<String> {
         splits_a_group(order)
+    }
+
+    fn arrangement(&self, natural: &[TestResult]) -> std::result::Result<Arranged, String> {
+        let ids: Vec<String> = natural.iter().map(|result| result.id.clone()).collect();
+        let arrangement = command::arrangement(&ids).ok_or_else(|| {
+            "its report gave ids that are not RSpec example ids (./spec/a_spec.rb[1:2])".to_string()
+        })?;
+        Ok(Arranged {
+            arrangement,
+            kept_together: Some("each example group, its own examples before its nested groups"),
+        })
+    }
+
+    fn listing_command(&self, hunt: &Template) -> Result<Template> {
+        ruby::in_defined_order(hunt, &GRAMMAR, &["--seed", "--order"]).ok_or_else(|| {
+            Error::usage(
+                "bleed cannot list the examples of a compound rspec command in their defined \
+                 order (pipe, &&, ;): hunt with --order runner, or with a plain rspec command",
+            )
+        })
     }
 
     fn warm_support(&self) -> &'static str {
