@@ -145,7 +145,10 @@ pub fn merge(target: &Records, source: Records) -> Merged {
         match runs.get(&run.id) {
             Some(held) => {
                 merged.already.runs += 1;
-                if *held != json(&run) {
+                // Each shard of a hunt whose orders bleed chooses lists the suite itself: any
+                // one listing serves.
+                let listing = run.index.is_none() && run.master_seed.is_some();
+                if *held != json(&run) && !listing {
                     merged.conflicts.push(run.id.clone());
                 }
             }
@@ -593,6 +596,19 @@ mod tests {
         assert_eq!(merged.already.runs, 1);
         assert_eq!(merged.conflicts, ["h-0"]);
         assert!(merged.logs.is_empty(), "the target's log stays");
+    }
+
+    /// Each shard of a hunt in bleed's orders lists the suite once, under one id.
+    #[test]
+    fn listing_runs_of_two_shards_are_one_run() {
+        let listing = |wall_seconds: f64| RunRecord {
+            index: None,
+            wall_seconds,
+            ..run("h-natural", "pytest", &["a"])
+        };
+        let merged = merge(&records(vec![listing(1.0)]), records(vec![listing(2.0)]));
+        assert_eq!(merged.already.runs, 1);
+        assert!(merged.conflicts.is_empty());
     }
 
     /// Each machine numbers its confirmation runs from 1: two shards' `-c1` are two runs.
