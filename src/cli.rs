@@ -610,8 +610,15 @@ fn runners_table() -> String {
     let mut out = String::new();
     for adapter in runner::all() {
         let can = adapter.capabilities();
+        let orders = match adapter.arrangement(&[]) {
+            Ok(arranged) => match arranged.kept_together {
+                Some(kept) => format!("runner, shuffle, reverse, pairs, keeping together {kept}"),
+                None => "runner, shuffle, reverse, pairs, any order of the tests".to_string(),
+            },
+            Err(reason) => format!("runner only: {reason}"),
+        };
         out.push_str(&format!(
-            "{}\n  versions        {}\n  seeded order    {}\n  explicit order  {}\n  warm probes     {}\n  results         {}\n  test id         {}\n\n",
+            "{}\n  versions        {}\n  seeded order    {}\n  explicit order  {}\n  --order         {orders}\n  warm probes     {}\n  results         {}\n  test id         {}\n\n",
             adapter.name(),
             can.versions,
             can.seeded_order,
