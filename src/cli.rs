@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
 use crate::bisect::{self, Source};
@@ -101,7 +102,7 @@ struct HuntArgs {
     /// Who chooses the orders: the runner under each seed; bleed, with uniform shuffles of the
     /// whole suite, the natural order backwards, or a schedule that puts every two tests side
     /// by side (pairs), wherever the runner can run such orders
-    #[arg(long, default_value = "runner", value_name = "HOW", value_parser = order_mode)]
+    #[arg(long, default_value = "runner", value_name = "HOW", value_parser = order_mode())]
     order: Mode,
 
     /// Stop once this many runs in a row found no test failing or flipping for the first time
@@ -396,11 +397,9 @@ fn known_runs(args: &HuntArgs) -> Option<u64> {
     }
 }
 
-fn order_mode(text: &str) -> std::result::Result<Mode, String> {
-    Mode::parse(text).ok_or_else(|| {
-        let names: Vec<&str> = Mode::ALL.iter().map(|mode| mode.as_str()).collect();
-        format!("expected one of {}", names.join(", "))
-    })
+fn order_mode() -> impl clap::builder::TypedValueParser<Value = Mode> {
+    clap::builder::PossibleValuesParser::new(Mode::ALL.map(Mode::as_str))
+        .map(|name| Mode::parse(&name).unwrap_or_default())
 }
 
 fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
