@@ -218,6 +218,13 @@ pub fn render(result: &Bisection, written: Option<&Path>, paint: Paint) -> Strin
     if let Some(line) = probing_line(&result.probe) {
         let _ = writeln!(out, "{line}");
     }
+    if let Some(disagreement) = &result.records_disagreed {
+        let _ = writeln!(
+            out,
+            "recorded runs and runs made now disagreed: {disagreement}; the verdict is from runs \
+             made now"
+        );
+    }
     if let Some(dir) = written {
         let _ = writeln!(out, "wrote {0}/repro.sh and {0}/REPORT.md", dir.display());
     }
@@ -430,6 +437,7 @@ pub(crate) fn sample() -> Bisection {
         same_order: None,
         evidence: None,
         probe: Probing::default(),
+        records_disagreed: None,
     }
 }
 

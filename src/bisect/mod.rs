@@ -183,6 +183,10 @@ pub struct Bisection {
     /// How the probes ran: warm or cold, how many of each, and why warm stopped if it did.
     #[serde(default)]
     pub probe: Probing,
+    /// Why recorded runs stopped answering probes, when runs made now went against them: the
+    /// verdict is then from runs made now only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records_disagreed: Option<String>,
 }
 
 /// Ctrl-C during the search: the smallest order seen failing so far is still worth showing.
@@ -264,6 +268,7 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
         result.probe = context.warmth.report();
         result.probes_reused = context.reuse.reused();
         result.probes -= result.probes_reused;
+        result.records_disagreed = context.reuse.set_aside_because();
         complete_from_probes(&mut result, &context.reported);
         if let Some(stopped) = stopped? {
             return Ok(Outcome::Interrupted(stopped));
@@ -547,6 +552,7 @@ impl Job {
             same_order: None,
             evidence: None,
             probe: Probing::default(),
+            records_disagreed: None,
         })
     }
 
@@ -694,6 +700,8 @@ enum Attempt {
     Disagreed(String),
     /// Warm probes found no order dependency; before that is a verdict, it is done again cold.
     Unsure(String),
+    /// Runs made now went against what recorded runs answered: done again without them.
+    Stale(String),
 }
 
 /// The search for polluters and what follows from its verdict, warm where it can be. A verdict
@@ -721,6 +729,7 @@ fn search_and_conclude(
                 return Ok(stopped);
             }
             Attempt::Disagreed(what) => context.warmth.disagree(what),
+            Attempt::Stale(what) => context.reuse.set_aside(what),
             Attempt::Unsure(what) => {
                 context.warmth.give_up(&format!("{what}; checking cold"));
                 unsure = Some(what);
@@ -772,6 +781,12 @@ fn attempt(job: &Job, context: &ProbeContext, result: &mut Bisection) -> Result<
                 "warm probes did not show the failure following from the order".to_string(),
             ));
         }
+        Search::NonDeterministic { .. } if context.reuse.used() => {
+            return Ok(Attempt::Stale(
+                "one order both failed and passed, counting what recorded runs answered"
+                    .to_string(),
+            ));
+        }
         Search::NotReproduced { tries } => conclude_not_reproduced(job, result, tries),
         Search::NonDeterministic { set, seen } => {
             conclude_non_deterministic(job, result, &job.candidates, &set, seen)
@@ -794,6 +809,7 @@ fn attempt(job: &Job, context: &ProbeContext, result: &mut Bisection) -> Result<
                 Confirmed::No => {}
                 Confirmed::Disagreed(what) => return Ok(Attempt::Disagreed(what)),
                 Confirmed::Unsure(what) => return Ok(Attempt::Unsure(what)),
+                Confirmed::Stale(what) => return Ok(Attempt::Stale(what)),
             }
         }
         Search::Alone => {
@@ -924,6 +940,8 @@ enum Confirmed {
     Disagreed(String),
     /// Warm probes contradicted each other: done again cold before anything is concluded.
     Unsure(String),
+    /// Runs made now contradicted recorded runs: done again without them.
+    Stale(String),
 }
 
 /// Runs the set then the victim, and the victim alone, each in a fresh process, until chance can
@@ -1003,6 +1021,18 @@ fn confirm_culprits(
     };
     result.probes += tally.probes;
     let outcome_word = if target_failure { "fails" } else { "passes" };
+    // Runs made now that go against records may mean the code changed since: the records go
+    // before the warm probes are doubted.
+    if context.reuse.used() && tally.against != Trials::default() {
+        let order = probe_summary(&[culprits.clone(), vec![job.victim.clone()]].concat());
+        return Ok(Confirmed::Stale(format!(
+            "the search, reading recorded runs, found the victim {outcome_word} after {}; run \
+             now, {order} went the other way {} and the victim alone {}",
+            culprits.join(" + "),
+            times(tally.against.hits),
+            times(tally.against.misses)
+        )));
+    }
     if found.warm && tally.against_cold != Trials::default() {
         let order = probe_summary(&[culprits.clone(), vec![job.victim.clone()]].concat());
         return Ok(Confirmed::Disagreed(format!(
@@ -1311,6 +1341,7 @@ fn search_state_setters(
             match confirmed {
                 Confirmed::Disagreed(what) => return Ok(Attempt::Disagreed(what)),
                 Confirmed::Unsure(what) => return Ok(Attempt::Unsure(what)),
+                Confirmed::Stale(what) => return Ok(Attempt::Stale(what)),
                 Confirmed::Yes | Confirmed::No => {}
             }
             if let Confirmed::Yes = confirmed {
@@ -1333,6 +1364,13 @@ fn search_state_setters(
         _ if warm => {
             return Ok(Attempt::Unsure(
                 "warm probes found no tests that make the victim pass".to_string(),
+            ));
+        }
+        _ if context.reuse.used() => {
+            return Ok(Attempt::Stale(
+                "no tests that make the victim pass were found, counting what recorded runs \
+                 answered"
+                    .to_string(),
             ));
         }
         Search::NonDeterministic { set, seen } => {

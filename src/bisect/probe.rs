@@ -47,8 +47,10 @@ pub struct Reuse<'a> {
     answered: Mutex<HashSet<String>>,
     /// Probes answered by a recorded run, over all attempts.
     reused: AtomicUsize,
-    /// Orders this bisection ran itself.
+    /// Orders this attempt at a verdict ran itself.
     ran: Mutex<HashSet<Vec<String>>>,
+    /// Why recorded runs answer no more: a run made now went against what they said.
+    set_aside: Mutex<Option<String>>,
 }
 
 impl<'a> Reuse<'a> {
@@ -59,6 +61,7 @@ impl<'a> Reuse<'a> {
             answered: Mutex::default(),
             reused: AtomicUsize::new(0),
             ran: Mutex::default(),
+            set_aside: Mutex::default(),
         }
     }
 
@@ -74,9 +77,29 @@ impl<'a> Reuse<'a> {
     }
 
     /// A new attempt at the verdict, which counts none of the evidence before: the runs that
-    /// answered may answer again.
+    /// answered may answer again, and the orders run before show nothing of this attempt.
     pub fn start_over(&self) {
         lock(&self.answered).clear();
+        lock(&self.ran).clear();
+    }
+
+    /// Whether recorded runs answered a probe of this attempt.
+    pub fn used(&self) -> bool {
+        !lock(&self.answered).is_empty()
+    }
+
+    /// Runs made now went against what recorded runs said (the code changed since, or the
+    /// victim is noisier than they showed): say so; from now on every probe runs.
+    pub fn set_aside(&self, what: String) {
+        progress::say(&format!(
+            "recorded runs and runs made now disagree: {what}; bisecting again without them"
+        ));
+        lock(&self.set_aside).get_or_insert(what);
+    }
+
+    /// Why recorded runs stopped answering, if they did.
+    pub fn set_aside_because(&self) -> Option<String> {
+        lock(&self.set_aside).clone()
     }
 
     /// Probes answered by recorded runs so far.
@@ -84,7 +107,7 @@ impl<'a> Reuse<'a> {
         self.reused.load(Ordering::SeqCst)
     }
 
-    /// Whether this bisection ran `order` itself, rather than only reading it from a record.
+    /// Whether this attempt ran `order` itself, rather than only reading it from a record.
     pub fn ran(&self, order: &[String]) -> bool {
         lock(&self.ran).contains(order)
     }
@@ -92,6 +115,9 @@ impl<'a> Reuse<'a> {
     /// A recorded run's outcome for the last test of `order`, that run then spent; None when no
     /// run that may answer ran exactly `order`.
     fn answer(&self, order: &[String], warm: bool, reported: &Reported) -> Option<TestResult> {
+        if lock(&self.set_aside).is_some() {
+            return None;
+        }
         let barred = lock(&self.barred);
         let mut answered = lock(&self.answered);
         let answer = self.recorded.find(order, warm, |run| {
