@@ -33,7 +33,7 @@ use crate::warm::{Probing, Warmth};
 
 use confirm::{Claim, Recorded};
 pub use confirm::{Confirmation, percent};
-pub use log::{FromLog, bisect_log};
+pub use log::{FromLog, Unbisected, bisect_log};
 use probe::{OrderProber, ProbeContext, Progress, Reported, Reuse, Target};
 use reuse::RecordedOrders;
 pub use source::Source;
@@ -73,6 +73,17 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// As in the JSON: `polluted`, `not-reproduced`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Polluted => "polluted",
+            Verdict::Brittle => "brittle",
+            Verdict::NotReproduced => "not-reproduced",
+            Verdict::FailsAlone => "fails-alone",
+            Verdict::NonDeterministic => "non-deterministic",
+        }
+    }
+
     /// Only a verdict that names culprits ends a bisection with nothing left to look at.
     pub fn exit_code(self) -> ExitCode {
         match self {
@@ -195,10 +206,14 @@ pub struct Interrupted {
     pub victim: String,
 }
 
+/// What an interrupted bisection's error ends with, where running the same command again
+/// starts it over.
+pub const START_OVER: &str = "Run the same command again to start over.";
+
 impl Interrupted {
     /// The error bleed ends with, showing the smallest order seen failing. `done` says what
-    /// finished before (the other victims of a log), when anything did.
-    pub fn into_error(self, done: Option<String>) -> Error {
+    /// finished before (the other victims of a log), when anything did; `again` how to go on.
+    pub fn into_error(self, done: Option<String>, again: &str) -> Error {
         let found = match self.smallest_failing {
             Some(order) => format!(
                 "the smallest order seen failing so far ({}):\n    {}",
@@ -211,7 +226,7 @@ impl Interrupted {
             .map(|done| format!(", after {done}"))
             .unwrap_or_default();
         Error::interrupted(format!(
-            "interrupted while bisecting {}{done}; {found}\nRun the same command again to start over.",
+            "interrupted while bisecting {}{done}; {found}\n{again}",
             self.victim
         ))
     }
@@ -1567,6 +1582,19 @@ mod tests {
                 target_outcome: false
             }]
         );
+    }
+
+    #[test]
+    fn a_verdict_is_named_as_in_the_json() {
+        for verdict in [
+            Verdict::Polluted,
+            Verdict::Brittle,
+            Verdict::NotReproduced,
+            Verdict::FailsAlone,
+            Verdict::NonDeterministic,
+        ] {
+            assert_eq!(serde_json::json!(verdict), verdict.name());
+        }
     }
 
     #[test]

@@ -101,7 +101,7 @@ fn failed(run: &Value, test: &str) -> bool {
 }
 
 /// The planted cases, by this suite's ids.
-const PLANT: Plant = Plant {
+pub(crate) const PLANT: Plant = Plant {
     p1: P1,
     v1: V1,
     pa: PA,
