@@ -14,6 +14,7 @@ use crate::shard::{self, Shard};
 use crate::template::{Template, quote};
 use crate::{
     demo, flip_table, help, hunt, import, interrupt, merge, progress, report, repro, runner, store,
+    unattended,
 };
 
 /// The `--timeout` default ("30m" in the flags).
@@ -146,7 +147,13 @@ struct HuntArgs {
     #[arg(long)]
     warm: bool,
 
-    /// Print the result as one JSON document on stdout
+    /// Then bisect every order-dependent and brittle test found, one after another, from a
+    /// failing run of the hunt, probing as the hunt ran (warm with --warm); a test bisected
+    /// before from the same run is not bisected again
+    #[arg(long, conflicts_with_all = ["shard", "no_confirm"])]
+    bisect: bool,
+
+    /// Print the result as one JSON document on stdout (with --bisect, with `bisections`)
     #[arg(long)]
     json: bool,
 
@@ -429,12 +436,19 @@ fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
         store,
     };
     let result = hunt::hunt(&settings)?;
+    let mut resume = resume_command(&settings, result.master_seed);
+    if args.bisect {
+        resume.push_str(" --bisect");
+        if !result.interrupted {
+            return unattended::bisect_hunt(result, &settings, args.json, &resume);
+        }
+    }
     if args.json {
         human::print_json(&result)?;
     } else {
         human::print(&flip_table::render(
             &result,
-            &settings.bisect_command("bleed"),
+            Some(&settings.bisect_command("bleed")),
             Paint::stdout(),
         ))?;
     }
@@ -442,7 +456,7 @@ fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
         return Err(Error::interrupted(format!(
             "interrupted after {}; what was recorded is kept. Resume with:\n    {}",
             human::counted(result.new_runs, "new run", "new runs"),
-            resume_command(&settings, result.master_seed)
+            resume
         )));
     }
     Ok(result.exit_code())
@@ -575,7 +589,9 @@ fn run_bisect(args: BisectArgs, store: PathBuf) -> Result<ExitCode> {
     }
     let result = match bisect::bisect(&settings)? {
         bisect::Outcome::Done(result) => result,
-        bisect::Outcome::Interrupted(stopped) => return Err(stopped.into_error(None)),
+        bisect::Outcome::Interrupted(stopped) => {
+            return Err(stopped.into_error(None, bisect::START_OVER));
+        }
     };
     let written = write_reproducer(&settings, &result, false)?;
     if args.json {

@@ -313,7 +313,10 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let program = program();
     let bisect_command = settings.bisect_command(&program);
     let result = hunt::hunt(&settings)?;
-    print!("{}", flip_table::render(&result, &bisect_command, paint));
+    print!(
+        "{}",
+        flip_table::render(&result, Some(&bisect_command), paint)
+    );
     if result.interrupted {
         return Err(Error::interrupted("demo interrupted"));
     }

@@ -35,7 +35,8 @@ pub const HUNT_EXIT_CODES: &str = "Exit codes: 0 every run gave results and no t
     1 a test failed in some run (see its kind), a run timed out or broke, or fewer runs than asked \
     gave results; 2 bad usage or input; 3 the suite could not be run or read (command not found, \
     unsupported runner version, no report); 4 the store could not be read or written; \
-    130 interrupted (resume with the printed command). See docs/exit-codes.md.";
+    130 interrupted (resume with the printed command). With --bisect: the same, or 3 or 4 when a \
+    bisection could not run (the other victims are still bisected). See docs/exit-codes.md.";
 
 /// The exit codes of `bleed bisect`, for its `--help`.
 pub const BISECT_EXIT_CODES: &str = "Exit codes: 0 culprits named and confirmed beyond chance \

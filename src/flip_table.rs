@@ -16,8 +16,9 @@ use crate::template::quote;
 const PAIRS_WORTH_IT: f64 = 0.05;
 
 /// The table, coloured by `paint`; `bisect` is how to call `bleed bisect` on this hunt's runs
-/// (with its store and replay command when they are not the defaults), for the next step.
-pub fn render(hunt: &Hunt, bisect: &str, paint: Paint) -> String {
+/// (with its store and replay command when they are not the defaults), for the next step, or
+/// None when the bisections follow (`hunt --bisect`).
+pub fn render(hunt: &Hunt, bisect: Option<&str>, paint: Paint) -> String {
     let mut out = String::new();
     headline(&mut out, hunt);
     let flips = &hunt.analysis.flips;
@@ -324,9 +325,10 @@ fn chance(probability: f64) -> String {
 
 /// The next command worth running, pointing only at kinds whose cause is in the order, and
 /// what to do about interference.
-fn next_steps(out: &mut String, hunt: &Hunt, bisect: &str, paint: Paint) {
+fn next_steps(out: &mut String, hunt: &Hunt, bisect: Option<&str>, paint: Paint) {
     let flips = &hunt.analysis.flips;
-    if let Some(flip) = flips.iter().find(|f| f.kind.bisectable())
+    if let Some(bisect) = bisect
+        && let Some(flip) = flips.iter().find(|f| f.kind.bisectable())
         && let Some(seed) = flip.failed_seeds.first()
     {
         let command = format!("{bisect} --seed {seed} --victim {}", quote(&flip.test));
@@ -429,7 +431,7 @@ mod tests {
 
     #[test]
     fn the_table_reads_on_its_own() {
-        let text = render(&hunt(), "bleed bisect", Paint::plain());
+        let text = render(&hunt(), Some("bleed bisect"), Paint::plain());
         let expected = "\
 3 runs (3 ok) of `pytest -q`, master seed 19497, runner pytest, and 1 confirmation run
 2 tests of 9 flipped:
@@ -455,8 +457,8 @@ Find what bleeds into it: bleed bisect --seed 11 --victim tests/test_cart.py::te
 
     #[test]
     fn colour_marks_kinds_failures_and_the_next_step_without_moving_a_column() {
-        let plain = render(&hunt(), "bleed bisect", Paint::plain());
-        let coloured = render(&hunt(), "bleed bisect", Paint { enabled: true });
+        let plain = render(&hunt(), Some("bleed bisect"), Paint::plain());
+        let coloured = render(&hunt(), Some("bleed bisect"), Paint { enabled: true });
         assert!(coloured.contains("\x1b[1m\x1b[31morder-dependent (1)\x1b[0m\x1b[0m:"));
         assert!(coloured.contains("\x1b[1m\x1b[36mnon-deterministic (1)\x1b[0m\x1b[0m:"));
         assert!(coloured.contains("\x1b[31m2/3\x1b[0m"));
@@ -474,7 +476,7 @@ Find what bleeds into it: bleed bisect --seed 11 --victim tests/test_cart.py::te
             n: 4,
             hunt_runs: 12,
         });
-        let text = render(&hunt, "bleed bisect", Paint::plain());
+        let text = render(&hunt, Some("bleed bisect"), Paint::plain());
         let head: Vec<&str> = text.lines().take(2).collect();
         assert_eq!(
             head,

@@ -93,6 +93,12 @@ const HUNT_EXAMPLES: &[(&str, &[&str])] = &[
         &["bleed hunt --cmd \"python3 -m pytest -q tests\" --runs 100"],
     ),
     (
+        "Overnight: hunt, then bisect each order-dependent and brittle test it finds, reading \
+         the hunt's runs for orders already run (Ctrl-C keeps the finished bisections; the same \
+         command goes on with the rest):",
+        &["bleed hunt --cmd \"python3 -m pytest -q tests\" --runs 200 --jobs 4 --bisect"],
+    ),
+    (
         "One CI node's share of a hunt split over the nodes, all under one master seed; then \
          bleed merge their stores (docs/ci.md):",
         &[

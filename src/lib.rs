@@ -34,4 +34,5 @@ pub mod seed;
 pub mod shard;
 pub mod store;
 pub mod template;
+pub mod unattended;
 pub mod warm;

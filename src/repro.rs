@@ -189,9 +189,20 @@ pub fn render(result: &Bisection, written: Option<&Path>, paint: Paint) -> Strin
         );
     }
     let log2 = (result.candidates.max(1) as f64).log2().ceil() as usize;
+    let reused = match result.probes_reused {
+        0 => String::new(),
+        n => format!(
+            " (and {})",
+            counted(
+                n,
+                "answer from a recorded run",
+                "answers from recorded runs"
+            )
+        ),
+    };
     let _ = write!(
         out,
-        "\n{} for {} (⌈log2 n⌉ = {log2}) in {}",
+        "\n{}{reused} for {} (⌈log2 n⌉ = {log2}) in {}",
         count(result.probes, "probe"),
         counted(result.candidates, "preceding test", "preceding tests"),
         count(result.rounds, "round")
@@ -206,6 +217,13 @@ pub fn render(result: &Bisection, written: Option<&Path>, paint: Paint) -> Strin
     let _ = writeln!(out, "; {}", duration(Some(result.wall_seconds)));
     if let Some(line) = probing_line(&result.probe) {
         let _ = writeln!(out, "{line}");
+    }
+    if let Some(disagreement) = &result.records_disagreed {
+        let _ = writeln!(
+            out,
+            "recorded runs and runs made now disagreed: {disagreement}; the verdict is from runs \
+             made now"
+        );
     }
     if let Some(dir) = written {
         let _ = writeln!(out, "wrote {0}/repro.sh and {0}/REPORT.md", dir.display());
@@ -382,6 +400,7 @@ pub(crate) fn sample() -> Bisection {
         cleaners: Vec::new(),
         state_setters: Vec::new(),
         probes: 4,
+        probes_reused: 0,
         rounds: 2,
         cleaner_probes: 0,
         candidates: 17,
@@ -418,6 +437,7 @@ pub(crate) fn sample() -> Bisection {
         same_order: None,
         evidence: None,
         probe: Probing::default(),
+        records_disagreed: None,
     }
 }
 
@@ -487,6 +507,17 @@ victim alone (passes):
 1 probe warm (the suite booted once, in 0s), 2 cold in fresh processes
 ";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn answers_read_from_recorded_runs_are_told_apart_from_probes() {
+        let mut result = polluted();
+        result.probes_reused = 2;
+        let text = render(&result, None, Paint::plain());
+        assert!(
+            text.contains("\n1 probe (and 2 answers from recorded runs) for 16 preceding tests"),
+            "{text}"
+        );
     }
 
     #[test]

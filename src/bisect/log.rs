@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{Bisection, Outcome, Settings, Source, bisect};
+use super::{Bisection, Outcome, START_OVER, Settings, Source, bisect};
 use crate::ci_log::{self, Found, Target};
 use crate::error::{Error, ExitCode, Result};
 use crate::human::{Paint, count, counted};
@@ -79,7 +79,7 @@ pub fn bisect_log(
             Ok(Outcome::Interrupted(stopped)) => {
                 let done = result.bisections.len() + result.errors.len();
                 let done = format!("{done} of the log's {}", count(targets.len(), "victim"));
-                return Err(stopped.into_error(Some(done)));
+                return Err(stopped.into_error(Some(done), START_OVER));
             }
             Err(error) if error.code == ExitCode::Interrupted => return Err(error),
             Err(error) => {

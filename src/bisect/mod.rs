@@ -9,6 +9,7 @@
 mod confirm;
 mod log;
 mod probe;
+mod reuse;
 mod source;
 
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ use crate::chance::{Rate, Trials};
 use crate::ddmin::{self, Counts, Prober, Verdict as Search};
 use crate::error::{Error, ExitCode, Result};
 use crate::human::count;
+use crate::hunt::{CONFIRMATIONS_FILE, Confirmation as HuntConfirmation};
 use crate::import;
 use crate::progress;
 use crate::rank::{self, PastRun};
@@ -31,8 +33,9 @@ use crate::warm::{Probing, Warmth};
 
 use confirm::{Claim, Recorded};
 pub use confirm::{Confirmation, percent};
-pub use log::{FromLog, bisect_log};
-use probe::{OrderProber, ProbeContext, Progress, Reported, Target};
+pub use log::{FromLog, Unbisected, bisect_log};
+use probe::{OrderProber, ProbeContext, Progress, Reported, Reuse, Target};
+use reuse::RecordedOrders;
 pub use source::Source;
 use source::{Failing, failing_order, find_victim, locate};
 
@@ -70,6 +73,17 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// As in the JSON: `polluted`, `not-reproduced`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Polluted => "polluted",
+            Verdict::Brittle => "brittle",
+            Verdict::NotReproduced => "not-reproduced",
+            Verdict::FailsAlone => "fails-alone",
+            Verdict::NonDeterministic => "non-deterministic",
+        }
+    }
+
     /// Only a verdict that names culprits ends a bisection with nothing left to look at.
     pub fn exit_code(self) -> ExitCode {
         match self {
@@ -127,8 +141,14 @@ pub struct Bisection {
     pub polluters: Vec<Located>,
     pub cleaners: Vec<Located>,
     pub state_setters: Vec<Located>,
-    /// Probes of the search, reproduction, isolation and confirmations included.
+    /// Runs of the suite made for the search, reproduction, isolation and confirmations
+    /// included; the answers recorded runs gave are in `probes_reused`.
     pub probes: usize,
+    /// Probe answers read from recorded runs that had run exactly the order asked about (the
+    /// hunt's runs and confirmation runs, earlier bisections' probes) instead of running the
+    /// suite: each run answers once, and the confirmation runs a verdict rests on always run.
+    #[serde(default)]
+    pub probes_reused: usize,
     pub rounds: usize,
     pub cleaner_probes: usize,
     /// Tests that ran before the victim in the order searched.
@@ -174,6 +194,10 @@ pub struct Bisection {
     /// How the probes ran: warm or cold, how many of each, and why warm stopped if it did.
     #[serde(default)]
     pub probe: Probing,
+    /// Why recorded runs stopped answering probes, when runs made now went against them: the
+    /// verdict is then from runs made now only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records_disagreed: Option<String>,
 }
 
 /// Ctrl-C during the search: the smallest order seen failing so far is still worth showing.
@@ -182,10 +206,14 @@ pub struct Interrupted {
     pub victim: String,
 }
 
+/// What an interrupted bisection's error ends with, where running the same command again
+/// starts it over.
+pub const START_OVER: &str = "Run the same command again to start over.";
+
 impl Interrupted {
     /// The error bleed ends with, showing the smallest order seen failing. `done` says what
-    /// finished before (the other victims of a log), when anything did.
-    pub fn into_error(self, done: Option<String>) -> Error {
+    /// finished before (the other victims of a log), when anything did; `again` how to go on.
+    pub fn into_error(self, done: Option<String>, again: &str) -> Error {
         let found = match self.smallest_failing {
             Some(order) => format!(
                 "the smallest order seen failing so far ({}):\n    {}",
@@ -198,7 +226,7 @@ impl Interrupted {
             .map(|done| format!(", after {done}"))
             .unwrap_or_default();
         Error::interrupted(format!(
-            "interrupted while bisecting {}{done}; {found}\nRun the same command again to start over.",
+            "interrupted while bisecting {}{done}; {found}\n{again}",
             self.victim
         ))
     }
@@ -229,6 +257,8 @@ struct Job {
     cleaners: bool,
     /// Warm probes asked for, and possible with this replay command.
     warm: bool,
+    /// The recorded runs that may answer probes.
+    recorded: RecordedOrders,
 }
 
 pub fn bisect(settings: &Settings) -> Result<Outcome> {
@@ -251,6 +281,9 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
         let context = job.probe_context(settings.timeout, tag, booting);
         let stopped = search_and_conclude(&job, &context, &mut result);
         result.probe = context.warmth.report();
+        result.probes_reused = context.reuse.reused();
+        result.probes -= result.probes_reused;
+        result.records_disagreed = context.reuse.set_aside_because();
         complete_from_probes(&mut result, &context.reported);
         if let Some(stopped) = stopped? {
             return Ok(Outcome::Interrupted(stopped));
@@ -383,6 +416,7 @@ fn prepare(settings: &Settings) -> Result<Job> {
     let retries = settings
         .retries
         .unwrap_or_else(|| automatic_retries(&candidates, &victim, &history));
+    let recorded = recorded_orders(&store, &runs, template.as_str(), failing.run.as_deref())?;
     Ok(Job {
         store,
         runs,
@@ -400,7 +434,57 @@ fn prepare(settings: &Settings) -> Result<Job> {
         cleaners: settings.cleaners,
         // A replay command the user wrote is run as written.
         warm: settings.warm && settings.replay.is_none(),
+        recorded,
     })
+}
+
+/// The runs that may answer probes: every run of `template` with results (the hunt's runs, its
+/// confirmation runs, bisections' probes) made since the hunt of the failing run began, or
+/// since the failing run when no hunt made it. Older runs may have run older code. A failing
+/// order from a file or a report is placed in no time, so none may answer for it. Runs imported
+/// from CI ran elsewhere.
+fn recorded_orders(
+    store: &Store,
+    runs: &[RunRecord],
+    template: &str,
+    failing_run: Option<&str>,
+) -> Result<RecordedOrders> {
+    let mut recorded = RecordedOrders::default();
+    let Some(failing) = failing_run.and_then(|id| runs.iter().find(|r| r.id == id)) else {
+        return Ok(recorded);
+    };
+    let since = runs
+        .iter()
+        .filter(|r| failing.master_seed.is_some() && r.master_seed == failing.master_seed)
+        .filter(|r| r.template == failing.template)
+        .chain([failing])
+        .filter_map(started)
+        .min();
+    let confirmations =
+        store::load_records::<HuntConfirmation>(&store.root().join(CONFIRMATIONS_FILE))?;
+    let probes = store::load_records::<RunRecord>(&store.root().join(store::PROBES_FILE))?;
+    for warning in confirmations.warnings.iter().chain(&probes.warnings) {
+        progress::warn(warning);
+    }
+    let confirmation_runs = confirmations.records.into_iter().map(|c| c.run);
+    let all = runs
+        .iter()
+        .cloned()
+        .chain(confirmation_runs)
+        .chain(probes.records);
+    for run in all {
+        let usable =
+            run.status == RunStatus::Ok && run.template == template && run.imported.is_none();
+        let recent = since.is_some_and(|since| started(&run).is_some_and(|at| at >= since));
+        if usable && recent {
+            recorded.add(&run.id, &run.results, run.warm);
+        }
+    }
+    Ok(recorded)
+}
+
+fn started(run: &RunRecord) -> Option<SystemTime> {
+    humantime::parse_rfc3339_weak(&run.started_at).ok()
 }
 
 /// A recorded run of the victim, as the bisection uses it.
@@ -456,6 +540,7 @@ impl Job {
             cleaners: Vec::new(),
             state_setters: Vec::new(),
             probes: 0,
+            probes_reused: 0,
             rounds: 0,
             cleaner_probes: 0,
             candidates: self.candidates.len(),
@@ -482,6 +567,7 @@ impl Job {
             same_order: None,
             evidence: None,
             probe: Probing::default(),
+            records_disagreed: None,
         })
     }
 
@@ -511,6 +597,11 @@ impl Job {
         } else {
             Warmth::cold()
         };
+        let reuse = Reuse::new(&self.recorded);
+        // Picked because the victim failed in it, the failing run is no evidence of that.
+        if let Some(run) = &self.failing.run {
+            reuse.bar(run);
+        }
         ProbeContext {
             adapter: self.adapter.as_ref(),
             replay: &self.replay,
@@ -522,6 +613,7 @@ impl Job {
             progress,
             warmth,
             reported: Reported::default(),
+            reuse,
         }
     }
 
@@ -623,6 +715,8 @@ enum Attempt {
     Disagreed(String),
     /// Warm probes found no order dependency; before that is a verdict, it is done again cold.
     Unsure(String),
+    /// Runs made now went against what recorded runs answered: done again without them.
+    Stale(String),
 }
 
 /// The search for polluters and what follows from its verdict, warm where it can be. A verdict
@@ -650,6 +744,7 @@ fn search_and_conclude(
                 return Ok(stopped);
             }
             Attempt::Disagreed(what) => context.warmth.disagree(what),
+            Attempt::Stale(what) => context.reuse.set_aside(what),
             Attempt::Unsure(what) => {
                 context.warmth.give_up(&format!("{what}; checking cold"));
                 unsure = Some(what);
@@ -658,6 +753,7 @@ fn search_and_conclude(
         let probes = result.probes;
         *result = blank.clone();
         result.probes = probes;
+        context.reuse.start_over();
     }
 }
 
@@ -700,6 +796,12 @@ fn attempt(job: &Job, context: &ProbeContext, result: &mut Bisection) -> Result<
                 "warm probes did not show the failure following from the order".to_string(),
             ));
         }
+        Search::NonDeterministic { .. } if context.reuse.used() => {
+            return Ok(Attempt::Stale(
+                "one order both failed and passed, counting what recorded runs answered"
+                    .to_string(),
+            ));
+        }
         Search::NotReproduced { tries } => conclude_not_reproduced(job, result, tries),
         Search::NonDeterministic { set, seen } => {
             conclude_non_deterministic(job, result, &job.candidates, &set, seen)
@@ -722,6 +824,7 @@ fn attempt(job: &Job, context: &ProbeContext, result: &mut Bisection) -> Result<
                 Confirmed::No => {}
                 Confirmed::Disagreed(what) => return Ok(Attempt::Disagreed(what)),
                 Confirmed::Unsure(what) => return Ok(Attempt::Unsure(what)),
+                Confirmed::Stale(what) => return Ok(Attempt::Stale(what)),
             }
         }
         Search::Alone => {
@@ -852,6 +955,8 @@ enum Confirmed {
     Disagreed(String),
     /// Warm probes contradicted each other: done again cold before anything is concluded.
     Unsure(String),
+    /// Runs made now contradicted recorded runs: done again without them.
+    Stale(String),
 }
 
 /// Runs the set then the victim, and the victim alone, each in a fresh process, until chance can
@@ -865,19 +970,17 @@ fn confirm_culprits(
     context.progress.phase("confirming");
     let culprits = pick(found.candidates, &found.set);
     let target_failure = found.target == Target::VictimFails;
-    // The run the searched order came from was picked for its outcome: no evidence.
-    let recorded: Vec<Recorded> = job
-        .history
-        .iter()
-        .filter(|past| found.run != Some(past.run.as_str()))
-        .filter_map(|past| {
-            let at = past.order.iter().position(|id| *id == job.victim)?;
-            Some(Recorded {
-                culprits_before: culprits.iter().all(|c| past.order[..at].contains(c)),
-                target_outcome: past.victim_failed == target_failure,
-            })
-        })
-        .collect();
+    let recorded = history_evidence(
+        &job.history,
+        &job.victim,
+        &culprits,
+        target_failure,
+        |run| found.run == Some(run) || context.reuse.answered(run),
+    );
+    // The history counts once, as history: none of its runs may answer a confirmation probe.
+    for past in &job.history {
+        context.reuse.bar(&past.run);
+    }
     let target_runs = recorded.iter().filter(|r| r.target_outcome).count();
     let mut claim = Claim {
         fixed: found.fixed,
@@ -903,11 +1006,13 @@ fn confirm_culprits(
     order.push(job.victim.clone());
     let searched = if found.warm {
         Searched::Warm
-    } else if job.adapter.plain_replay(&job.replay, &order)?.is_some() {
+    } else if job.adapter.plain_replay(&job.replay, &order)?.is_some() || !context.reuse.ran(&order)
+    {
         Searched::OtherCommand
     } else {
         Searched::Printed
     };
+    let reused_before = context.reuse.reused();
     let mut tally = Tally::default();
     let believed = loop {
         let Some(needed) = claim.still_needed() else {
@@ -931,6 +1036,18 @@ fn confirm_culprits(
     };
     result.probes += tally.probes;
     let outcome_word = if target_failure { "fails" } else { "passes" };
+    // Runs made now that go against records may mean the code changed since: the records go
+    // before the warm probes are doubted.
+    if context.reuse.used() && tally.against != Trials::default() {
+        let order = probe_summary(&[culprits.clone(), vec![job.victim.clone()]].concat());
+        return Ok(Confirmed::Stale(format!(
+            "the search, reading recorded runs, found the victim {outcome_word} after {}; run \
+             now, {order} went the other way {} and the victim alone {}",
+            culprits.join(" + "),
+            times(tally.against.hits),
+            times(tally.against.misses)
+        )));
+    }
     if found.warm && tally.against_cold != Trials::default() {
         let order = probe_summary(&[culprits.clone(), vec![job.victim.clone()]].concat());
         return Ok(Confirmed::Disagreed(format!(
@@ -946,12 +1063,36 @@ fn confirm_culprits(
             "warm confirmation probes went against the warm search".to_string(),
         ));
     }
-    result.confirmation = Some(Confirmation::new(&claim, tally.probes, outcome_word));
+    let confirmation_runs = tally.probes - (context.reuse.reused() - reused_before);
+    result.confirmation = Some(Confirmation::new(&claim, confirmation_runs, outcome_word));
     if !believed {
         conclude_unconfirmed(job, result, &culprits, &claim, tally.against, outcome_word);
         return Ok(Confirmed::No);
     }
     Ok(Confirmed::Yes)
+}
+
+/// The recorded runs of the victim as evidence for `culprits`, leaving out those `counted`
+/// already: the run the searched order came from, which was picked for its outcome, and the
+/// runs that answered a probe, which count among the probes.
+fn history_evidence(
+    history: &[Past],
+    victim: &str,
+    culprits: &[String],
+    target_failure: bool,
+    counted: impl Fn(&str) -> bool,
+) -> Vec<Recorded> {
+    history
+        .iter()
+        .filter(|past| !counted(&past.run))
+        .filter_map(|past| {
+            let at = past.order.iter().position(|id| id == victim)?;
+            Some(Recorded {
+                culprits_before: culprits.iter().all(|c| past.order[..at].contains(c)),
+                target_outcome: past.victim_failed == target_failure,
+            })
+        })
+        .collect()
 }
 
 /// What the confirmation probes showed so far.
@@ -970,7 +1111,8 @@ struct Tally {
 enum Searched {
     /// The printed commands themselves, each in a fresh process.
     Printed,
-    /// The replay command, each in a fresh process, where bleed prints a plain one.
+    /// The replay command, each in a fresh process, where bleed prints a plain one; or the
+    /// printed commands, but the reproducer's order only ever answered by a recorded run.
     OtherCommand,
     Warm,
 }
@@ -1138,6 +1280,8 @@ fn find_cleaners(
     if job.replay.has(Placeholder::Seed) {
         return cleaners_under_recorded_seeds(context, &candidates, polluters, job);
     }
+    // Its probes are counted apart, as runs: orders made up of polluters, a few candidates and
+    // the victim are seldom recorded anyway.
     let mut prober = OrderProber::new(
         context,
         &candidates,
@@ -1145,7 +1289,8 @@ fn find_cleaners(
         &job.victim,
         Target::VictimFails,
         job.failing.seed,
-    );
+    )
+    .fresh();
     // A cleaner is believed only when it cleaned on a second try too: a failure that vanished
     // once may have vanished by chance.
     let (found, probes) =
@@ -1169,6 +1314,8 @@ fn search_state_setters(
         );
         return Ok(Attempt::Done(None));
     };
+    // Picked because the victim passed in it, the passing run is no evidence of that.
+    context.reuse.bar(&passing_run);
     context
         .progress
         .search("searching for state-setters", before.len());
@@ -1209,6 +1356,7 @@ fn search_state_setters(
             match confirmed {
                 Confirmed::Disagreed(what) => return Ok(Attempt::Disagreed(what)),
                 Confirmed::Unsure(what) => return Ok(Attempt::Unsure(what)),
+                Confirmed::Stale(what) => return Ok(Attempt::Stale(what)),
                 Confirmed::Yes | Confirmed::No => {}
             }
             if let Confirmed::Yes = confirmed {
@@ -1231,6 +1379,13 @@ fn search_state_setters(
         _ if warm => {
             return Ok(Attempt::Unsure(
                 "warm probes found no tests that make the victim pass".to_string(),
+            ));
+        }
+        _ if context.reuse.used() => {
+            return Ok(Attempt::Stale(
+                "no tests that make the victim pass were found, counting what recorded runs \
+                 answered"
+                    .to_string(),
             ));
         }
         Search::NonDeterministic { set, seen } => {
@@ -1296,7 +1451,8 @@ fn cleaners_under_recorded_seeds(
             &job.victim,
             Target::VictimFails,
             Some(seed),
-        );
+        )
+        .fresh();
         let mut cleaned = true;
         for _ in 0..2 {
             let still_fails = prober.probe(&[vec![0]]);
@@ -1402,6 +1558,43 @@ mod tests {
             split_cold(t(0, 0), Searched::OtherCommand, t(1, 0)),
             (t(0, 0), t(0, 0))
         );
+    }
+
+    /// A hunt run where the victim ran first answers the bisection's "victim alone" probe; it is
+    /// then one probe's outcome, and the same run counted in the history too would be one run
+    /// counted twice.
+    #[test]
+    fn a_run_that_answered_a_probe_is_not_counted_again_as_history() {
+        let history = history(&[
+            (&["p", "v"], true),
+            (&["v", "p"], false),
+            (&["a", "v"], false),
+        ]);
+        let culprits = vec!["p".to_string()];
+        let all = history_evidence(&history, "v", &culprits, true, |_| false);
+        assert_eq!(all.len(), 3);
+        let spent = ["r0", "r1"];
+        let left = history_evidence(&history, "v", &culprits, true, |run| spent.contains(&run));
+        assert_eq!(
+            left,
+            vec![Recorded {
+                culprits_before: false,
+                target_outcome: false
+            }]
+        );
+    }
+
+    #[test]
+    fn a_verdict_is_named_as_in_the_json() {
+        for verdict in [
+            Verdict::Polluted,
+            Verdict::Brittle,
+            Verdict::NotReproduced,
+            Verdict::FailsAlone,
+            Verdict::NonDeterministic,
+        ] {
+            assert_eq!(serde_json::json!(verdict), verdict.name());
+        }
     }
 
     #[test]

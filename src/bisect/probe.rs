@@ -1,7 +1,7 @@
 //! Probes: each subset the search asks about, run as an explicit order through the adapter's
 //! replay command, recorded, and checked against the order the runner reported.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -20,6 +20,7 @@ use crate::template::Template;
 use crate::warm::Warmth;
 
 use super::Located;
+use super::reuse::RecordedOrders;
 
 /// What every probe of one bisection shares.
 pub struct ProbeContext<'a> {
@@ -33,6 +34,108 @@ pub struct ProbeContext<'a> {
     pub progress: Progress,
     pub warmth: Warmth,
     pub reported: Reported,
+    pub reuse: Reuse<'a>,
+}
+
+/// Answers from recorded runs (see `reuse`), and what this bisection took from them.
+pub struct Reuse<'a> {
+    recorded: &'a RecordedOrders,
+    /// Runs that may answer no probe: the run whose order is searched, picked for its outcome,
+    /// and the history, once it counts as such.
+    barred: Mutex<HashSet<String>>,
+    /// Runs that answered a probe of this attempt at a verdict: each answers once.
+    answered: Mutex<HashSet<String>>,
+    /// Probes answered by a recorded run, over all attempts.
+    reused: AtomicUsize,
+    /// Orders this attempt at a verdict ran itself.
+    ran: Mutex<HashSet<Vec<String>>>,
+    /// Why recorded runs answer no more: a run made now went against what they said.
+    set_aside: Mutex<Option<String>>,
+}
+
+impl<'a> Reuse<'a> {
+    pub fn new(recorded: &'a RecordedOrders) -> Self {
+        Reuse {
+            recorded,
+            barred: Mutex::default(),
+            answered: Mutex::default(),
+            reused: AtomicUsize::new(0),
+            ran: Mutex::default(),
+            set_aside: Mutex::default(),
+        }
+    }
+
+    /// `run` may answer no probe: it was picked for its outcome, or it counts as evidence
+    /// already.
+    pub fn bar(&self, run: &str) {
+        lock(&self.barred).insert(run.to_string());
+    }
+
+    /// Whether `run` answered a probe of this attempt: its outcome counts among the probes'.
+    pub fn answered(&self, run: &str) -> bool {
+        lock(&self.answered).contains(run)
+    }
+
+    /// A new attempt at the verdict, which counts none of the evidence before: the runs that
+    /// answered may answer again, and the orders run before show nothing of this attempt.
+    pub fn start_over(&self) {
+        lock(&self.answered).clear();
+        lock(&self.ran).clear();
+    }
+
+    /// Whether recorded runs answered a probe of this attempt.
+    pub fn used(&self) -> bool {
+        !lock(&self.answered).is_empty()
+    }
+
+    /// Runs made now went against what recorded runs said (the code changed since, or the
+    /// victim is noisier than they showed): say so; from now on every probe runs.
+    pub fn set_aside(&self, what: String) {
+        progress::say(&format!(
+            "recorded runs and runs made now disagree: {what}; bisecting again without them"
+        ));
+        lock(&self.set_aside).get_or_insert(what);
+    }
+
+    /// Why recorded runs stopped answering, if they did.
+    pub fn set_aside_because(&self) -> Option<String> {
+        lock(&self.set_aside).clone()
+    }
+
+    /// Probes answered by recorded runs so far.
+    pub fn reused(&self) -> usize {
+        self.reused.load(Ordering::SeqCst)
+    }
+
+    /// Whether this attempt ran `order` itself, rather than only reading it from a record.
+    pub fn ran(&self, order: &[String]) -> bool {
+        lock(&self.ran).contains(order)
+    }
+
+    /// A recorded run's outcome for the last test of `order`, that run then spent; None when no
+    /// run that may answer ran exactly `order`.
+    fn answer(&self, order: &[String], warm: bool, reported: &Reported) -> Option<TestResult> {
+        if lock(&self.set_aside).is_some() {
+            return None;
+        }
+        let barred = lock(&self.barred);
+        let mut answered = lock(&self.answered);
+        let answer = self.recorded.find(order, warm, |run| {
+            barred.contains(run) || answered.contains(run)
+        })?;
+        answered.insert(answer.run.to_string());
+        reported.add(answer.results);
+        self.reused.fetch_add(1, Ordering::SeqCst);
+        Some(answer.last().clone())
+    }
+
+    fn record_ran(&self, order: &[String]) {
+        lock(&self.ran).insert(order.to_vec());
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// What the probes' reports said of each test: its title, its place, a failure message. A
@@ -190,6 +293,8 @@ pub struct OrderProber<'a> {
     seed: Option<u64>,
     /// Every probe a fresh run of the replay command, as the confirmation's are.
     cold: bool,
+    /// Recorded runs may answer, where they ran exactly the order asked about.
+    reuse: bool,
     /// A probe that could not be used (broken report, order not honoured) stops the search:
     /// the rest of it would rest on nothing.
     error: Option<Error>,
@@ -212,13 +317,22 @@ impl<'a> OrderProber<'a> {
             target,
             seed,
             cold: false,
+            reuse: true,
             error: None,
         }
     }
 
-    /// Probes run as a person would run them: the evidence a verdict may not do without.
+    /// Probes run as a person would run them: the evidence a verdict may not do without, so
+    /// always run now, never read from a record.
     pub fn cold(mut self) -> Self {
         self.cold = true;
+        self.reuse = false;
+        self
+    }
+
+    /// Every probe run now, none answered by a recorded run.
+    pub fn fresh(mut self) -> Self {
+        self.reuse = false;
         self
     }
 
@@ -320,14 +434,32 @@ impl<'a> OrderProber<'a> {
                 context.adapter.name(),
             )));
         }
+        context.reuse.record_ran(order);
         let victim = record
             .results
             .last()
             .expect("the order ends with the victim");
-        Ok(Some(match self.target {
+        Ok(Some(self.shows_target(victim)))
+    }
+
+    fn shows_target(&self, victim: &TestResult) -> bool {
+        match self.target {
             Target::VictimFails => victim.outcome.is_failure(),
             Target::VictimPasses => victim.outcome.is_pass(),
-        }))
+        }
+    }
+
+    /// The answer of a recorded run that ran exactly `order`, if one may give it: a warm run
+    /// only while this prober's probes may run warm.
+    fn recorded_answer(&self, order: &[String]) -> Option<bool> {
+        if !self.reuse {
+            return None;
+        }
+        let context = self.context;
+        let victim = context
+            .reuse
+            .answer(order, self.warm(), &context.reported)?;
+        Some(self.shows_target(&victim))
     }
 }
 
@@ -380,10 +512,15 @@ impl Prober for OrderProber<'_> {
             return vec![false; subsets.len()];
         }
         let orders: Vec<Vec<String>> = subsets.iter().map(|s| self.order(s)).collect();
-        let outcomes: Vec<Result<Option<bool>>> = std::thread::scope(|scope| {
+        let recorded: Vec<Option<bool>> = orders.iter().map(|o| self.recorded_answer(o)).collect();
+        let unanswered = orders
+            .iter()
+            .zip(&recorded)
+            .filter(|(_, answer)| answer.is_none())
+            .map(|(order, _)| order);
+        let ran: Vec<Result<Option<bool>>> = std::thread::scope(|scope| {
             let this = &*self;
-            let handles: Vec<_> = orders
-                .iter()
+            let handles: Vec<_> = unanswered
                 .enumerate()
                 .map(|(slot, order)| scope.spawn(move || this.run_one(order, slot + 1)))
                 .collect();
@@ -392,6 +529,14 @@ impl Prober for OrderProber<'_> {
                 .map(|h| h.join().expect("a probe thread panicked"))
                 .collect()
         });
+        let mut ran = ran.into_iter();
+        let outcomes: Vec<Result<Option<bool>>> = recorded
+            .into_iter()
+            .map(|answer| match answer {
+                Some(answer) => Ok(Some(answer)),
+                None => ran.next().expect("every unanswered order ran"),
+            })
+            .collect();
         let mut answers = Vec::with_capacity(subsets.len());
         // A round cut short by an error or Ctrl-C narrows nothing.
         if outcomes.iter().all(|o| matches!(o, Ok(Some(_)))) {

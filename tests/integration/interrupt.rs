@@ -1,6 +1,7 @@
 //! Ctrl-C in the middle of a hunt or a bisection: bleed stops, says how to go on, keeps its
 //! records whole and leaves no suite running behind it.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -250,4 +251,97 @@ fn ctrl_c_stops_a_bisection_and_shows_what_it_had() {
         sandbox.find("repro.sh").is_empty(),
         "a reproducer was written for an unfinished bisection"
     );
+}
+
+/// Slows every run of the suite a little, so that Ctrl-C lands while a bisection's probe runs.
+const SLOWISH_CONFTEST: &str = "import time\n\ntime.sleep(0.3)\n";
+
+fn bisections_in(sandbox: &Sandbox) -> Vec<String> {
+    let path = sandbox.path().join(".bleed").join("bisections.jsonl");
+    fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn ctrl_c_during_hunt_bisect_keeps_the_finished_bisections_for_the_same_command_to_go_on() {
+    if !util::require_pytest() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(SUITE);
+    sandbox.write("tests/conftest.py", SLOWISH_CONFTEST);
+    let bisections_file = sandbox.path().join(".bleed").join("bisections.jsonl");
+    let hunt = start_bleed(
+        &sandbox,
+        &[
+            "hunt",
+            "--cmd",
+            COMMAND,
+            "--runs",
+            "12",
+            "--jobs",
+            "2",
+            "--seed",
+            MASTER_SEED,
+            "--bisect",
+        ],
+    );
+    let output = interrupt_when(hunt, || {
+        lines_in(&bisections_file) >= 1 && !processes_in(&sandbox).is_empty()
+    });
+    let stderr = util::stderr(&output);
+    assert_eq!(util::exit_code(&output), 130, "stderr:\n{stderr}");
+    assert_eq!(
+        processes_in(&sandbox),
+        Vec::<String>::new(),
+        "probes outlived bleed"
+    );
+    let finished = bisections_in(&sandbox);
+    assert!(!finished.is_empty());
+    assert!(
+        stderr.contains(&format!("after {} of the hunt's", finished.len())),
+        "stderr:\n{stderr}"
+    );
+    // What finished was printed before the error, one line each.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let shown = stdout.lines().filter(|line| line.contains(" → ")).count();
+    assert_eq!(shown, finished.len(), "stdout:\n{stdout}");
+
+    let resume = stderr
+        .lines()
+        .skip_while(|line| !line.contains("the finished bisections are kept"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no command to go on with; stderr:\n{stderr}"));
+    let argv = shell_words::split(resume).expect("the command is one shell command");
+    let (program, args) = argv.split_first().expect("a program");
+    assert_eq!(program, "bleed", "{resume}");
+    assert!(args.iter().any(|arg| arg == "--bisect"), "{resume}");
+    let resumed = sandbox
+        .bleed()
+        .args(args)
+        .arg("--json")
+        .output()
+        .expect("run bleed");
+    let result = util::json_exiting(&resumed, 1, "going on with the bisections");
+    let bisections = result["bisections"].as_array().expect("bisections[]");
+    let recorded_before: Vec<&Value> = bisections
+        .iter()
+        .filter(|b| b["recorded_before"] == true)
+        .collect();
+    assert_eq!(recorded_before.len(), finished.len(), "{result:#}");
+
+    let all = bisections_in(&sandbox);
+    assert_eq!(
+        all[..finished.len()],
+        finished[..],
+        "finished bisections are kept as they were"
+    );
+    assert_eq!(all.len(), bisections.len(), "each victim was bisected once");
+    let victims: BTreeSet<String> = all
+        .iter()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap()["victim"].to_string())
+        .collect();
+    assert_eq!(victims.len(), all.len(), "{victims:?}");
 }

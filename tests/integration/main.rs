@@ -7,6 +7,7 @@ mod cli;
 mod demo;
 mod from_log;
 mod hostile;
+mod hunt_bisect;
 mod hunt_errors;
 mod hunt_pytest;
 mod import;
