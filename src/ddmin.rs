@@ -125,6 +125,32 @@ pub fn bisect(n: usize, options: &Options, prober: &mut dyn Prober) -> Bisection
     }
 }
 
+/// Below this many candidates, `find_cleaners` is cheap enough to run whole.
+const WORTH_SAMPLING: usize = 8;
+
+/// Whether every candidate looks like a cleaner: the victim fails only right after its
+/// polluters, and any test between them undoes the pollution (a connection the next test
+/// closes). Searching such a suite for cleaners would probe every candidate alone, twice; a
+/// sample spread over the candidates (the first, the middle and the last), each believed only
+/// after `retries` more tries, says it in a handful of probes. Returns the sample when every one
+/// of it cleaned (None when one kept the failure, or there are too few candidates to bother),
+/// and the probes made. `prober` is as for `find_cleaners`.
+pub fn every_one_cleans(
+    candidates: usize,
+    jobs: usize,
+    retries: usize,
+    prober: &mut dyn Prober,
+) -> (Option<Vec<usize>>, usize) {
+    if candidates < WORTH_SAMPLING {
+        return (None, 0);
+    }
+    let sample = vec![0, candidates / 2, candidates - 1];
+    let mut session = Session::new(prober, jobs, retries);
+    let singles: Vec<Vec<usize>> = sample.iter().map(|&c| vec![c]).collect();
+    let all_cleaned = matches!(session.settle(&singles), Ok(None));
+    (all_cleaned.then_some(sample), session.probes)
+}
+
 /// Cleaners: among `candidates` (indices into some caller list), those that, placed between the
 /// polluters and the victim, make the failure vanish. `prober.probe` receives sorted subsets of
 /// candidate indices (each run as polluters + subset + victim by the caller) and answers true
@@ -1314,6 +1340,25 @@ mod tests {
         let mut noisy = simulated(1, |_: &[usize]| rng.next_u64() % 100 >= 33);
         let (found, _) = find_cleaners(40, 1, 5, &mut noisy);
         assert_eq!(found, Vec::<usize>::new());
+    }
+
+    /// A victim that fails only right after its polluter: every test between them cleans. A
+    /// spread sample says so in two tries of three singles, where the search would probe all.
+    #[test]
+    fn every_one_cleaning_is_told_from_a_sample() {
+        for jobs in [1, 3] {
+            let mut adjacent = simulated(jobs, |subset: &[usize]| subset.is_empty());
+            let (sample, probes) = every_one_cleans(23, jobs, 1, &mut adjacent);
+            assert_eq!(sample, Some(vec![0, 11, 22]));
+            assert_eq!(probes, 6);
+            assert!(cleaners_in(23, jobs, &(0..23).collect::<Vec<_>>()).1 > 20);
+        }
+        let mut one_cleaner = simulated(1, |subset: &[usize]| !subset.contains(&0));
+        let (sample, probes) = every_one_cleans(23, 1, 1, &mut one_cleaner);
+        assert_eq!(sample, None);
+        assert!(probes <= 4, "{probes}");
+        let mut few = simulated(1, |subset: &[usize]| subset.is_empty());
+        assert_eq!(every_one_cleans(7, 1, 1, &mut few), (None, 0));
     }
 
     #[test]

@@ -125,6 +125,15 @@ fn runner_line(result: &Bisection) -> String {
     }
 }
 
+/// What a victim that fails only right after its polluters is told: any test between them
+/// hides the failure, as far as the `tried` of the `between` tests that could sit there say.
+pub fn any_cleans(tried: usize, between: usize) -> String {
+    format!(
+        "any test run between them: each of the {tried} tried of the {between} that could sit \
+         there hid the failure, so it fails only right after its polluters"
+    )
+}
+
 /// The terminal summary, coloured by `paint`: the verdict, the culprits in bold, the cleaners
 /// in green.
 pub fn render(result: &Bisection, written: Option<&Path>, paint: Paint) -> String {
@@ -158,6 +167,10 @@ pub fn render(result: &Bisection, written: Option<&Path>, paint: Paint) -> Strin
     list("polluter", &result.polluters, false);
     list("setter", &result.state_setters, false);
     list("cleaner", &result.cleaners, true);
+    if let Some(between) = result.cleaned_by_any {
+        let said = any_cleans(result.cleaners.len(), between);
+        let _ = writeln!(out, "{:<10} {}", "", paint.green(&said));
+    }
     if let Some(message) = &result.failure_message {
         let _ = writeln!(out, "failure    {}", first_line(message));
     }
@@ -398,6 +411,7 @@ pub(crate) fn sample() -> Bisection {
             name: Some("switches the currency to *euros*".to_string()),
         }],
         cleaners: Vec::new(),
+        cleaned_by_any: None,
         state_setters: Vec::new(),
         probes: 4,
         probes_reused: 0,

@@ -316,7 +316,9 @@ fn line(bisected: &Bisected) -> String {
         Verdict::Brittle => format!("brittle, passes after {}", joined(&b.state_setters, " + ")),
         verdict => verdict.name().to_string(),
     };
-    if !b.cleaners.is_empty() {
+    if b.cleaned_by_any.is_some() {
+        said.push_str(", cleaned by any test run between them");
+    } else if !b.cleaners.is_empty() {
         said.push_str(&format!(", cleaned by {}", joined(&b.cleaners, " or ")));
     }
     let cost = if bisected.recorded_before {
@@ -563,6 +565,7 @@ mod tests {
             victim: "v".to_string(),
             polluters: vec![located("a"), located("b")],
             cleaners: vec![located("c"), located("d")],
+            cleaned_by_any: None,
             probes: 7,
             cleaner_probes: 3,
             probes_reused: 2,

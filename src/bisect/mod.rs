@@ -140,6 +140,11 @@ pub struct Bisection {
     pub verdict: Verdict,
     pub polluters: Vec<Located>,
     pub cleaners: Vec<Located>,
+    /// When every test tried between the polluters and the victim hid the failure: how many
+    /// tests could have sat there. `cleaners` then holds the ones tried, and the victim fails
+    /// only right after its polluters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleaned_by_any: Option<usize>,
     pub state_setters: Vec<Located>,
     /// Runs of the suite made for the search, reproduction, isolation and confirmations
     /// included; the answers recorded runs gave are in `probes_reused`.
@@ -538,6 +543,7 @@ impl Job {
             verdict: Verdict::NotReproduced,
             polluters: Vec::new(),
             cleaners: Vec::new(),
+            cleaned_by_any: None,
             state_setters: Vec::new(),
             probes: 0,
             probes_reused: 0,
@@ -1258,9 +1264,10 @@ fn conclude_polluted(
     // The polluters stand on their own: a cleaner search that cannot go on only leaves the
     // cleaners unknown.
     match find_cleaners(job, context, &polluters) {
-        Ok((cleaners, probes)) => {
-            result.cleaners = job.located(&cleaners);
-            result.cleaner_probes = probes;
+        Ok(found) => {
+            result.cleaners = job.located(&found.cleaners);
+            result.cleaner_probes = found.probes;
+            result.cleaned_by_any = found.by_any;
         }
         Err(error) if error.code != ExitCode::Interrupted => {
             progress::warn(&format!("the search for cleaners stopped: {error}"));
@@ -1270,15 +1277,25 @@ fn conclude_polluted(
     Ok(())
 }
 
-fn find_cleaners(
-    job: &Job,
-    context: &ProbeContext,
-    polluters: &[String],
-) -> Result<(Vec<String>, usize)> {
+/// What the cleaner search found.
+struct Cleaners {
+    cleaners: Vec<String>,
+    probes: usize,
+    /// Set when every test tried cleaned: how many could have sat between.
+    by_any: Option<usize>,
+}
+
+fn find_cleaners(job: &Job, context: &ProbeContext, polluters: &[String]) -> Result<Cleaners> {
     let past = job.past();
     let candidates = rank::cleaner_candidates(polluters, &job.victim, &past);
     if job.replay.has(Placeholder::Seed) {
-        return cleaners_under_recorded_seeds(context, &candidates, polluters, job);
+        let (cleaners, probes) =
+            cleaners_under_recorded_seeds(context, &candidates, polluters, job)?;
+        return Ok(Cleaners {
+            cleaners,
+            probes,
+            by_any: None,
+        });
     }
     // Its probes are counted apart, as runs: orders made up of polluters, a few candidates and
     // the victim are seldom recorded anyway.
@@ -1293,10 +1310,24 @@ fn find_cleaners(
     .fresh();
     // A cleaner is believed only when it cleaned on a second try too: a failure that vanished
     // once may have vanished by chance.
-    let (found, probes) =
-        ddmin::find_cleaners(candidates.len(), job.jobs, job.retries.max(1), &mut prober);
+    let retries = job.retries.max(1);
+    let (sample, sampled) =
+        ddmin::every_one_cleans(candidates.len(), job.jobs, retries, &mut prober);
+    if let Some(sample) = sample {
+        prober.finish()?;
+        return Ok(Cleaners {
+            cleaners: pick(&candidates, &sample),
+            probes: sampled,
+            by_any: Some(candidates.len()),
+        });
+    }
+    let (found, probes) = ddmin::find_cleaners(candidates.len(), job.jobs, retries, &mut prober);
     prober.finish()?;
-    Ok((pick(&candidates, &found), probes))
+    Ok(Cleaners {
+        cleaners: pick(&candidates, &found),
+        probes: sampled + probes,
+        by_any: None,
+    })
 }
 
 /// The victim fails alone: search a recorded order where it passed for its state-setters.

@@ -33,7 +33,16 @@ pub fn report(result: &Bisection) -> String {
     for test in tests {
         let _ = writeln!(md, "- {}", named(test));
     }
-    if !result.cleaners.is_empty() {
+    if let Some(between) = result.cleaned_by_any {
+        let _ = writeln!(
+            md,
+            "\nCleaners: {}. Those tried:\n",
+            super::any_cleans(result.cleaners.len(), between)
+        );
+        for test in &result.cleaners {
+            let _ = writeln!(md, "- {}", named(test));
+        }
+    } else if !result.cleaners.is_empty() {
         let _ = writeln!(md, "\nCleaners (hide the failure when run in between):\n");
         for test in &result.cleaners {
             let _ = writeln!(md, "- {}", named(test));
