@@ -322,7 +322,8 @@ fn held_by(holder: &str, what: &str, root: &Path) -> Error {
         ),
     };
     Error::store(format!(
-        "{who} is running {what} in {}: {wait}, then run this command again",
+        "{who} is running {what} in {}: {wait}, then run this command again; `bleed report` \
+         shows what it has recorded so far",
         root.display()
     ))
 }
