@@ -34,9 +34,10 @@ impl ExitCode {
 pub const HUNT_EXIT_CODES: &str = "Exit codes: 0 every run gave results and no test failed; \
     1 a test failed in some run (see its kind), a run timed out or broke, or fewer runs than asked \
     gave results; 2 bad usage or input; 3 the suite could not be run or read (command not found, \
-    unsupported runner version, no report); 4 the store could not be read or written; \
-    130 interrupted (resume with the printed command). With --bisect: the same, or 3 or 4 when a \
-    bisection could not run (the other victims are still bisected). See docs/exit-codes.md.";
+    unsupported runner version, no report); 4 the store could not be read or written, or \
+    another bleed is running the same hunt in it; 130 interrupted (resume with the printed \
+    command). With --bisect: the same, or 3 or 4 when a bisection could not run (the other \
+    victims are still bisected). See docs/exit-codes.md.";
 
 /// The exit codes of `bleed bisect`, for its `--help`.
 pub const BISECT_EXIT_CODES: &str = "Exit codes: 0 culprits named and confirmed beyond chance \
@@ -56,7 +57,7 @@ pub const REPORT_EXIT_CODES: &str = "Exit codes: 0 no test failed and every run 
 pub const MERGE_EXIT_CODES: &str = "Exit codes: 0 merged (also when every record was already \
     there); 2 bad usage or input (a source that holds no store, the target itself, a store of \
     another suite without --force: then nothing is merged); 4 a store could not be read or \
-    written. See docs/exit-codes.md.";
+    written, or a hunt the merge adds runs to is running. See docs/exit-codes.md.";
 
 /// The exit codes of `bleed import`, for its `--help`.
 pub const IMPORT_EXIT_CODES: &str = "Exit codes: 0 imported (also when every run was already \
@@ -111,9 +112,61 @@ impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The most of a command an error shows: enough to recognise it, never a screenful. An order
+/// of 12,000 tests makes a command of a megabyte and more, and an error that echoed it whole
+/// would bury its reason.
+pub const SHOWN_COMMAND_BYTES: usize = 300;
+
+/// A command as an error shows it: whole when short, else its start and end around the count of
+/// the bytes left out, so the program and the report path stay readable.
+pub fn clip_command(command: &str) -> String {
+    if command.len() <= SHOWN_COMMAND_BYTES {
+        return command.to_string();
+    }
+    let head = floor_char_boundary(command, SHOWN_COMMAND_BYTES * 2 / 3);
+    let tail = ceil_char_boundary(command, command.len() - SHOWN_COMMAND_BYTES / 3);
+    format!(
+        "{} … [{} bytes in all] … {}",
+        &command[..head],
+        command.len(),
+        &command[tail..]
+    )
+}
+
+fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn ceil_char_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_commands_are_shown_whole_and_long_ones_clipped_in_the_middle() {
+        assert_eq!(clip_command("pytest -q"), "pytest -q");
+        let long = format!(
+            "pytest {} --junitxml=/r.xml",
+            "tests/test_é.py::t ".repeat(5_000)
+        );
+        let clipped = clip_command(&long);
+        assert!(clipped.len() < 400, "{} bytes", clipped.len());
+        assert!(
+            clipped.starts_with("pytest tests/test_é.py::t"),
+            "{clipped}"
+        );
+        assert!(clipped.ends_with("--junitxml=/r.xml"), "{clipped}");
+        assert!(clipped.contains(&format!("[{} bytes in all]", long.len())));
+    }
 
     #[test]
     fn the_documented_exit_codes_are_the_real_ones() {

@@ -28,7 +28,7 @@ use crate::run::{self, Ended, Planned};
 use crate::runner::{self, Adapter};
 use crate::seed;
 use crate::shard::Shard;
-use crate::store::{self, RunRecord, RunStatus, SCHEMA, Store};
+use crate::store::{self, HuntLock, RunRecord, RunStatus, SCHEMA, Store};
 use crate::template::{Placeholder, Template, quote};
 use crate::warm::{Probing, Warmth};
 
@@ -378,6 +378,8 @@ struct Hunting<'a> {
     store: Store,
     master_seed: u64,
     tag: String,
+    /// This process's hold on the hunt, for as long as the hunt runs.
+    _lock: HuntLock,
     recorded: Vec<RunRecord>,
     /// The hunt's length: `--runs`, or the order's own.
     runs: u64,
@@ -403,11 +405,22 @@ fn open(settings: &Settings) -> Result<Hunting<'_>> {
     let adapter = runner::select(user_template, settings.runner.as_deref())?;
     let command = adapter.hunt_command(&settings.template)?;
     let store = Store::open(&settings.store)?;
-    let loaded = store.load_runs()?;
+    store.check_writable()?;
+    let stamp = store.runs_stamp();
+    let mut loaded = store.load_runs()?;
+    let master_seed = choose_master_seed(settings.master_seed, user_template, &loaded.records);
+    let tag = hunt_tag(settings, master_seed);
+    let what = format!(
+        "this hunt (master seed {master_seed}; a hunt with another --seed may run beside it)"
+    );
+    let lock = store.lock_hunt(&tag, &what)?;
+    // Another bleed of this hunt may have recorded runs up to the moment it let go.
+    if store.runs_stamp() != stamp {
+        loaded = store.load_runs()?;
+    }
     for warning in &loaded.warnings {
         progress::warn(warning);
     }
-    let master_seed = choose_master_seed(settings.master_seed, user_template, &loaded.records);
     // A shard counts and analyses its own share, whatever else the store holds; the run that
     // lists the suite (no index) serves every shard.
     let ours = |index: u64| settings.shard.is_none_or(|shard| shard.owns(index));
@@ -426,7 +439,8 @@ fn open(settings: &Settings) -> Result<Hunting<'_>> {
     }
     let mut hunting = Hunting {
         settings,
-        tag: hunt_tag(settings, master_seed),
+        tag,
+        _lock: lock,
         adapter,
         command,
         store,
@@ -455,11 +469,28 @@ fn open(settings: &Settings) -> Result<Hunting<'_>> {
 /// The hunt's name in run ids and logs; a hunt whose orders bleed chooses is another hunt
 /// than the runner's own with the same command and master seed.
 fn hunt_tag(settings: &Settings, master_seed: u64) -> String {
-    let template = settings.template.as_str();
-    match settings.order.recorded() {
+    tag(
+        settings.template.as_str(),
+        master_seed,
+        settings.order.recorded().as_deref(),
+    )
+}
+
+fn tag(template: &str, master_seed: u64, order: Option<&str>) -> String {
+    match order {
         None => run::hunt_tag(template, master_seed),
         Some(order) => run::hunt_tag(&format!("{template} --order {order}"), master_seed),
     }
+}
+
+/// The tag of the hunt a recorded run belongs to, as its hunt named it; None for a run of no
+/// hunt (a probe, an imported or one-off run).
+pub fn record_hunt_tag(record: &RunRecord) -> Option<String> {
+    Some(tag(
+        &record.template,
+        record.master_seed?,
+        record.order.as_deref(),
+    ))
 }
 
 /// The hunt's length when `--runs` is not given: a pairs schedule's, one reversed run, or
@@ -1094,7 +1125,7 @@ fn first_run_failed(record: &RunRecord, store: &Store, which: &str) -> Error {
     Error::suite(format!(
         "{which} gave no results ({problem}); check the command by running it yourself:\n    {}\n\
          last lines of its output ({}):\n{}",
-        record.command,
+        crate::error::clip_command(&record.command),
         log.display(),
         indented.trim_end()
     ))
@@ -1187,6 +1218,21 @@ mod tests {
                 .collect(),
             ..record(index, "2026-12-01T10:00:00.000Z", 1.0)
         }
+    }
+
+    /// `bleed merge` takes the lock of the hunt a record belongs to by the record alone: the
+    /// tag must be the one the hunt named its runs and its lock with.
+    #[test]
+    fn a_record_names_the_hunt_that_made_it() {
+        let mut made = record(3, "2026-12-01T10:00:00.000Z", 1.0);
+        assert_eq!(record_hunt_tag(&made), Some(run::hunt_tag("t", 1)));
+        made.order = Some("shuffle".into());
+        assert_eq!(
+            record_hunt_tag(&made),
+            Some(run::hunt_tag("t --order shuffle", 1))
+        );
+        made.master_seed = None;
+        assert_eq!(record_hunt_tag(&made), None, "a run of no hunt");
     }
 
     /// A run has news when a test fails for the first time or flips for the first time; the

@@ -28,11 +28,11 @@ use serde_json::Value;
 use crate::bisect::{BISECTIONS_FILE, Bisection};
 use crate::error::{Error, Result};
 use crate::human::{count, counted};
-use crate::hunt::{CONFIRMATIONS_FILE, Confirmation};
+use crate::hunt::{self, CONFIRMATIONS_FILE, Confirmation};
 use crate::import::IMPORTED_TEMPLATE;
 use crate::progress;
 use crate::run::fnv1a;
-use crate::store::{self, PROBES_FILE, RUNS_FILE, RunRecord, Store};
+use crate::store::{self, HuntLock, PROBES_FILE, RUNS_FILE, RunRecord, Store};
 
 /// The files that make a directory a store: any one of them is enough.
 const RECORD_FILES: [&str; 4] = [RUNS_FILE, CONFIRMATIONS_FILE, BISECTIONS_FILE, PROBES_FILE];
@@ -308,6 +308,7 @@ pub fn merge_stores(settings: &Settings) -> Result<String> {
             settings.store.display()
         )));
     }
+    let _held = lock_hunts(&target, &plans)?;
     let mut added = Tally::default();
     let mut already = Tally::default();
     for (root, merged) in &plans {
@@ -320,6 +321,22 @@ pub fn merge_stores(settings: &Settings) -> Result<String> {
         already.runs += merged.already.runs;
     }
     Ok(summary(added, already, plans.len(), &settings.store))
+}
+
+/// The hunts the merge adds runs to, held while it writes: a hunt running in the store must not
+/// have runs and logs of its seeds written beside its own.
+fn lock_hunts(target: &Store, plans: &[(PathBuf, Merged)]) -> Result<Vec<HuntLock>> {
+    let tags: BTreeSet<String> = plans
+        .iter()
+        .flat_map(|(_, merged)| {
+            let confirmed = merged.records.confirmations.iter().map(|c| &c.run);
+            merged.records.runs.iter().chain(confirmed)
+        })
+        .filter_map(hunt::record_hunt_tag)
+        .collect();
+    tags.iter()
+        .map(|tag| target.lock_hunt(tag, &format!("a hunt ({tag}) the merge adds runs to")))
+        .collect()
 }
 
 fn refusal(root: &Path, other: &AnotherSuite) -> String {

@@ -1,15 +1,15 @@
 //! One run of the suite: render the command, execute it, read its report, make the record.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, clip_command};
 use crate::exec::{self, Job};
 use crate::runner::Adapter;
-use crate::store::{RunRecord, RunStatus, SCHEMA, Store};
-use crate::template::{Template, Values};
+use crate::store::{self, RunRecord, RunStatus, SCHEMA, Store};
+use crate::template::{self, Fit, Limits, Placeholder, Template, Values};
 use crate::warm::{self, Server, Warmth};
 
 /// Between SIGTERM and SIGKILL: long enough for a runner to write its report on the way out.
@@ -111,9 +111,13 @@ fn perform_via(
     let report = store.report_path(&id, planned.adapter.report_extension());
     let log = store.log_path(&id);
     remove_report(&report);
+    // Written for `$BLEED_TESTS_FILE` too; an order it cannot hold is refused only when the
+    // command takes it.
     let tests_file = match planned.tests {
-        Some(tests) => Some(store.write_order(&id, tests)?),
-        None => None,
+        Some(tests) if template.has(Placeholder::TestsFile) || store::listable(tests) => {
+            Some(store.write_order(&id, tests)?)
+        }
+        _ => None,
     };
     let values = Values {
         seed: planned.seed,
@@ -122,11 +126,15 @@ fn perform_via(
         report: Some(&report),
         worker: Some(planned.worker),
     };
+    // The record keeps the order inline, as a person pastes it into a shell, which has no
+    // limit on one argument; bleed runs what the kernel takes.
     let command = template.render(&values)?;
+    let env = values.env();
+    let (runnable, arguments) = fit_to_kernel(planned, template, &values, &command, &env, store)?;
+    create_log(&log)?;
     // Milliseconds: the hunt tells runs that overlapped from runs made in turn.
     let started_at = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
-    let env = values.env();
-    let finished = launch(planned, via, &command, &env, &report, &log)?;
+    let finished = launch(planned, via, &runnable, &env, &report, &log)?;
     if finished.interrupted {
         remove_report(&report);
         return Ok(Ended::Interrupted);
@@ -136,11 +144,12 @@ fn perform_via(
         .timed_out
         .then(|| planned.adapter.running_test(&report))
         .flatten();
-    let (status, problem) = judge(&finished, planned.timeout, read.problem, &read.results);
+    let problem = too_long_for_the_kernel(&finished, &log).or(read.problem);
+    let (status, problem) = judge(&finished, planned.timeout, problem, &read.results);
     // A readable report is fully in the record; a broken one is kept for the user to look at.
     if status == RunStatus::Ok {
         remove_report(&report);
-        if let Some(file) = &tests_file {
+        for file in tests_file.iter().chain(&arguments) {
             let _ = fs::remove_file(file);
         }
     }
@@ -167,6 +176,72 @@ fn perform_via(
         host: machine().map(str::to_string),
         order: None,
     })))
+}
+
+/// The command to hand `sh -c`, and the file it reads the order from when the order is too
+/// long to be inline: the order as the shell's arguments, else the runner's own order file;
+/// refused, in one line that says what to use, when too long every way.
+fn fit_to_kernel(
+    planned: &Planned,
+    template: &Template,
+    values: &Values,
+    command: &str,
+    env: &[(String, String)],
+    store: &Store,
+) -> Result<(String, Option<PathBuf>)> {
+    let environment = template::environment_bytes(env);
+    let limits = Limits::of_this_machine();
+    let why = match template::fit(command, template, values.tests, environment, &limits) {
+        Fit::Inline => return Ok((command.to_string(), None)),
+        Fit::TestsAsArguments => {
+            let tests = values.tests.unwrap_or_default();
+            let arguments = store.write_arguments(&planned.id, &template::set_arguments(tests))?;
+            let command = template.render_tests_as_arguments(values, &arguments)?;
+            return Ok((command, Some(arguments)));
+        }
+        Fit::TooLong(why) => why,
+    };
+    if let (Some(tests), Some(from_file)) =
+        (values.tests, planned.adapter.order_from_file(template))
+    {
+        let file = store.write_order(&planned.id, tests)?;
+        let command = from_file.render(&Values {
+            tests_file: Some(&file),
+            ..*values
+        })?;
+        if template::fit(&command, &from_file, None, environment, &limits) == Fit::Inline {
+            return Ok((command, Some(file)));
+        }
+    }
+    Err(Error::usage(format!(
+        "{why}: give a --replay-cmd that reads the order from <tests-file> (one test id a line) \
+         instead of taking <tests>; the command: {}",
+        clip_command(command)
+    )))
+}
+
+/// The run's log, made before the run so that a log that cannot be written is said to be the
+/// store's fault, not the suite's.
+fn create_log(log: &Path) -> Result<()> {
+    fs::File::create(log).map(drop).map_err(|e| {
+        Error::store(format!(
+            "cannot write the run's log {}: {e}; make the store writable, or give another --store",
+            log.display()
+        ))
+    })
+}
+
+/// Why a run gave no report when the shell could not start the runner because its command line
+/// was too long: one argument built by the command itself (go's `-run` filter of every test
+/// in the order) can outgrow what the kernel allows, where bleed cannot measure it.
+fn too_long_for_the_kernel(finished: &exec::Finished, log: &Path) -> Option<String> {
+    (finished.exit_code == Some(126) && exec::log_tail(log, 5).contains("Argument list too long"))
+        .then(|| {
+            "the runner could not be started: its command line was longer than the kernel allows \
+         (Argument list too long); one argument may be 128 KiB at most, and one the command \
+         builds itself, such as go's -run filter of every test in the order, can pass that"
+                .to_string()
+        })
 }
 
 /// This machine, as runs record it: the host name, and on Linux the start of the kernel's boot
@@ -232,7 +307,10 @@ fn launch(
                 grace: GRACE,
             };
             exec::run(&job).map_err(|e| {
-                Failed::Error(Error::suite(format!("cannot start `sh -c {command}`: {e}")))
+                Failed::Error(Error::suite(format!(
+                    "cannot start `sh -c {}`: {e}",
+                    clip_command(command)
+                )))
             })
         }
     }
@@ -290,6 +368,25 @@ mod tests {
         let (host, boot) = machine.rsplit_once('/').expect("and a boot id");
         assert_eq!(Some(host.to_string()), host_name());
         assert_eq!(boot.len(), 8, "{machine}");
+    }
+
+    #[test]
+    fn a_shell_that_could_not_start_the_runner_for_its_length_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("run.log");
+        fs::write(&log, "sh: 1: go: Argument list too long\n").unwrap();
+        let ended = |exit_code| exec::Finished {
+            exit_code: Some(exit_code),
+            signal: None,
+            timed_out: false,
+            interrupted: false,
+            wall: Duration::ZERO,
+        };
+        let problem = too_long_for_the_kernel(&ended(126), &log).expect("named");
+        assert!(problem.contains("go's -run filter"), "{problem}");
+        assert_eq!(too_long_for_the_kernel(&ended(1), &log), None);
+        fs::write(&log, "sh: 1: ./run: Permission denied\n").unwrap();
+        assert_eq!(too_long_for_the_kernel(&ended(126), &log), None);
     }
 
     #[test]

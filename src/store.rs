@@ -3,7 +3,14 @@
 //! A record is written with one `write` under an exclusive `flock`, then synced, so parallel
 //! workers and concurrent bleed processes never interleave lines. A crash can still leave a
 //! torn last line; readers skip it with a warning, and the next append starts a fresh line.
+//!
+//! One hunt has one writer: `lock_hunt` holds a lock under `locks/` for the hunt's lifetime, so
+//! that a second bleed of the same hunt refuses instead of running the same seeds again under
+//! the same ids. The files a run only needs while it runs (its report, its order) carry the
+//! process id as well, so that no two processes ever share one. Should a run be recorded twice
+//! anyway (a store from before the lock, two stores merged by hand), `load_runs` keeps the first.
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, RawFd};
@@ -13,6 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::human;
 use crate::outcome::TestResult;
 
 /// Bumped when a record changes incompatibly; older bleeds skip newer records with a warning.
@@ -120,34 +128,116 @@ impl Store {
         &self.root
     }
 
+    /// The run's output, kept with its record. Run ids are one process's own (a hunt's under
+    /// its lock, a bisection's carry its process), so the name needs nothing more.
     pub fn log_path(&self, run_id: &str) -> PathBuf {
         self.root.join("logs").join(format!("{run_id}.log"))
     }
 
+    /// Where the runner writes the run's report: named after the process too, so that whatever
+    /// another bleed runs under the same id, neither reads or deletes the other's report.
     pub fn report_path(&self, run_id: &str, extension: &str) -> PathBuf {
         self.root
             .join("reports")
-            .join(format!("{run_id}.{extension}"))
+            .join(scratch_name(run_id, extension))
     }
 
-    /// The store-relative form of a path inside it, for records that survive a moved checkout.
-    /// Writes an explicit order, one test id a line, for `<tests-file>`.
+    /// Writes an explicit order, one test id a line, for `<tests-file>`. An id that holds a line
+    /// break cannot be written so: it is refused by name rather than split into two ids the
+    /// runner would not find.
     pub fn write_order(&self, run_id: &str, tests: &[String]) -> Result<PathBuf> {
-        let dir = self.root.join("orders");
-        let path = dir.join(format!("{run_id}.txt"));
+        if let Some(id) = tests.iter().find(|id| !listable(std::slice::from_ref(id))) {
+            return Err(Error::suite(format!(
+                "the test id {} holds a line break, and <tests-file> lists one test a line, so \
+                 bleed cannot give it to the runner this way: rename the test, or give a \
+                 --replay-cmd that takes <tests>",
+                crate::error::clip_command(&format!("{id:?}"))
+            )));
+        }
         let mut text = tests.join("\n");
         text.push('\n');
+        self.write_scratch(&scratch_name(run_id, "txt"), &text, "the test order")
+    }
+
+    /// Writes, for a shell to source, a script that makes `tests` its positional parameters:
+    /// how an order too long for one argument reaches a command that takes `<tests>`.
+    pub fn write_arguments(&self, run_id: &str, script: &str) -> Result<PathBuf> {
+        self.write_scratch(&scratch_name(run_id, "args.sh"), script, "the test order")
+    }
+
+    fn write_scratch(&self, name: &str, text: &str, what: &str) -> Result<PathBuf> {
+        let dir = self.root.join("orders");
+        let path = dir.join(name);
         fs::create_dir_all(&dir)
             .and_then(|()| fs::write(&path, text))
-            .map_err(|e| {
-                Error::store(format!(
-                    "cannot write the test order {}: {e}",
-                    path.display()
-                ))
-            })?;
+            .map_err(|e| Error::store(format!("cannot write {what} {}: {e}", path.display())))?;
         Ok(path)
     }
 
+    /// Refuses, in one line, a store that could not take a hunt's or a bisection's records,
+    /// before any suite runs: finding out at the first append would lose the runs made so far.
+    pub fn check_writable(&self) -> Result<()> {
+        let scratch = format!(".write-check-{}", std::process::id());
+        let dirs = ["logs", "reports", "orders", "locks"].map(|dir| self.root.join(dir));
+        for dir in std::iter::once(self.root.clone()).chain(dirs) {
+            let probe = dir.join(&scratch);
+            let written = fs::create_dir_all(&dir).and_then(|()| {
+                OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .open(&probe)
+                    .map(drop)
+            });
+            let _ = fs::remove_file(&probe);
+            written.map_err(|e| unwritable(&dir, &e))?;
+        }
+        for file in RECORD_FILES {
+            let path = self.root.join(file);
+            match OpenOptions::new().append(true).open(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(unwritable(&path, &e));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the hunt named `tag` for this process until the lock is dropped (or the process
+    /// dies, killed or not), refusing at once if another bleed holds it. `what` names the hunt
+    /// in the refusal.
+    pub fn lock_hunt(&self, tag: &str, what: &str) -> Result<HuntLock> {
+        let dir = self.root.join("locks");
+        let path = dir.join(format!("{tag}.lock"));
+        let fail = |e: std::io::Error| {
+            Error::store(format!("cannot lock {} in {}: {e}", what, path.display()))
+        };
+        fs::create_dir_all(&dir).map_err(fail)?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(fail)?;
+        // SAFETY: flock only reads the descriptor, which the lock keeps open for its life.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let error = std::io::Error::last_os_error();
+            if error.raw_os_error() != Some(libc::EWOULDBLOCK) {
+                return Err(fail(error));
+            }
+            return Err(held_by(&holder_of(&mut file), what, &self.root));
+        }
+        // Who holds it, for the refusal another bleed prints; a lock file left by a process
+        // that died says a stale pid, which the next holder overwrites.
+        file.set_len(0)
+            .and_then(|()| file.write_all(format!("{}\n", std::process::id()).as_bytes()))
+            .map_err(fail)?;
+        Ok(HuntLock { _file: file })
+    }
+
+    /// The store-relative form of a path inside it, for records that survive a moved checkout.
     pub fn relative(&self, path: &Path) -> String {
         path.strip_prefix(&self.root)
             .unwrap_or(path)
@@ -159,9 +249,127 @@ impl Store {
         append_record(&self.root.join(RUNS_FILE), record)
     }
 
-    pub fn load_runs(&self) -> Result<Loaded<RunRecord>> {
-        load_records(&self.root.join(RUNS_FILE))
+    /// What changes whenever a run is appended, to tell whether the runs must be read again.
+    pub fn runs_stamp(&self) -> Option<u64> {
+        fs::metadata(self.root.join(RUNS_FILE))
+            .ok()
+            .map(|m| m.len())
     }
+
+    /// The recorded runs, each once: see `load_runs_at`.
+    pub fn load_runs(&self) -> Result<Loaded<RunRecord>> {
+        load_runs_at(&self.root)
+    }
+}
+
+/// Held while a hunt runs; dropping it (or the process dying) lets the next bleed have the hunt.
+#[derive(Debug)]
+pub struct HuntLock {
+    _file: File,
+}
+
+/// The files that hold records, which a hunt or a bisection may append to.
+const RECORD_FILES: [&str; 4] = [
+    RUNS_FILE,
+    PROBES_FILE,
+    crate::hunt::CONFIRMATIONS_FILE,
+    crate::bisect::BISECTIONS_FILE,
+];
+
+/// Whether `tests` can be written one a line, as `<tests-file>` lists them.
+pub fn listable(tests: &[String]) -> bool {
+    !tests.iter().any(|id| id.contains(['\n', '\r']))
+}
+
+/// A scratch file's name: the run's id, this process, and its kind.
+fn scratch_name(run_id: &str, extension: &str) -> String {
+    format!("{run_id}.{}.{extension}", std::process::id())
+}
+
+fn unwritable(path: &Path, error: &std::io::Error) -> Error {
+    Error::store(format!(
+        "the store cannot be written ({}: {error}): make it writable, or give another --store; \
+         nothing was run",
+        path.display()
+    ))
+}
+
+/// The pid the holder of a lock wrote in it. A holder writes it just after taking the lock, so
+/// an empty file is read again for a moment before the holder goes unnamed.
+fn holder_of(file: &mut File) -> String {
+    for _ in 0..100 {
+        let mut holder = String::new();
+        let read = file
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| file.read_to_string(&mut holder));
+        if read.is_err() || !holder.trim().is_empty() {
+            return holder.trim().to_string();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    String::new()
+}
+
+fn held_by(holder: &str, what: &str, root: &Path) -> Error {
+    let (who, wait) = match holder.parse::<u32>() {
+        Ok(pid) => (
+            format!("another bleed (pid {pid})"),
+            format!("wait for it to end (`while kill -0 {pid}; do sleep 10; done`)"),
+        ),
+        Err(_) => (
+            "another bleed".to_string(),
+            "wait for it to end".to_string(),
+        ),
+    };
+    Error::store(format!(
+        "{who} is running {what} in {}: {wait}, then run this command again; `bleed report` \
+         shows what it has recorded so far",
+        root.display()
+    ))
+}
+
+/// The runs recorded in the store at `root`, each once: a run recorded twice, under one id or
+/// as the same run of the same hunt, is kept the first time, and the rest are skipped with a
+/// warning that counts them, so that no seed is counted or weighed twice.
+pub fn load_runs_at(root: &Path) -> Result<Loaded<RunRecord>> {
+    let path = root.join(RUNS_FILE);
+    let mut loaded = load_records::<RunRecord>(&path)?;
+    let skipped = keep_first_runs(&mut loaded.records);
+    if skipped > 0 {
+        loaded.warnings.push(format!(
+            "{}: skipped {} recorded again (the first of each counts; two bleeds ran one hunt at \
+             once?)",
+            path.display(),
+            human::counted(skipped, "run", "runs")
+        ));
+    }
+    Ok(loaded)
+}
+
+/// Keeps the first record of each run, by id and by place in its hunt; returns how many went.
+pub fn keep_first_runs(records: &mut Vec<RunRecord>) -> usize {
+    let before = records.len();
+    let mut ids = HashSet::new();
+    let mut places = HashSet::new();
+    records.retain(|record| {
+        let place = record.index.map(|index| {
+            (
+                record.template.clone(),
+                record.master_seed,
+                record.order.clone(),
+                index,
+            )
+        });
+        let new_place = place.as_ref().is_none_or(|place| !places.contains(place));
+        if !ids.contains(&record.id) && new_place {
+            ids.insert(record.id.clone());
+            places.extend(place);
+            true
+        } else {
+            false
+        }
+    });
+    before - records.len()
 }
 
 /// Appends one record as one line. Public to the crate so later record kinds share it.
@@ -408,6 +616,139 @@ mod tests {
     }
 
     #[test]
+    fn a_run_recorded_twice_counts_once_and_the_first_record_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut again = record(0);
+        again.exit_code = Some(0);
+        // The same run of the same hunt under another id: a store from before hunt tags
+        // carried the order, or merged by hand.
+        let mut renamed = record(1);
+        renamed.id = "other-1".into();
+        let mut other_hunt = record(1);
+        other_hunt.id = "xyz-1".into();
+        other_hunt.master_seed = Some(8);
+        let mut one_off = record(2);
+        one_off.index = None;
+        let mut one_off_again = one_off.clone();
+        one_off_again.id = "abc-2-again".into();
+        for run in [
+            &record(0),
+            &record(1),
+            &again,
+            &renamed,
+            &other_hunt,
+            &one_off,
+            &one_off_again,
+        ] {
+            store.append_run(run).unwrap();
+        }
+        let loaded = store.load_runs().unwrap();
+        let ids: Vec<&str> = loaded.records.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["abc-0", "abc-1", "xyz-1", "abc-2", "abc-2-again"]);
+        assert_eq!(
+            loaded.records[0].exit_code,
+            Some(1),
+            "the first record wins"
+        );
+        assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+        assert!(
+            loaded.warnings[0].contains("skipped 2 runs recorded again"),
+            "{}",
+            loaded.warnings[0]
+        );
+    }
+
+    #[test]
+    fn a_hunt_has_one_holder_at_a_time_and_is_free_once_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let held = store.lock_hunt("abc", "this hunt").unwrap();
+        let refused = store.lock_hunt("abc", "this hunt").unwrap_err();
+        assert_eq!(refused.code, crate::error::ExitCode::Store);
+        let pid = std::process::id();
+        assert!(
+            refused.message.starts_with(&format!(
+                "another bleed (pid {pid}) is running this hunt in "
+            )),
+            "{}",
+            refused.message
+        );
+        assert!(refused.message.contains(&format!("while kill -0 {pid};")));
+        assert!(!refused.message.contains('\n'));
+        let other = store.lock_hunt("xyz", "another hunt");
+        assert!(other.is_ok(), "another hunt runs alongside");
+        drop(held);
+        assert!(store.lock_hunt("abc", "this hunt").is_ok());
+    }
+
+    #[test]
+    fn scratch_files_are_named_after_the_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let pid = std::process::id();
+        let report = store.report_path("abc-3", "xml");
+        assert!(
+            report.ends_with(format!("reports/abc-3.{pid}.xml")),
+            "{report:?}"
+        );
+        let order = store
+            .write_order("abc-3", &["a".into(), "b c".into()])
+            .unwrap();
+        assert!(
+            order.ends_with(format!("orders/abc-3.{pid}.txt")),
+            "{order:?}"
+        );
+        assert_eq!(fs::read_to_string(order).unwrap(), "a\nb c\n");
+        assert_eq!(store.log_path("abc-3"), dir.path().join("logs/abc-3.log"));
+    }
+
+    #[test]
+    fn an_id_with_a_line_break_is_refused_for_a_tests_file_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let error = store
+            .write_order("abc-4", &["fine".into(), "two\nlines".into()])
+            .unwrap_err();
+        assert!(
+            error.message.starts_with(
+                "the test id \"two\\nlines\" holds a line break, and <tests-file> lists one \
+                 test a line"
+            ),
+            "{}",
+            error.message
+        );
+        assert!(!error.message.contains('\n'));
+    }
+
+    /// A record file bleed cannot append to (here a directory in its place, which stops root
+    /// as well as anyone) is found before anything runs.
+    #[test]
+    fn a_store_that_cannot_take_records_is_refused_up_front() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert!(store.check_writable().is_ok());
+        assert!(
+            fs::read_dir(dir.path()).unwrap().all(|e| !e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("write-check")),
+            "the check leaves nothing behind"
+        );
+        fs::create_dir(dir.path().join(PROBES_FILE)).unwrap();
+        let error = store.check_writable().unwrap_err();
+        assert_eq!(error.code, crate::error::ExitCode::Store);
+        assert!(
+            error.message.starts_with("the store cannot be written (")
+                && error.message.contains(PROBES_FILE)
+                && error.message.ends_with("nothing was run"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
     fn concurrent_appends_never_interleave() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
@@ -420,6 +761,7 @@ mod tests {
                     for i in 0..25 {
                         let mut own = big.clone();
                         own.index = Some(thread * 100 + i);
+                        own.id = format!("abc-{}", thread * 100 + i);
                         store.append_run(&own).unwrap();
                     }
                 });

@@ -143,6 +143,161 @@ impl Template {
     }
 }
 
+/// What the kernel lets a new program's command line be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest one argument may be, its terminating NUL included (Linux's MAX_ARG_STRLEN,
+    /// 32 pages). `sh -c <command>` makes the whole command one argument.
+    pub argument: Option<usize>,
+    /// The most the arguments and the environment may take together, each string with its NUL
+    /// and its pointer (ARG_MAX).
+    pub total: usize,
+}
+
+/// Linux never lets the arguments and environment take more than 3/4 of its 8 MiB default
+/// stack limit, whatever `ulimit -s` says.
+const LINUX_TOTAL_CAP: usize = 6 << 20;
+
+/// Room left for the program's path, which the kernel copies beside its arguments.
+const PATH_ROOM: usize = 4096;
+
+impl Limits {
+    pub fn of_this_machine() -> Limits {
+        // SAFETY: sysconf only reads system parameters.
+        let (page, arg_max) = unsafe {
+            (
+                libc::sysconf(libc::_SC_PAGESIZE),
+                libc::sysconf(libc::_SC_ARG_MAX),
+            )
+        };
+        let page = usize::try_from(page).unwrap_or(4096);
+        let total = usize::try_from(arg_max).unwrap_or(128 << 10);
+        Limits {
+            argument: cfg!(target_os = "linux").then_some(32 * page),
+            total: if cfg!(target_os = "linux") {
+                total.min(LINUX_TOTAL_CAP)
+            } else {
+                total
+            },
+        }
+    }
+}
+
+/// The bytes the environment a run inherits takes in its command line: each `NAME=value`
+/// with its NUL and its pointer, `extra` (bleed's own variables) included.
+pub fn environment_bytes(extra: &[(String, String)]) -> usize {
+    let inherited = std::env::vars_os()
+        .filter(|(name, _)| !extra.iter().any(|(ours, _)| name == ours.as_str()))
+        .map(|(name, value)| name.len() + value.len());
+    let ours = extra.iter().map(|(name, value)| name.len() + value.len());
+    inherited.chain(ours).map(|bytes| bytes + 2 + POINTER).sum()
+}
+
+const POINTER: usize = std::mem::size_of::<usize>();
+
+/// How a rendered command can reach the runner.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// As it is, the order inline: `sh -c <command>`.
+    Inline,
+    /// Too long for one argument, but not for the runner's command line: the shell reads the
+    /// order from a file into its arguments (`"$@"` where `<tests>` was), and the runner gets
+    /// each test as an argument of its own.
+    TestsAsArguments,
+    /// Too long whichever way: why, in a sentence.
+    TooLong(String),
+}
+
+/// How `command`, rendered from `template` with `tests`, can be run under `limits` beside an
+/// environment of `environment` bytes.
+pub fn fit(
+    command: &str,
+    template: &Template,
+    tests: Option<&[String]>,
+    environment: usize,
+    limits: &Limits,
+) -> Fit {
+    // `sh`, `-c` and the command, with their NULs and pointers, and the shell's path.
+    let shell_line = |command: usize| command + 1 + "sh -c ".len() + 3 * POINTER + PATH_ROOM;
+    let one_argument = limits.argument.is_none_or(|limit| command.len() < limit);
+    if one_argument && environment + shell_line(command.len()) <= limits.total {
+        return Fit::Inline;
+    }
+    let size = bytes(command.len());
+    let Some(tests) = tests.filter(|_| template.has(Placeholder::Tests)) else {
+        return Fit::TooLong(format!(
+            "the command is {size}, more than the kernel lets {}",
+            if one_argument {
+                format!(
+                    "a command line be with this environment ({})",
+                    bytes(limits.total)
+                )
+            } else {
+                format!("one argument be ({})", bytes(limits.argument.unwrap_or(0)))
+            }
+        ));
+    };
+    if let Some(limit) = limits.argument
+        && let Some(long) = tests.iter().find(|test| test.len() >= limit)
+    {
+        return Fit::TooLong(format!(
+            "one test id is {}, more than the kernel lets one argument be ({})",
+            bytes(long.len()),
+            bytes(limit)
+        ));
+    }
+    // The runner's own line: its words (the inline command overcounts them, quoting and
+    // all), and a pointer for each test.
+    let runner_line = environment + shell_line(command.len()) + tests.len() * POINTER;
+    if runner_line > limits.total {
+        return Fit::TooLong(format!(
+            "the order of {} makes a command line of about {}, more than the kernel lets one be \
+             ({}, the environment included)",
+            crate::human::count(tests.len(), "test"),
+            bytes(runner_line),
+            bytes(limits.total)
+        ));
+    }
+    Fit::TestsAsArguments
+}
+
+/// `2.04 MiB`, `131072 bytes`: a size as a person reads it.
+fn bytes(count: usize) -> String {
+    if count < 1 << 20 {
+        format!("{count} bytes")
+    } else {
+        format!("{:.2} MiB", count as f64 / f64::from(1 << 20))
+    }
+}
+
+/// A script for `sh` to source that makes `tests` its positional parameters, quoted as
+/// `<tests>` would have them inline: any id, line breaks and all, arrives as one word.
+pub fn set_arguments(tests: &[String]) -> String {
+    let mut script = String::from("set --");
+    for test in tests {
+        script.push(' ');
+        script.push_str(&quote(test));
+    }
+    script.push('\n');
+    script
+}
+
+impl Template {
+    /// The command with `<tests>` as the shell's arguments, which it first reads by sourcing
+    /// `arguments` (written by `set_arguments`): the one command line that holds the order is
+    /// then the runner's, where each test is an argument of its own.
+    pub fn render_tests_as_arguments(&self, values: &Values, arguments: &Path) -> Result<String> {
+        let others = Template {
+            text: self.text.replace(Placeholder::Tests.token(), "\"$@\""),
+        };
+        let command = others.render(&Values {
+            tests: None,
+            ..*values
+        })?;
+        Ok(format!(". {} && {command}", quote_path(arguments)))
+    }
+}
+
 fn quote_path(path: &Path) -> String {
     quote(&path.display().to_string())
 }
@@ -349,6 +504,95 @@ mod tests {
             String::from_utf8(output.stdout).unwrap(),
             format!("[{HOSTILE}]")
         );
+    }
+
+    const LINUX: Limits = Limits {
+        argument: Some(131_072),
+        total: 2_097_152,
+    };
+
+    fn ids(count: usize, length: usize) -> Vec<String> {
+        (0..count)
+            .map(|i| format!("{i:0length$}", length = length))
+            .collect()
+    }
+
+    #[test]
+    fn an_order_is_inline_until_the_command_outgrows_one_argument() {
+        let template = Template::parse("run --junit <report> <tests>").unwrap();
+        let fits = |tests: &[String], environment| {
+            let command = template
+                .render(&Values {
+                    tests: Some(tests),
+                    report: Some(Path::new("/r.xml")),
+                    ..Values::default()
+                })
+                .unwrap();
+            fit(&command, &template, Some(tests), environment, &LINUX)
+        };
+        assert_eq!(fits(&ids(1_000, 99), 4_000), Fit::Inline);
+        // 12,000 ids of 100 bytes: 1.2 MB, past the 128 KiB of one argument but not ARG_MAX.
+        assert_eq!(fits(&ids(12_000, 99), 4_000), Fit::TestsAsArguments);
+        let Fit::TooLong(why) = fits(&ids(30_000, 99), 4_000) else {
+            panic!("3 MB of ids fit no command line");
+        };
+        assert!(why.starts_with("the order of 30000 tests"), "{why}");
+        // A huge environment leaves less room for the same order.
+        assert!(matches!(fits(&ids(12_000, 99), 1_500_000), Fit::TooLong(_)));
+    }
+
+    #[test]
+    fn a_command_without_tests_to_move_out_is_refused_when_too_long() {
+        let template = Template::parse("run <seed> <report>").unwrap();
+        let long = format!("run {} /r.xml", "x".repeat(200_000));
+        let Fit::TooLong(why) = fit(&long, &template, None, 0, &LINUX) else {
+            panic!("200 kB in one argument");
+        };
+        assert!(why.contains("one argument be (131072 bytes)"), "{why}");
+        let unlimited = Limits {
+            argument: None,
+            ..LINUX
+        };
+        assert_eq!(fit(&long, &template, None, 0, &unlimited), Fit::Inline);
+    }
+
+    #[test]
+    fn one_test_id_longer_than_an_argument_is_refused() {
+        let template = Template::parse("run <tests>").unwrap();
+        let tests = vec!["x".repeat(140_000)];
+        let command = format!("run {}", tests[0]);
+        let Fit::TooLong(why) = fit(&command, &template, Some(&tests), 0, &LINUX) else {
+            panic!("an id past the argument limit");
+        };
+        assert!(why.starts_with("one test id is 140000 bytes"), "{why}");
+    }
+
+    #[test]
+    fn tests_read_as_arguments_reach_the_runner_word_for_word() {
+        let dir = tempfile::tempdir().unwrap();
+        let tests: Vec<String> = [HOSTILE, "two\nlines", "", "plain"]
+            .map(String::from)
+            .into();
+        let arguments = dir.path().join("order's args.sh");
+        std::fs::write(&arguments, set_arguments(&tests)).unwrap();
+        let template = Template::parse("printf '[%s]' <tests> --seed <seed>").unwrap();
+        let values = Values {
+            seed: Some(3),
+            tests: Some(&tests),
+            ..Values::default()
+        };
+        let command = template
+            .render_tests_as_arguments(&values, &arguments)
+            .unwrap();
+        assert!(!command.contains("plain"), "{command}");
+        let output = Command::new("sh").arg("-c").arg(&command).output().unwrap();
+        let inline = template.render(&values).unwrap();
+        let expected = Command::new("sh").arg("-c").arg(&inline).output().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&expected.stdout)
+        );
+        assert!(String::from_utf8_lossy(&output.stdout).ends_with("[plain][--seed][3]"));
     }
 
     #[test]

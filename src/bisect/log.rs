@@ -117,7 +117,7 @@ fn announcement(log: &str, found: &Found, targets: &[Target]) -> String {
         ));
     }
     if let Some(command) = &found.command {
-        what.push_str(&format!(" (ran {command})"));
+        what.push_str(&format!(" (ran {})", crate::error::clip_command(command)));
     }
     let victims: Vec<&str> = targets.iter().map(|t| t.victim.as_str()).collect();
     format!("{what}; bisecting {}", victims.join(", "))

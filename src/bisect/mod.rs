@@ -364,6 +364,7 @@ fn boot_early(settings: &Settings, tag: &str) -> Booting {
 /// before it, and what the history says.
 fn prepare(settings: &Settings) -> Result<Job> {
     let store = Store::open(&settings.store)?;
+    store.check_writable()?;
     let loaded = store.load_runs()?;
     for warning in &loaded.warnings {
         progress::warn(warning);

@@ -405,7 +405,7 @@ impl<'a> OrderProber<'a> {
             let log = context.store.root().join(&record.log);
             return Err(Error::suite(format!(
                 "a probe gave no results ({problem}); command: {}\nlast lines of its output ({}):\n{}",
-                record.command,
+                crate::error::clip_command(&record.command),
                 log.display(),
                 exec::log_tail(&log, 10)
             )));
@@ -425,7 +425,7 @@ impl<'a> OrderProber<'a> {
                     "the {} command bleed would print as the reproducer did not run the order it \
                      was made for, so bleed cannot give it: {difference}; command: {}",
                     context.adapter.name(),
-                    record.command
+                    crate::error::clip_command(&record.command)
                 )));
             }
             return Err(Error::suite(format!(

@@ -238,7 +238,12 @@ fn run_seed_once(settings: &Settings, template: &Template, seed: u64) -> Result<
     let store = Store::open(&settings.store)?;
     progress::say(&format!("no recorded run has seed {seed}; running it once"));
     let planned = Planned {
-        id: format!("{}-s{seed}", run::hunt_tag(template.as_str(), seed)),
+        // Another bisection may run the same seed at the same time: each keeps its own log.
+        id: format!(
+            "{}-s{seed}-{}",
+            run::hunt_tag(template.as_str(), seed),
+            std::process::id()
+        ),
         adapter: adapter.as_ref(),
         user_template: template.as_str(),
         command: &command,

@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 
 use crate::human::{Paint, count, counted, duration};
 use crate::hunt::{CONFIRMATIONS_FILE, Confirmation};
-use crate::store::{self, RUNS_FILE, RunRecord};
+use crate::store::{self, RUNS_FILE};
 use view::{Recorded, View};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -158,7 +158,7 @@ fn read(root: &Path) -> Result<Recorded> {
             root.display()
         )));
     }
-    let runs = store::load_records::<RunRecord>(&root.join(RUNS_FILE))?;
+    let runs = store::load_runs_at(root)?;
     let confirmations = store::load_records::<Confirmation>(&root.join(CONFIRMATIONS_FILE))?;
     let bisections = store::load_records::<Bisection>(&root.join(BISECTIONS_FILE))?;
     for warning in runs

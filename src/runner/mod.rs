@@ -158,6 +158,12 @@ pub trait Adapter: Send + Sync {
     /// Reads the report a run left at `report`.
     fn read_results(&self, report: &Path) -> RunResults;
 
+    /// The replay command reading its order from `<tests-file>` where it took `<tests>`, for an
+    /// order too long for any command line; None when the runner reads no order from a file.
+    fn order_from_file(&self, _replay: &Template) -> Option<Template> {
+        None
+    }
+
     /// The test that was running when a run was killed, when the report streams each test's
     /// start (a hang is then pinned on its test).
     fn running_test(&self, _report: &Path) -> Option<String> {

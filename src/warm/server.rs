@@ -114,7 +114,12 @@ impl Server {
                 Ok(())
             })
             .start()
-            .map_err(|e| format!("cannot start `sh -c {command}`: {e}"))?;
+            .map_err(|e| {
+                format!(
+                    "cannot start `sh -c {}`: {e}",
+                    crate::error::clip_command(command)
+                )
+            })?;
         let pgid = i32::try_from(handle.pids()[0]).expect("pids fit in pid_t");
         let tracked = interrupt::track(pgid);
         let connected = accept(&listener, &handle, started, boot_limit);

@@ -31,3 +31,4 @@ mod warm_cucumber;
 mod warm_pytest;
 mod warm_rspec;
 mod warm_truth;
+mod writers;

@@ -161,6 +161,18 @@ impl Adapter for Cucumber {
         read_report(report)
     }
 
+    /// cucumber reads locations from `@FILE`, one a line (what it calls a rerun file), and runs
+    /// them in the order given, as it does locations given as arguments.
+    fn order_from_file(&self, replay: &Template) -> Option<Template> {
+        let tests = Placeholder::Tests.token();
+        let invocation = Invocation::parse(replay.as_str())?;
+        if !invocation.arguments().iter().any(|word| word == tests) {
+            return None;
+        }
+        let file = format!("@{}", Placeholder::TestsFile.token());
+        Template::parse(&replay.as_str().replace(tests, &file)).ok()
+    }
+
     /// The replay command without bleed's report, with the order inline.
     fn reproducer(&self, replay: &Template, order: &[String], seed: Option<u64>) -> Result<String> {
         let invocation =
@@ -405,6 +417,17 @@ mod tests {
             "bundle exec cucumber --tags '@a and not @b' -r features RAILS_ENV=test -p ci \
              -f progress -o progress.txt --format json --out <report> --order defined <tests>"
         );
+    }
+
+    #[test]
+    fn a_long_order_is_read_from_a_rerun_file() {
+        let replay = Template::parse(&replay_of("cucumber --order random:<seed>")).unwrap();
+        assert_eq!(
+            Cucumber.order_from_file(&replay).unwrap().as_str(),
+            "cucumber --format pretty --format json --out <report> --order defined @<tests-file>"
+        );
+        let by_hand = Template::parse("cd app && cucumber -f json -o <report> <tests>").unwrap();
+        assert_eq!(Cucumber.order_from_file(&by_hand), None);
     }
 
     #[test]
