@@ -528,6 +528,7 @@ mod tests {
             host: None,
             imported: None,
             order: None,
+            strays: 0,
         }
     }
 

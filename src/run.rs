@@ -6,7 +6,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, Result};
-use crate::exec::{self, Job};
+use crate::exec::{self, Job, Record};
+use crate::interrupt;
+use crate::leftovers;
 use crate::runner::Adapter;
 use crate::store::{RunRecord, RunStatus, SCHEMA, Store};
 use crate::template::{Template, Values};
@@ -74,6 +76,8 @@ pub fn perform(planned: &Planned, store: &Store) -> Result<Ended> {
         None => (Via::Cold, planned.command),
     };
     match perform_via(planned, via, command, store) {
+        // The warm server may have gone because Ctrl-C reached it: no cold run replaces it then.
+        Err(Failed::Warm(_)) if interrupt::requested() => Ok(Ended::Interrupted),
         Err(Failed::Warm(reason)) => {
             if let Some(warmth) = planned.warmth {
                 warmth.give_up(&reason);
@@ -126,7 +130,7 @@ fn perform_via(
     // Milliseconds: the hunt tells runs that overlapped from runs made in turn.
     let started_at = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
     let env = values.env();
-    let finished = launch(planned, via, &command, &env, &report, &log)?;
+    let finished = launch(planned, via, &command, &env, &report, &log, store)?;
     if finished.interrupted {
         remove_report(&report);
         return Ok(Ended::Interrupted);
@@ -166,6 +170,7 @@ fn perform_via(
         imported: None,
         host: machine().map(str::to_string),
         order: None,
+        strays: finished.strays,
     })))
 }
 
@@ -208,6 +213,7 @@ fn launch(
     env: &[(String, String)],
     report: &Path,
     log: &Path,
+    store: &Store,
 ) -> std::result::Result<exec::Finished, Failed> {
     match via {
         Via::Server(server) => {
@@ -230,6 +236,10 @@ fn launch(
                 log: log.to_path_buf(),
                 timeout: planned.timeout,
                 grace: GRACE,
+                record: Some(Record {
+                    dir: store.root().join(leftovers::DIR),
+                    run: planned.id.clone(),
+                }),
             };
             exec::run(&job).map_err(|e| {
                 Failed::Error(Error::suite(format!("cannot start `sh -c {command}`: {e}")))
