@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::bisect::{Bisection, Confirmation, Located, Verdict};
 use crate::error::{Error, Result};
+use crate::exec;
 use crate::human::{Paint, count, counted, duration};
 use crate::outcome::first_line;
 use crate::runner;
@@ -206,6 +207,13 @@ pub fn render(result: &Bisection, written: Option<&Path>, paint: Paint) -> Strin
     let _ = writeln!(out, "; {}", duration(Some(result.wall_seconds)));
     if let Some(line) = probing_line(&result.probe) {
         let _ = writeln!(out, "{line}");
+    }
+    if result.left_running > 0 {
+        let _ = writeln!(
+            out,
+            "{}",
+            exec::left_running("probe", result.left_running, result.strays)
+        );
     }
     if let Some(dir) = written {
         let _ = writeln!(out, "wrote {0}/repro.sh and {0}/REPORT.md", dir.display());
@@ -418,6 +426,8 @@ pub(crate) fn sample() -> Bisection {
         same_order: None,
         evidence: None,
         probe: Probing::default(),
+        left_running: 0,
+        strays: 0,
     }
 }
 
@@ -487,6 +497,20 @@ victim alone (passes):
 1 probe warm (the suite booted once, in 0s), 2 cold in fresh processes
 ";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn probes_that_left_processes_running_are_said_to_have() {
+        let mut bisection = polluted();
+        bisection.left_running = 2;
+        bisection.strays = 2;
+        let text = render(&bisection, None, Paint::plain());
+        assert!(
+            text.ends_with(
+                "2 probes left processes running when they ended; bleed ended them (2 processes)\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ mod probe;
 mod source;
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -174,6 +174,16 @@ pub struct Bisection {
     /// How the probes ran: warm or cold, how many of each, and why warm stopped if it did.
     #[serde(default)]
     pub probe: Probing,
+    /// Probes that ended with processes still running in their group, which bleed ended.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub left_running: usize,
+    /// Those processes, over all such probes.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub strays: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 /// Ctrl-C during the search: the smallest order seen failing so far is still worth showing.
@@ -251,6 +261,8 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
         let context = job.probe_context(settings.timeout, tag, booting);
         let stopped = search_and_conclude(&job, &context, &mut result);
         result.probe = context.warmth.report();
+        result.left_running = context.left_running.load(Ordering::SeqCst);
+        result.strays = context.strays.load(Ordering::SeqCst);
         complete_from_probes(&mut result, &context.reported);
         if let Some(stopped) = stopped? {
             return Ok(Outcome::Interrupted(stopped));
@@ -482,6 +494,8 @@ impl Job {
             same_order: None,
             evidence: None,
             probe: Probing::default(),
+            left_running: 0,
+            strays: 0,
         })
     }
 
@@ -519,6 +533,8 @@ impl Job {
             timeout,
             tag,
             counter: AtomicUsize::new(0),
+            left_running: AtomicUsize::new(0),
+            strays: AtomicUsize::new(0),
             progress,
             warmth,
             reported: Reported::default(),
