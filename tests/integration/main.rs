@@ -14,6 +14,7 @@ mod interrupt;
 mod merge;
 mod noise;
 mod orders;
+mod processes;
 mod report;
 mod report_html;
 mod repro;
