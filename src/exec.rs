@@ -117,7 +117,12 @@ struct Supervised {
 /// cannot be started (or, in theory, waited for); how the command itself fared is in `Finished`.
 pub fn run(job: &Job) -> io::Result<Finished> {
     let mut in_flight = match &job.record {
-        Some(record) => Some(InFlight::begin(&record.dir, &record.run)?),
+        Some(record) => Some(InFlight::begin(&record.dir, &record.run).map_err(|err| {
+            io::Error::new(
+                err.kind(),
+                format!("cannot record the run in {}: {err}", record.dir.display()),
+            )
+        })?),
         None => None,
     };
     let log = CappedLog::new(File::create(&job.log)?);
