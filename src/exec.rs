@@ -1,21 +1,44 @@
 //! One run of the user's command: `sh -c` in a process group of its own, stdin closed, stdout
-//! and stderr to a log, and a timeout (or Ctrl-C) that takes down every process the run started.
+//! and stderr through a pipe to a capped log (`log_cap`), and a timeout (or Ctrl-C) that takes
+//! down every process the run started.
+//!
+//! Nothing a run starts outlives it. When its shell ends on its own, what it left running in
+//! its group (a server started with `&`, a grandchild that ignored its parent's end) is stopped
+//! too, and counted in `Finished::strays`. When bleed dies, the watchdog (see `watchdog`) ends
+//! the group and a parent-death signal the shell; should both fail, the run's entry in the
+//! store (see `leftovers`) lets the next bleed end it.
+//!
+//! The shell is reaped last. Until then it is a zombie that holds the group's id, so no signal
+//! sent to the group, however late, can reach an unrelated group that was given the same id.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, PipeReader, Read, Seek, SeekFrom};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::ExitStatus;
+use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::human::{count, counted};
 use crate::interrupt::{self, signal_group};
+use crate::leftovers::InFlight;
+use crate::log_cap::CappedLog;
+use crate::procfs;
 
-/// How often a run is checked on: short, so a timeout or Ctrl-C is acted on promptly.
+/// How long a run waits for news (output, its shell's end) before checking its timeout, Ctrl-C,
+/// and, while it is being stopped, whether its group is gone.
 const POLL: Duration = Duration::from_millis(50);
 
 /// How much of a log `log_tail` reads: enough for an error message, however big the log.
 const TAIL_BYTES: u64 = 4096;
+
+/// One read of the run's output.
+const CHUNK: usize = 64 * 1024;
+
+/// The most output read once the run is over: what sits in the pipe. A process that escaped
+/// the group (setsid) may keep writing; the log does not wait for it.
+const DRAIN: usize = 16 * CHUNK;
 
 /// One run to perform.
 #[derive(Clone, Debug)]
@@ -25,13 +48,24 @@ pub struct Job {
     /// Added to the inherited environment.
     pub env: Vec<(String, String)>,
     pub cwd: Option<PathBuf>,
-    /// Receives stdout and stderr, interleaved as written; created or truncated. Its directory
-    /// must exist.
+    /// Receives stdout and stderr, interleaved as written, capped (see `log_cap`); created or
+    /// truncated. Its directory must exist.
     pub log: PathBuf,
     pub timeout: Option<Duration>,
-    /// Between SIGTERM and SIGKILL when stopping the run, and between the forwarded SIGINT and
-    /// SIGTERM after Ctrl-C.
+    /// Between SIGTERM and SIGKILL when stopping the run or what it left running, and between
+    /// the forwarded SIGINT and SIGTERM after Ctrl-C.
     pub grace: Duration,
+    /// Where the run is recorded while it goes (see `leftovers`); None for no record.
+    pub record: Option<Record>,
+}
+
+/// A run's entry among the store's runs in flight.
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// The store's `running/` directory.
+    pub dir: PathBuf,
+    /// The run's id.
+    pub run: String,
 }
 
 /// How a run ended.
@@ -46,6 +80,9 @@ pub struct Finished {
     pub interrupted: bool,
     /// From spawning the shell to the end of the run, stopping included.
     pub wall: Duration,
+    /// Processes still running in the group when the shell ended on its own, which bleed then
+    /// ended.
+    pub strays: usize,
 }
 
 impl Finished {
@@ -70,103 +107,322 @@ enum Stopping {
     Killed,
 }
 
+/// What supervising the run found.
+struct Supervised {
+    timed_out: bool,
+    strays: usize,
+}
+
 /// Runs `job` to the end, or until its timeout or Ctrl-C stops it. Errors only when the shell
 /// cannot be started (or, in theory, waited for); how the command itself fared is in `Finished`.
 pub fn run(job: &Job) -> io::Result<Finished> {
-    let mut expression = duct::cmd("sh", ["-c", job.command.as_str()])
-        .stdin_null()
-        .stderr_to_stdout()
-        .stdout_path(&job.log)
-        .unchecked()
-        .before_spawn(|command| {
-            // Leader of its own group, so that one signal reaches every process the suite
-            // starts, and the terminal's Ctrl-C reaches bleed alone (see `interrupt`).
-            command.process_group(0);
-            Ok(())
-        });
-    for (name, value) in &job.env {
-        expression = expression.env(name, value);
-    }
-    if let Some(dir) = &job.cwd {
-        expression = expression.dir(dir);
-    }
-
-    let started = Instant::now();
-    let handle = expression.start()?;
-    // A single command has a single pid, and a group leader's pid is its group's id.
-    let pgid = i32::try_from(handle.pids()[0]).expect("pids fit in pid_t");
-    let _tracked = interrupt::track(pgid);
-    let (status, timed_out) = match supervise(&handle, pgid, job, started) {
-        Ok(ended) => ended,
-        Err(err) => {
-            // Whatever went wrong, a suite nobody watches must not keep running.
-            let _ = signal_group(pgid, libc::SIGKILL);
-            return Err(err);
-        }
+    let mut in_flight = match &job.record {
+        Some(record) => Some(InFlight::begin(&record.dir, &record.run).map_err(|err| {
+            io::Error::new(
+                err.kind(),
+                format!("cannot record the run in {}: {err}", record.dir.display()),
+            )
+        })?),
+        None => None,
     };
+    let log = CappedLog::new(File::create(&job.log)?);
+    let (output, input) = io::pipe()?;
+    let mut command = shell(job, input)?;
+    if let Some(in_flight) = &in_flight {
+        let (name, value) = in_flight.env();
+        command.env(name, value);
+    }
+    let started = Instant::now();
+    let child = command.spawn()?;
+    // bleed's copies of the pipe's write end: while one is open, the output never ends.
+    drop(command);
+    let pgid = i32::try_from(child.id()).expect("pids fit in pid_t");
+    let tracked = interrupt::track(pgid);
+    let mut running = Running::new(child, pgid, output, log);
+    let supervised = match in_flight.as_mut().map(|entry| entry.started(pgid)) {
+        Some(Err(err)) => Err(err),
+        _ => running.supervise(job, started),
+    };
+    if supervised.is_err() {
+        // Whatever went wrong, a suite nobody watches must not keep running.
+        let _ = signal_group(pgid, libc::SIGKILL);
+    }
+    let logged = running.finish_log();
+    // Forgotten by the watchdog before the reaping frees the group's id.
+    drop(tracked);
+    let status = running.child.wait()?;
+    drop(in_flight);
+    let supervised = supervised?;
+    logged?;
     Ok(Finished {
         exit_code: status.code(),
         signal: status.signal(),
-        timed_out,
+        timed_out: supervised.timed_out,
         interrupted: interrupt::requested(),
         wall: started.elapsed(),
+        strays: supervised.strays,
     })
 }
 
-/// Waits for the run to end, stopping it if it must. Returns the leader's exit status and
-/// whether the timeout stopped it.
-fn supervise(
-    handle: &duct::Handle,
+/// `sh -c <command>` as a run starts it, its output to `input`.
+fn shell(job: &Job, input: io::PipeWriter) -> io::Result<Command> {
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", job.command.as_str()])
+        .stdin(Stdio::null())
+        .stdout(input.try_clone()?)
+        .stderr(input)
+        .envs(job.env.iter().map(|(name, value)| (name, value)))
+        // Leader of its own group, so that one signal reaches every process the suite
+        // starts, and the terminal's Ctrl-C reaches bleed alone (see `interrupt`).
+        .process_group(0);
+    if let Some(dir) = &job.cwd {
+        command.current_dir(dir);
+    }
+    dies_with_bleed(&mut command);
+    Ok(command)
+}
+
+/// The shell gets SIGTERM when bleed dies, as a run's first line of defence: the watchdog ends
+/// the rest of the group. The signal comes when the *thread* that started the shell ends, and
+/// that thread waits for the shell in `run`.
+#[cfg(target_os = "linux")]
+fn dies_with_bleed(command: &mut Command) {
+    // SAFETY: getpid has no preconditions.
+    let bleed = unsafe { libc::getpid() };
+    // SAFETY: the hook calls only prctl and getppid, which are async-signal-safe.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // bleed died before the prctl, so the signal will never come.
+            if libc::getppid() != bleed {
+                return Err(io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn dies_with_bleed(_command: &mut Command) {}
+
+/// A started run: its shell, its group, and its output on the way to the log.
+struct Running {
+    child: Child,
+    pgid: i32,
+    /// Readable when the shell has exited, where the kernel has pidfds (Linux 5.3): the end is
+    /// noticed at once instead of at the next poll.
+    pidfd: Option<OwnedFd>,
+    /// None once every writer closed it.
+    output: Option<PipeReader>,
+    /// Taken when the log is finished.
+    log: Option<CappedLog<File>>,
+    buffer: Vec<u8>,
+}
+
+impl Running {
+    fn new(child: Child, pgid: i32, output: PipeReader, log: CappedLog<File>) -> Running {
+        // SAFETY: pidfd_open takes a pid and flags; the result is a new descriptor or -1.
+        let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pgid, 0) };
+        Running {
+            child,
+            pgid,
+            // SAFETY: a non-negative result is a descriptor nobody else owns.
+            pidfd: (pidfd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(pidfd as RawFd) }),
+            output: Some(output),
+            log: Some(log),
+            buffer: vec![0; CHUNK],
+        }
+    }
+
+    /// Waits for the run to end, stopping it if it must, and what it left running if it ended
+    /// on its own.
+    fn supervise(&mut self, job: &Job, started: Instant) -> io::Result<Supervised> {
+        let pgid = self.pgid;
+        let mut stopping = Stopping::No;
+        let mut timed_out = false;
+        let mut strays = 0;
+        let mut exited = false;
+        let mut scanned: Option<Instant> = None;
+        loop {
+            self.wait_for_news(exited)?;
+            exited = exited || self.exited()?;
+            let now = Instant::now();
+            if exited && scanned.is_none_or(|at| now - at >= POLL) {
+                scanned = Some(now);
+                let left = procfs::alive_in_group(pgid).len();
+                match stopping {
+                    Stopping::No if !interrupt::requested() => {
+                        if left == 0 {
+                            return Ok(Supervised { timed_out, strays });
+                        }
+                        // Ended on its own, but not whole: the rest goes the way a timed-out
+                        // run does.
+                        strays = left;
+                        stopping = terminate(pgid, now);
+                    }
+                    Stopping::Killed => return Ok(Supervised { timed_out, strays }),
+                    Stopping::Interrupted { .. } | Stopping::Terminated { .. } if left == 0 => {
+                        return Ok(Supervised { timed_out, strays });
+                    }
+                    _ => {}
+                }
+            }
+            stopping = escalate(stopping, pgid, job, started, &mut timed_out);
+        }
+    }
+
+    /// Waits up to `POLL` for output or the shell's end, and logs what output came.
+    fn wait_for_news(&mut self, exited: bool) -> io::Result<()> {
+        let watch = |fd: RawFd| libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let mut fds = Vec::with_capacity(2);
+        if let Some(output) = &self.output {
+            fds.push(watch(output.as_raw_fd()));
+        }
+        if let Some(pidfd) = self.pidfd.as_ref().filter(|_| !exited) {
+            fds.push(watch(pidfd.as_raw_fd()));
+        }
+        let wait = i32::try_from(POLL.as_millis()).expect("a short poll");
+        // SAFETY: fds points at fds.len() initialised pollfd structures.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, wait) };
+        if ready < 0 {
+            let err = io::Error::last_os_error();
+            return if err.kind() == io::ErrorKind::Interrupted {
+                Ok(())
+            } else {
+                Err(err)
+            };
+        }
+        let output_ready = self.output.is_some() && fds[0].revents != 0;
+        if output_ready {
+            self.read_output()?;
+        }
+        Ok(())
+    }
+
+    /// One read of the output into the log; the end of the output closes it.
+    fn read_output(&mut self) -> io::Result<usize> {
+        let Some(output) = self.output.as_mut() else {
+            return Ok(0);
+        };
+        match output.read(&mut self.buffer) {
+            Ok(0) => {
+                self.output = None;
+                Ok(0)
+            }
+            Ok(read) => {
+                if let Some(log) = self.log.as_mut() {
+                    log.write(&self.buffer[..read])?;
+                }
+                Ok(read)
+            }
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => Ok(0),
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                self.output = None;
+                Ok(0)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Whether the shell has exited, leaving it unreaped (see the module's comment).
+    fn exited(&self) -> io::Result<bool> {
+        // SAFETY: an all-zero siginfo_t is a valid value for waitid to fill in.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+        let pid = libc::id_t::try_from(self.pgid).expect("a positive pid");
+        // SAFETY: info is a valid siginfo_t for waitid to write.
+        if unsafe { libc::waitid(libc::P_PID, pid, &mut info, flags) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: waitid filled in a SIGCHLD siginfo, or left it zeroed for no news.
+        Ok(unsafe { info.si_pid() } != 0)
+    }
+
+    /// Logs what is left in the pipe, without waiting for writers that escaped the group, and
+    /// writes the end of the log.
+    fn finish_log(&mut self) -> io::Result<()> {
+        if let Some(output) = &self.output {
+            let fd = output.as_raw_fd();
+            // SAFETY: fcntl on a descriptor we own; only its status flags change.
+            unsafe {
+                libc::fcntl(
+                    fd,
+                    libc::F_SETFL,
+                    libc::fcntl(fd, libc::F_GETFL) | libc::O_NONBLOCK,
+                )
+            };
+        }
+        let mut drained = 0;
+        while self.output.is_some() && drained < DRAIN {
+            drained += self.read_output()?.max(1);
+        }
+        self.output = None;
+        match self.log.take() {
+            Some(log) => log.finish().map(drop),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The next step of stopping the run, if one is due: Ctrl-C and the timeout start it, the
+/// grace periods move it on, and a second Ctrl-C ends it at once.
+fn escalate(
+    stopping: Stopping,
     pgid: i32,
     job: &Job,
     started: Instant,
-) -> io::Result<(ExitStatus, bool)> {
-    let mut stopping = Stopping::No;
-    let mut timed_out = false;
-    let mut status = None;
-    loop {
-        match status {
-            None => status = handle.wait_timeout(POLL)?.map(|output| output.status),
-            // The leader is gone but the rest of the group is still being stopped.
-            Some(_) => thread::sleep(POLL),
+    timed_out: &mut bool,
+) -> Stopping {
+    let now = Instant::now();
+    let past = |since: Instant, wait: Duration| now.saturating_duration_since(since) >= wait;
+    match stopping {
+        Stopping::Killed => Stopping::Killed,
+        // The second Ctrl-C already sent SIGKILL to every tracked group.
+        _ if interrupt::killed() => Stopping::Killed,
+        // Ctrl-C first: the user's wish outranks a timeout, and it may be what ended a
+        // leader whose group lingers.
+        Stopping::No if interrupt::requested() => Stopping::Interrupted { since: now },
+        Stopping::No if job.timeout.is_some_and(|limit| past(started, limit)) => {
+            *timed_out = true;
+            terminate(pgid, now)
         }
-        if let Some(status) = status {
-            let done = match stopping {
-                // The suite ended on its own, so whatever it left running (a server started
-                // with `&`, say) is its business, as it would be at a terminal. Besides, with the
-                // leader reaped, the group id can be handed to an unrelated group as soon as
-                // this one empties, and a signal sent to it then would hit a stranger.
-                Stopping::No => !interrupt::requested(),
-                Stopping::Killed => true,
-                // Still stopping: the rest of the group was sent the same signals and may not
-                // have obeyed. Signalling the group without its leader risks the reuse above,
-                // but only if every pid is handed out in the meantime, which a grace period is
-                // far too short for.
-                Stopping::Interrupted { .. } | Stopping::Terminated { .. } => group_is_empty(pgid),
-            };
-            if done {
-                return Ok((status, timed_out));
-            }
+        Stopping::Interrupted { since } if past(since, job.grace) => terminate(pgid, now),
+        Stopping::Terminated { since } if past(since, job.grace) => {
+            // ESRCH only means everyone already left.
+            let _ = signal_group(pgid, libc::SIGKILL);
+            Stopping::Killed
         }
-        let now = Instant::now();
-        let past = |since: Instant, wait: Duration| now.saturating_duration_since(since) >= wait;
-        stopping = match stopping {
-            // Ctrl-C first: the user's wish outranks a timeout, and it may be what ended a
-            // leader whose group lingers.
-            Stopping::No if interrupt::requested() => Stopping::Interrupted { since: now },
-            Stopping::No if job.timeout.is_some_and(|limit| past(started, limit)) => {
-                timed_out = true;
-                terminate(pgid, now)
-            }
-            Stopping::Interrupted { since } if past(since, job.grace) => terminate(pgid, now),
-            Stopping::Terminated { since } if past(since, job.grace) => {
-                // ESRCH only means everyone already left.
-                let _ = signal_group(pgid, libc::SIGKILL);
-                Stopping::Killed
-            }
-            unchanged => unchanged,
-        };
+        unchanged => unchanged,
     }
+}
+
+/// Ends what is still alive in the group `pgid` after its first process ended on its own, the
+/// way a timed-out run is stopped: SIGTERM, up to `grace` to go, then SIGKILL. Returns how
+/// many processes there were. For the groups of a warm server's probes, whose first process
+/// the server reaps: bleed cannot pin their id as `run` does, but a group with a live member
+/// keeps its id, so the signals reach no stranger.
+pub fn end_strays(pgid: i32, grace: Duration) -> usize {
+    let strays = procfs::alive_in_group(pgid).len();
+    if strays == 0 {
+        return 0;
+    }
+    let _ = signal_group(pgid, libc::SIGTERM);
+    let give_up = Instant::now() + grace;
+    while Instant::now() < give_up {
+        thread::sleep(POLL);
+        if procfs::alive_in_group(pgid).is_empty() {
+            return strays;
+        }
+    }
+    let _ = signal_group(pgid, libc::SIGKILL);
+    strays
 }
 
 fn terminate(pgid: i32, now: Instant) -> Stopping {
@@ -175,9 +431,16 @@ fn terminate(pgid: i32, now: Instant) -> Stopping {
     Stopping::Terminated { since: now }
 }
 
-/// No process, zombies included, is left in the group.
-fn group_is_empty(pgid: i32) -> bool {
-    signal_group(pgid, 0).is_err_and(|err| err.raw_os_error() == Some(libc::ESRCH))
+/// Said of runs (or probes, as `noun` says) that ended with processes of theirs still running
+/// in their group: bleed ended those, and a suite that counted on them, a server started in
+/// one run for the next, say, would have been misjudged.
+pub fn left_running(noun: &str, runs: usize, strays: usize) -> String {
+    format!(
+        "{} left processes running when {} ended; bleed ended them ({})",
+        count(runs, noun),
+        if runs == 1 { "it" } else { "they" },
+        counted(strays, "process", "processes")
+    )
 }
 
 /// The last `lines` lines of the log at `path`, for error messages: at most the last
@@ -215,6 +478,7 @@ mod tests {
 
     use super::*;
     use crate::interrupt::isolated::{self, assert_group_gone, eventually};
+    use crate::log_cap::{HEAD, TAIL};
 
     /// A job run in `dir`, bounded so that a broken stop fails the test instead of hanging it.
     fn job(dir: &Path, command: &str) -> Job {
@@ -225,6 +489,7 @@ mod tests {
             log: dir.join("log"),
             timeout: Some(Duration::from_secs(60)),
             grace: Duration::from_millis(100),
+            record: None,
         }
     }
 
@@ -352,23 +617,88 @@ mod tests {
     }
 
     #[test]
-    fn what_a_finished_suite_left_running_is_left_alone() {
+    fn what_a_finished_suite_left_running_is_ended_and_counted() {
         let dir = tempfile::tempdir().expect("tempdir");
+        // One stray shrugs off SIGTERM, so only the SIGKILL after the grace ends it.
         let job = job(
             dir.path(),
-            &format!("sleep 1000 & echo $! > left; {WRITE_PGID}"),
+            &format!("sleep 1000 & (trap '' TERM; exec sleep 1000) & {WRITE_PGID}; echo done"),
         );
 
         let finished = run(&job).expect("run");
 
         assert_eq!(finished.exit_code, Some(0));
-        let left = read_pid(&dir.path().join("left"));
-        // SAFETY: kill has no memory-safety preconditions.
-        let alive = unsafe { libc::kill(left, 0) } == 0;
-        let pgid = read_pid(&dir.path().join("pgid"));
-        signal_group(pgid, libc::SIGKILL).expect("the group is still there");
-        assert!(alive, "the background sleep was killed");
-        assert_group_gone(pgid);
+        assert!(!finished.timed_out && !finished.interrupted);
+        assert_eq!(finished.strays, 2);
+        assert!(
+            finished.wall >= job.grace,
+            "the stubborn one was not given its grace"
+        );
+        assert_group_gone(read_pid(&dir.path().join("pgid")));
+        assert_eq!(fs::read_to_string(&job.log).expect("log"), "done\n");
+    }
+
+    #[test]
+    fn a_suite_that_leaves_nothing_has_no_strays() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let job = job(dir.path(), "sleep 0.1 & wait; echo done");
+
+        let finished = run(&job).expect("run");
+
+        assert_eq!((finished.exit_code, finished.strays), (Some(0), 0));
+    }
+
+    #[test]
+    fn a_big_output_is_logged_head_and_tail() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // 20 MiB of numbered lines, far past the cap, then a last line.
+        let job = job(
+            dir.path(),
+            "seq 1 3000000 | sed 's/$/ ......./'; echo the end",
+        );
+
+        let finished = run(&job).expect("run");
+
+        assert_eq!(finished.exit_code, Some(0));
+        let log = fs::read_to_string(&job.log).expect("log");
+        assert!(log.len() <= HEAD + TAIL + 200, "{} bytes kept", log.len());
+        assert!(log.starts_with("1 .......\n2 .......\n"));
+        assert!(log.ends_with("3000000 .......\nthe end\n"));
+        let cut = log
+            .lines()
+            .find(|line| line.starts_with("[bleed: "))
+            .expect("a line says what was cut");
+        assert!(cut.contains("bytes of output cut here"), "{cut}");
+    }
+
+    #[test]
+    fn a_run_is_recorded_in_flight_with_its_token() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let running = dir.path().join("running");
+        let mut job = job(
+            dir.path(),
+            &format!("{WRITE_PGID}; echo \"$BLEED_RUN_TOKEN\"; ls running; exit 4"),
+        );
+        job.record = Some(Record {
+            dir: running.clone(),
+            run: "r-7".to_string(),
+        });
+
+        let finished = run(&job).expect("run");
+
+        assert_eq!(finished.exit_code, Some(4));
+        let log = fs::read_to_string(&job.log).expect("log");
+        let (token, listed) = log.split_once('\n').expect("two lines");
+        assert!(!token.is_empty(), "{log}");
+        assert!(
+            listed.lines().any(|file| file == format!("{token}.json")),
+            "{log}"
+        );
+        assert_eq!(
+            fs::read_dir(&running).expect("dir").count(),
+            0,
+            "left behind"
+        );
     }
 
     #[test]
@@ -420,6 +750,18 @@ mod tests {
         // A run that starts after the press is stopped too.
         let late_run = run(&job(&late, "sleep 1000")).expect("run");
         assert!(late_run.interrupted && !late_run.timed_out);
+    }
+
+    #[test]
+    fn left_processes_are_counted_in_words() {
+        assert_eq!(
+            left_running("probe", 1, 1),
+            "1 probe left processes running when it ended; bleed ended them (1 process)"
+        );
+        assert_eq!(
+            left_running("run", 2, 5),
+            "2 runs left processes running when they ended; bleed ended them (5 processes)"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use crate::bisect::percent;
 use crate::classify::Kind;
+use crate::exec;
 use crate::flips::Flip;
 use crate::human::{Paint, count, counted, duration};
 use crate::hunt::Hunt;
@@ -140,6 +141,13 @@ fn headline(out: &mut String, hunt: &Hunt) {
             share.n,
             count(runs.asked as usize, "run"),
             share.hunt_runs
+        );
+    }
+    if runs.left_running > 0 {
+        let _ = writeln!(
+            out,
+            "{}",
+            exec::left_running("run", runs.left_running, runs.strays)
         );
     }
     if (runs.ok as u64) < runs.asked && !hunt.interrupted {
@@ -484,6 +492,19 @@ Find what bleeds into it: bleed bisect --seed 11 --victim tests/test_cart.py::te
                 "3 runs (3 ok) of `pytest -q`, master seed 19497, runner pytest, and 1 confirmation run",
                 "shard 2/4: 3 runs of the hunt's 12; `bleed merge` the shards' stores for the whole hunt",
             ]
+        );
+    }
+
+    #[test]
+    fn runs_that_left_processes_running_are_said_to_have() {
+        let mut hunt = hunt();
+        hunt.runs.left_running = 2;
+        hunt.runs.strays = 3;
+        let text = render(&hunt, Some("bleed bisect"), Paint::plain());
+        let head: Vec<&str> = text.lines().take(2).collect();
+        assert_eq!(
+            head[1],
+            "2 runs left processes running when they ended; bleed ended them (3 processes)"
         );
     }
 

@@ -87,6 +87,16 @@ pub struct RunCounts {
     pub timed_out: usize,
     /// Confirmation runs recorded for this hunt, in `.bleed/confirmations.jsonl`.
     pub confirmations: usize,
+    /// Runs that ended with processes still running in their group, which bleed ended.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub left_running: usize,
+    /// Those processes, over all such runs.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub strays: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 /// A run killed by the timeout: a finding, since a test may hang only in some orders.
@@ -1108,6 +1118,10 @@ fn count(records: &[RunRecord], asked: u64, confirmations: usize) -> RunCounts {
         ..RunCounts::default()
     };
     for record in records {
+        if record.strays > 0 {
+            counts.left_running += 1;
+            counts.strays += record.strays;
+        }
         match record.status {
             RunStatus::Ok => counts.ok += 1,
             RunStatus::Broken => counts.broken += 1,
@@ -1207,6 +1221,7 @@ mod tests {
             imported: None,
             host: None,
             order: None,
+            strays: 0,
         }
     }
 

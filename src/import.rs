@@ -296,6 +296,7 @@ fn record(bytes: &[u8], origin: Origin, read: RunResults) -> RunRecord {
         // whose times overlap there did not share a machine, so they are not interference.
         host: Some(format!("imported {}", origin.file)),
         order: None,
+        strays: 0,
         imported: Some(origin.file),
     }
 }

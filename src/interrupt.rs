@@ -1,10 +1,12 @@
 //! Ctrl-C, the way cargo-nextest does it: the first press stops new runs and asks the running
-//! suites to wind down; the second kills them and leaves at once.
+//! suites to wind down; the second kills them, and bleed still says what it kept and how to
+//! resume; a third leaves at once, for a bleed stuck on something that is not a suite.
 //!
 //! Every run is the leader of its own process group (see `exec`) so that a timeout can kill its
 //! whole tree. The terminal's SIGINT therefore reaches bleed alone: this module passes it on to
 //! the groups it tracks, and `exec` escalates to SIGTERM and SIGKILL if they do not stop. That
-//! also keeps the second press in bleed's hands.
+//! also keeps the second press in bleed's hands. The groups tracked here are the ones the
+//! watchdog ends if bleed dies (see `watchdog`).
 
 use std::collections::BTreeSet;
 use std::io;
@@ -12,8 +14,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, Once, PoisonError};
 
 use crate::error::ExitCode;
+use crate::watchdog;
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
+static KILLED: AtomicBool = AtomicBool::new(false);
 static GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 static INSTALL: Once = Once::new();
 
@@ -31,6 +35,12 @@ pub fn install() {
 /// Whether the user asked to stop: schedulers start no more runs once this is true.
 pub fn requested() -> bool {
     REQUESTED.load(Ordering::SeqCst)
+}
+
+/// Whether the user pressed Ctrl-C twice: running suites were killed, and runs still being
+/// stopped need not wait for them to wind down.
+pub fn killed() -> bool {
+    KILLED.load(Ordering::SeqCst)
 }
 
 /// What the first Ctrl-C does: raise the flag and pass SIGINT on to every running suite, so
@@ -57,16 +67,21 @@ pub struct GroupGuard {
 impl Drop for GroupGuard {
     fn drop(&mut self) {
         groups().remove(&self.pgid);
+        watchdog::forget(self.pgid);
     }
 }
 
-/// Puts the process group `pgid` on the list that Ctrl-C signals. A group tracked after the
-/// first press is sent SIGINT at once: it started too late to get the forwarded one.
+/// Puts the process group `pgid` on the list that Ctrl-C signals, and in the watchdog's care. A
+/// group tracked after the first press is sent SIGINT at once: it started too late to get the
+/// forwarded one; after the second, SIGKILL.
 #[must_use = "the group is forgotten as soon as the guard is dropped"]
 pub fn track(pgid: i32) -> GroupGuard {
+    watchdog::watch(pgid);
     let mut groups = groups();
     groups.insert(pgid);
-    if requested() {
+    if killed() {
+        let _ = signal_group(pgid, libc::SIGKILL);
+    } else if requested() {
         let _ = signal_group(pgid, libc::SIGINT);
     }
     GroupGuard { pgid }
@@ -99,15 +114,27 @@ fn groups() -> MutexGuard<'static, BTreeSet<i32>> {
 
 /// Runs on ctrlc's own thread, not in signal context, so locking and printing are fine.
 fn on_signal() {
-    if requested() {
-        let groups = groups();
-        for &pgid in groups.iter() {
-            let _ = signal_group(pgid, libc::SIGKILL);
-        }
+    if killed() {
+        // The watchdog ends what is still tracked once bleed is gone.
         std::process::exit(ExitCode::Interrupted as i32);
+    }
+    if requested() {
+        crate::progress::say("killing the running suites (Ctrl-C again to quit at once)");
+        kill_all();
+        return;
     }
     crate::progress::say("interrupted — stopping the running suites (Ctrl-C again to kill them)");
     request();
+}
+
+/// What the second Ctrl-C does: SIGKILL to every running suite. Under the lock, like `request`,
+/// so that a group tracked at this moment is killed exactly once, here or by `track`.
+fn kill_all() {
+    let groups = groups();
+    KILLED.store(true, Ordering::SeqCst);
+    for &pgid in groups.iter() {
+        let _ = signal_group(pgid, libc::SIGKILL);
+    }
 }
 
 /// Helpers for tests that raise the interrupt flag. The flag cannot be lowered again, and the
@@ -129,6 +156,25 @@ pub(crate) mod isolated {
     /// Runs the test named `name` (its path without the crate, as libtest lists it) alone in a
     /// new process and returns what it printed and how it ended.
     pub(crate) fn run(name: &str) -> Output {
+        // Files, not pipes: a sleeper leaked by a failing test would hold a pipe open, and the
+        // wait for its end would outlast the failure by 1000 s.
+        let stdout = tempfile::tempfile().expect("temporary file");
+        let stderr = tempfile::tempfile().expect("temporary file");
+        let status = command(name)
+            .stdout(stdout.try_clone().expect("dup"))
+            .stderr(stderr.try_clone().expect("dup"))
+            .status()
+            .expect("the test binary starts again");
+        Output {
+            status,
+            stdout: contents(stdout),
+            stderr: contents(stderr),
+        }
+    }
+
+    /// The command that runs the test named `name` alone in a new process, for a test that
+    /// wants to handle that process itself (to kill it, say).
+    pub(crate) fn command(name: &str) -> Command {
         // Other builds into the same target directory replace the test binary while it runs;
         // on Linux /proc/self/exe still opens this very one.
         let this = Path::new("/proc/self/exe");
@@ -137,10 +183,6 @@ pub(crate) mod isolated {
         } else {
             std::env::current_exe().expect("the test binary knows its path")
         };
-        // Files, not pipes: a sleeper leaked by a failing test would hold a pipe open, and the
-        // wait for its end would outlast the failure by 1000 s.
-        let stdout = tempfile::tempfile().expect("temporary file");
-        let stderr = tempfile::tempfile().expect("temporary file");
         let mut command = Command::new(exe);
         command
             .args([
@@ -150,9 +192,7 @@ pub(crate) mod isolated {
                 "--nocapture",
                 "--test-threads=1",
             ])
-            .env(MARK, name)
-            .stdout(stdout.try_clone().expect("dup"))
-            .stderr(stderr.try_clone().expect("dup"));
+            .env(MARK, name);
         // Tests started from a background job (`cargo test &`, nohup) inherit SIGINT ignored,
         // and so would every suite they expect a forwarded SIGINT to stop.
         // SAFETY: the hook only calls signal(), which is async-signal-safe.
@@ -162,12 +202,7 @@ pub(crate) mod isolated {
                 Ok(())
             });
         }
-        let status = command.status().expect("the test binary starts again");
-        Output {
-            status,
-            stdout: contents(stdout),
-            stderr: contents(stderr),
-        }
+        command
     }
 
     fn contents(mut file: File) -> Vec<u8> {
@@ -282,7 +317,7 @@ mod tests {
     }
 
     #[test]
-    fn second_press_kills_tracked_groups_and_exits_130() {
+    fn second_press_kills_tracked_groups_and_the_third_exits_130() {
         let output = isolated::run("interrupt::tests::second_press_isolated");
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -292,8 +327,13 @@ mod tests {
             "{}\n{stdout}\n{stderr}",
             output.status
         );
-        let line = "bleed: interrupted — stopping the running suites (Ctrl-C again to kill them)";
-        assert_eq!(stderr.matches(line).count(), 1, "{stderr}");
+        for line in [
+            "bleed: interrupted — stopping the running suites (Ctrl-C again to kill them)",
+            "bleed: killing the running suites (Ctrl-C again to quit at once)",
+        ] {
+            assert_eq!(stderr.matches(line).count(), 1, "{stderr}");
+        }
+        assert!(stdout.contains("killed by the second press"), "{stdout}");
         let pgid = stdout
             .lines()
             .find_map(|line| line.split_once("tracked group ").map(|(_, pgid)| pgid))
@@ -303,7 +343,7 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "exits with 130; run by second_press_kills_tracked_groups_and_exits_130"]
+    #[ignore = "exits with 130; run by second_press_kills_tracked_groups_and_the_third_exits_130"]
     fn second_press_isolated() {
         if !isolated::inside("interrupt::tests::second_press_isolated") {
             return;
@@ -324,19 +364,24 @@ mod tests {
         drop(dir);
         let _guard = track(pgid(&group));
         println!("tracked group {}", pgid(&group));
+        let press = || {
+            // SAFETY: signalling our own pid has no memory-safety preconditions.
+            unsafe { libc::kill(libc::getpid(), libc::SIGINT) };
+        };
 
-        // SAFETY: signalling our own pid has no memory-safety preconditions.
-        unsafe { libc::kill(libc::getpid(), libc::SIGINT) };
+        press();
         eventually("the first press to register", requested);
         assert!(
             signal_group(pgid(&group), 0).is_ok(),
             "the first press must not kill"
         );
 
-        // SAFETY: as above.
-        unsafe { libc::kill(libc::getpid(), libc::SIGINT) };
-        // The press kills the group, then the process: getting past both means it failed.
-        let _ = group.wait();
-        eventually("the second press to exit the process", || false);
+        press();
+        eventually("the second press to register", killed);
+        assert_eq!(exit_of(&mut group).signal(), Some(libc::SIGKILL));
+        // Still here to say what it kept: only the third press leaves at once.
+        println!("killed by the second press");
+        press();
+        eventually("the third press to exit the process", || false);
     }
 }

@@ -548,6 +548,7 @@ mod tests {
             host: None,
             imported: None,
             order: None,
+            strays: 0,
         }
     }
 

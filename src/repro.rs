@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::bisect::{Bisection, Confirmation, Located, Verdict};
 use crate::error::{Error, Result};
+use crate::exec;
 use crate::human::{Paint, count, counted, duration};
 use crate::outcome::first_line;
 use crate::runner;
@@ -238,6 +239,13 @@ pub fn render(result: &Bisection, written: Option<&Path>, paint: Paint) -> Strin
              made now"
         );
     }
+    if result.left_running > 0 {
+        let _ = writeln!(
+            out,
+            "{}",
+            exec::left_running("probe", result.left_running, result.strays)
+        );
+    }
     if let Some(dir) = written {
         let _ = writeln!(out, "wrote {0}/repro.sh and {0}/REPORT.md", dir.display());
     }
@@ -452,6 +460,8 @@ pub(crate) fn sample() -> Bisection {
         evidence: None,
         probe: Probing::default(),
         records_disagreed: None,
+        left_running: 0,
+        strays: 0,
     }
 }
 
@@ -530,6 +540,20 @@ victim alone (passes):
         let text = render(&result, None, Paint::plain());
         assert!(
             text.contains("\n1 probe (and 2 answers from recorded runs) for 16 preceding tests"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn probes_that_left_processes_running_are_said_to_have() {
+        let mut bisection = polluted();
+        bisection.left_running = 2;
+        bisection.strays = 2;
+        let text = render(&bisection, None, Paint::plain());
+        assert!(
+            text.ends_with(
+                "2 probes left processes running when they ended; bleed ended them (2 processes)\n"
+            ),
             "{text}"
         );
     }

@@ -6,7 +6,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, Result, clip_command};
-use crate::exec::{self, Job};
+use crate::exec::{self, Job, Record};
+use crate::interrupt;
+use crate::leftovers;
 use crate::runner::Adapter;
 use crate::store::{self, RunRecord, RunStatus, SCHEMA, Store};
 use crate::template::{self, Fit, Limits, Placeholder, Template, Values};
@@ -74,6 +76,8 @@ pub fn perform(planned: &Planned, store: &Store) -> Result<Ended> {
         None => (Via::Cold, planned.command),
     };
     match perform_via(planned, via, command, store) {
+        // The warm server may have gone because Ctrl-C reached it: no cold run replaces it then.
+        Err(Failed::Warm(_)) if interrupt::requested() => Ok(Ended::Interrupted),
         Err(Failed::Warm(reason)) => {
             if let Some(warmth) = planned.warmth {
                 warmth.give_up(&reason);
@@ -134,7 +138,7 @@ fn perform_via(
     create_log(&log)?;
     // Milliseconds: the hunt tells runs that overlapped from runs made in turn.
     let started_at = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
-    let finished = launch(planned, via, &runnable, &env, &report, &log)?;
+    let finished = launch(planned, via, &runnable, &env, &report, &log, store)?;
     if finished.interrupted {
         remove_report(&report);
         return Ok(Ended::Interrupted);
@@ -175,6 +179,7 @@ fn perform_via(
         imported: None,
         host: machine().map(str::to_string),
         order: None,
+        strays: finished.strays,
     })))
 }
 
@@ -283,6 +288,7 @@ fn launch(
     env: &[(String, String)],
     report: &Path,
     log: &Path,
+    store: &Store,
 ) -> std::result::Result<exec::Finished, Failed> {
     match via {
         Via::Server(server) => {
@@ -305,6 +311,10 @@ fn launch(
                 log: log.to_path_buf(),
                 timeout: planned.timeout,
                 grace: GRACE,
+                record: Some(Record {
+                    dir: store.root().join(leftovers::DIR),
+                    run: planned.id.clone(),
+                }),
             };
             exec::run(&job).map_err(|e| {
                 Failed::Error(Error::suite(format!(
@@ -381,6 +391,7 @@ mod tests {
             timed_out: false,
             interrupted: false,
             wall: Duration::ZERO,
+            strays: 0,
         };
         let problem = too_long_for_the_kernel(&ended(126), &log).expect("named");
         assert!(problem.contains("go's -run filter"), "{problem}");

@@ -93,6 +93,14 @@ pub struct RunRecord {
     /// absent for the runner's own orders, as in records made before the option existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<String>,
+    /// Processes the run left running in its process group when it ended on its own, which
+    /// bleed then ended (see `exec`). Absent when there were none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub strays: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 /// Records read back, with a line of warning for each one that had to be skipped.
@@ -121,6 +129,8 @@ impl Store {
         }
         let root = fs::canonicalize(root)
             .map_err(|e| Error::store(format!("cannot resolve {}: {e}", root.display())))?;
+        // Whatever a bleed that died in this store left running goes before anything new starts.
+        crate::leftovers::sweep(&root);
         Ok(Store { root })
     }
 
@@ -530,6 +540,7 @@ mod tests {
             imported: None,
             host: None,
             order: None,
+            strays: 0,
         }
     }
 

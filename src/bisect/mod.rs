@@ -13,7 +13,7 @@ mod reuse;
 mod source;
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -203,6 +203,16 @@ pub struct Bisection {
     /// verdict is then from runs made now only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub records_disagreed: Option<String>,
+    /// Probes that ended with processes still running in their group, which bleed ended.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub left_running: usize,
+    /// Those processes, over all such probes.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub strays: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 /// Ctrl-C during the search: the smallest order seen failing so far is still worth showing.
@@ -289,6 +299,8 @@ pub fn bisect(settings: &Settings) -> Result<Outcome> {
         result.probes_reused = context.reuse.reused();
         result.probes -= result.probes_reused;
         result.records_disagreed = context.reuse.set_aside_because();
+        result.left_running = context.left_running.load(Ordering::SeqCst);
+        result.strays = context.strays.load(Ordering::SeqCst);
         complete_from_probes(&mut result, &context.reported);
         if let Some(stopped) = stopped? {
             return Ok(Outcome::Interrupted(stopped));
@@ -575,6 +587,8 @@ impl Job {
             evidence: None,
             probe: Probing::default(),
             records_disagreed: None,
+            left_running: 0,
+            strays: 0,
         })
     }
 
@@ -617,6 +631,8 @@ impl Job {
             timeout,
             tag,
             counter: AtomicUsize::new(0),
+            left_running: AtomicUsize::new(0),
+            strays: AtomicUsize::new(0),
             progress,
             warmth,
             reported: Reported::default(),

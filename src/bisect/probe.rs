@@ -31,6 +31,9 @@ pub struct ProbeContext<'a> {
     pub timeout: Option<Duration>,
     pub tag: String,
     pub counter: AtomicUsize,
+    /// Probes that left processes running, and those processes (`Bisection::strays`).
+    pub left_running: AtomicUsize,
+    pub strays: AtomicUsize,
     pub progress: Progress,
     pub warmth: Warmth,
     pub reported: Reported,
@@ -387,6 +390,10 @@ impl<'a> OrderProber<'a> {
             Ended::Recorded(record) => record,
         };
         store::append_record(&context.store.root().join(store::PROBES_FILE), &record)?;
+        if record.strays > 0 {
+            context.left_running.fetch_add(1, Ordering::SeqCst);
+            context.strays.fetch_add(record.strays, Ordering::SeqCst);
+        }
         context.progress.inc();
         if self.cold {
             // Runs with a warmth of their own count themselves; these had none.

@@ -588,6 +588,7 @@ mod tests {
             imported: None,
             host: None,
             order: None,
+            strays: 0,
         }
     }
 

@@ -766,6 +766,7 @@ mod tests {
             host: None,
             imported: Some(format!("ci/{id}.xml")),
             order: None,
+            strays: 0,
         }
     }
 

@@ -200,12 +200,18 @@ impl Server {
         loop {
             match events.recv_timeout(POLL) {
                 Ok(Event::Exited(status)) => {
-                    // The child is gone but what it started may be ignoring the SIGTERM; the
-                    // group lives on (and keeps its id) exactly while such processes do.
-                    if !matches!(stopping, Stopping::No | Stopping::Killed) {
-                        let _ = signal_group(pid, libc::SIGKILL);
-                    }
-                    return Ok(finished(status, timed_out, started.elapsed()));
+                    // The child is gone but what it started may be ignoring the SIGTERM, or,
+                    // had it ended on its own, still running; the group lives on (and keeps
+                    // its id) exactly while such processes do.
+                    let strays = match stopping {
+                        Stopping::No if !interrupt::requested() => exec::end_strays(pid, grace),
+                        Stopping::No | Stopping::Killed => 0,
+                        _ => {
+                            let _ = signal_group(pid, libc::SIGKILL);
+                            0
+                        }
+                    };
+                    return Ok(finished(status, timed_out, started.elapsed(), strays));
                 }
                 Ok(_) => return Err("the warm server answered out of turn".to_string()),
                 Err(RecvTimeoutError::Disconnected) => {
@@ -391,7 +397,7 @@ fn parse(line: &str) -> Option<Message> {
 }
 
 /// The server's `status`: an exit code, or 128 + the signal that killed the child.
-fn finished(status: i32, timed_out: bool, wall: Duration) -> Finished {
+fn finished(status: i32, timed_out: bool, wall: Duration, strays: usize) -> Finished {
     let signal = (128..128 + 65).contains(&status).then(|| status - 128);
     Finished {
         exit_code: if signal.is_some() { None } else { Some(status) },
@@ -399,6 +405,7 @@ fn finished(status: i32, timed_out: bool, wall: Duration) -> Finished {
         timed_out,
         interrupted: interrupt::requested(),
         wall,
+        strays,
     }
 }
 

@@ -15,6 +15,7 @@ mod interrupt;
 mod merge;
 mod noise;
 mod orders;
+mod processes;
 mod report;
 mod report_html;
 mod repro;

@@ -79,7 +79,10 @@ fn pairs_finds_a_victim_only_adjacency_shows() {
     assert_eq!(bisection["polluters"][0]["id"], LEAKS);
     assert_eq!(bisection["cleaned_by_any"], 23);
     assert_eq!(bisection["cleaners"].as_array().unwrap().len(), 3);
-    assert!(bisection["cleaner_probes"].as_u64().unwrap() <= 6, "{bisection}");
+    assert!(
+        bisection["cleaner_probes"].as_u64().unwrap() <= 6,
+        "{bisection}"
+    );
     assert_eq!(result["order"], "pairs");
     assert_eq!(result["runs"]["total"], 26, "the whole schedule, no --runs");
     assert_eq!(
