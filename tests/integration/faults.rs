@@ -187,6 +187,11 @@ fn runs_that_leave_no_report_later_are_counted_broken_and_the_hunt_goes_on() {
             stdout.starts_with("4 runs (2 ok, 2 broken)"),
             "{fault}: {stdout}"
         );
+        // The confirmation runs came after the fault began, and broke too.
+        assert!(
+            stdout.contains("the confirmation runs gave no usable results"),
+            "{fault}: {stdout}"
+        );
         assert_eq!(
             reported_runs(&sandbox),
             ["ok", "ok", "broken", "broken"],
