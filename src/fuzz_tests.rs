@@ -1,8 +1,10 @@
 //! Every report reader fed what a crashed runner, a full disk or a hostile suite leaves behind:
-//! arbitrary bytes, real reports cut at every byte, valid structure holding hostile strings and
-//! numbers, nesting 100,000 deep, and inputs of 10 MB. A reader must not panic or overflow its
-//! stack; it says what is wrong in one line, names every test it returns, and reads in memory
-//! proportional to its input.
+//! arbitrary bytes, real reports cut at every byte or damaged a few bytes at a time, valid
+//! structure holding hostile strings and numbers, nesting 100,000 deep, and megabytes of noise
+//! or of the smallest records of each format. A reader must not panic or overflow its stack;
+//! it says what is wrong in one line, names every test it returns, and reads in memory
+//! proportional to its input. The inputs that tripped readers are kept in `what_fuzzing_found`
+//! and, for import's times, in `import::tests::times_bleed_cannot_write_are_left_out`.
 //!
 //! The readers, each as bleed reaches it: every adapter's `read_results` on a report file
 //! (JUnit XML through the generic, pytest and mocha adapters, each naming tests its own way;
