@@ -66,7 +66,9 @@ impl Kind {
                 "the same order both passed and failed: timing, randomness or the network, not the order"
             }
             Kind::AlwaysFailing => "fails in every run and alone: broken, not order-dependent",
-            Kind::Unconfirmed => "not checked: hunt again without --no-confirm to classify",
+            Kind::Unconfirmed => {
+                "not checked: --no-confirm, or the confirmation runs gave no usable results"
+            }
         }
     }
 

@@ -305,11 +305,25 @@ fn seed_in(pattern: &Regex, path: &str) -> Option<u64> {
     pattern.captures(path)?.get(1)?.as_str().parse().ok()
 }
 
+/// When the file was last written; the epoch when that is unknown, or outside the years
+/// bleed can write (a file dated before 1970).
 fn modified(path: &Path) -> String {
-    let time = fs::metadata(path)
+    fs::metadata(path)
         .and_then(|m| m.modified())
-        .unwrap_or(SystemTime::UNIX_EPOCH);
-    humantime::format_rfc3339_millis(time).to_string()
+        .ok()
+        .and_then(rfc3339)
+        .unwrap_or_else(|| humantime::format_rfc3339_millis(SystemTime::UNIX_EPOCH).to_string())
+}
+
+/// The first second humantime cannot write: it panics on times from the year 10000 on, and on
+/// times before 1970.
+const YEAR_10000: Duration = Duration::from_secs(253_402_300_800);
+
+/// A time as bleed records times, RFC 3339 in UTC to the millisecond; None outside the years
+/// 1970 to 9999, which a report can name but humantime cannot write.
+fn rfc3339(time: SystemTime) -> Option<String> {
+    let since_epoch = time.duration_since(SystemTime::UNIX_EPOCH).ok()?;
+    (since_epoch < YEAR_10000).then(|| humantime::format_rfc3339_millis(time).to_string())
 }
 
 /// A JUnit report's facts: its suite's timestamp and time, and a seed property (`seed`,
@@ -334,10 +348,10 @@ pub fn junit_facts(suite: &junit::Suite) -> Facts {
 /// (milliseconds since the epoch), go test's first event time and `-test.shuffle` line.
 pub fn json_facts(text: &str) -> Facts {
     if let Ok(document) = serde_json::from_str::<Value>(text) {
-        let started_at = document["startTime"].as_u64().map(|ms| {
-            let time = SystemTime::UNIX_EPOCH + Duration::from_millis(ms);
-            humantime::format_rfc3339_millis(time).to_string()
-        });
+        let started_at = document["startTime"]
+            .as_u64()
+            .and_then(|ms| SystemTime::UNIX_EPOCH.checked_add(Duration::from_millis(ms)))
+            .and_then(rfc3339);
         return Facts {
             seed: document["seed"].as_u64(),
             started_at,
@@ -376,7 +390,8 @@ pub fn utc(text: &str) -> Option<String> {
     } else {
         time.checked_add(Duration::from_secs(offset.unsigned_abs()))?
     };
-    Some(humantime::format_rfc3339_millis(time).to_string())
+    // An offset can move the first hour of 1970 or the last of 9999 out of those years.
+    rfc3339(time)
 }
 
 /// The local time and its offset east of UTC in seconds.
@@ -447,6 +462,31 @@ mod tests {
         ] {
             assert_eq!(utc(garbage), None, "{garbage}");
         }
+    }
+
+    /// Each of these made humantime panic, which writes no time before 1970 or after 9999.
+    #[test]
+    fn times_bleed_cannot_write_are_left_out() {
+        assert_eq!(utc("1970-01-01T00:00:00+01:00"), None);
+        assert_eq!(utc("9999-12-31T23:59:59-01:00"), None);
+        assert_eq!(
+            utc("9999-12-31T23:59:59+01:00").as_deref(),
+            Some("9999-12-31T22:59:59.000Z")
+        );
+        for millis in ["253402300800000", "18446744073709551615"] {
+            let facts = json_facts(&format!("{{\"startTime\": {millis}}}"));
+            assert_eq!(facts.started_at, None, "{millis}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("old.xml");
+        fs::write(&old, "<testsuite><testcase name=\"a\"/></testsuite>").unwrap();
+        let before_1970 = SystemTime::UNIX_EPOCH - Duration::from_secs(86_400);
+        fs::File::options()
+            .write(true)
+            .open(&old)
+            .and_then(|file| file.set_modified(before_1970))
+            .unwrap();
+        assert_eq!(modified(&old), "1970-01-01T00:00:00.000Z");
     }
 
     #[test]

@@ -565,7 +565,10 @@ impl Parser {
     fn parse_error(&self, err: &quick_xml::Error, at_end: bool, position: u64) -> String {
         match (err, &self.phase) {
             (quick_xml::Error::Io(err), _) => format!("cannot read the report: {err}"),
-            (_, Phase::Prolog) => format!("report is not XML: {err} (byte {position})"),
+            (_, Phase::Prolog) => format!(
+                "report is not XML: {} (byte {position})",
+                outcome::in_one_line(&err.to_string())
+            ),
             (_, Phase::Body) if at_end => self.truncated(),
             _ => format!("{} (byte {position})", self.malformed(err)),
         }
@@ -578,10 +581,12 @@ impl Parser {
         )
     }
 
+    /// The parser's error quotes the document, which can hold line breaks.
     fn malformed(&self, err: &dyn std::fmt::Display) -> String {
         format!(
-            "report is not well-formed XML after {}: {err}",
-            complete_testcases(self.cases.len())
+            "report is not well-formed XML after {}: {}",
+            complete_testcases(self.cases.len()),
+            outcome::in_one_line(&err.to_string())
         )
     }
 }

@@ -15,6 +15,8 @@ pub mod error;
 pub mod exec;
 pub mod flip_table;
 pub mod flips;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod help;
 pub mod human;
 pub mod hunt;

@@ -1,3 +1,5 @@
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 /// What happened to one test in one run.
@@ -165,6 +167,23 @@ pub fn first_line(message: &str) -> &str {
     message.lines().next().unwrap_or("")
 }
 
+/// Text a report wrote (a package, an id, a runner's own words) made fit for a problem, which
+/// is one line: control characters, line breaks first, are written as escapes.
+pub fn in_one_line(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    Cow::Owned(shown)
+}
+
 #[cfg(test)]
 impl TestResult {
     /// A result with nothing but its id and outcome, as the unit tests build them.
@@ -184,6 +203,12 @@ impl TestResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_from_a_report_is_shown_in_one_line() {
+        assert_eq!(in_one_line("example.com/shop"), "example.com/shop");
+        assert_eq!(in_one_line("a\r\nb\u{1b}[0m ✓"), "a\\r\\nb\\u{1b}[0m ✓");
+    }
 
     #[test]
     fn a_message_keeps_every_line_of_an_expectation() {

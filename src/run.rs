@@ -347,15 +347,49 @@ fn judge(
             Some("the shell could not find the command (exit 127)".to_string()),
         )
     } else if let Some(problem) = problem {
-        (RunStatus::Broken, Some(problem))
+        (RunStatus::Broken, Some(with_death(problem, finished)))
     } else if results.is_empty() {
-        (
-            RunStatus::Broken,
-            Some("the report lists no tests".to_string()),
-        )
+        let problem = "the report lists no tests".to_string();
+        (RunStatus::Broken, Some(with_death(problem, finished)))
     } else {
         (RunStatus::Ok, None)
     }
+}
+
+/// A report that is missing or broken because the runner crashed says so: the crash is what
+/// to look into, not the report.
+fn with_death(problem: String, finished: &exec::Finished) -> String {
+    // The shell reports a command killed by signal N as its exit code 128 + N.
+    let from_the_shell = finished.exit_code.filter(|code| (129..=192).contains(code));
+    match (finished.signal, from_the_shell) {
+        (Some(signal), _) => format!(
+            "{problem}; the command was killed by {}",
+            signal_name(signal)
+        ),
+        (None, Some(code)) => format!(
+            "{problem}; the command was killed by {} (exit {code})",
+            signal_name(code - 128)
+        ),
+        (None, None) => problem,
+    }
+}
+
+fn signal_name(signal: i32) -> String {
+    let name = match signal {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGTERM => "SIGTERM",
+        _ => return format!("signal {signal}"),
+    };
+    name.to_string()
 }
 
 /// Reports may be a file or (cucumber, Surefire) a directory; stale ones would be read as new.
@@ -409,4 +443,49 @@ mod tests {
     }
 
     const GOLDEN_EMPTY_TAG: &str = "a8c7f832";
+
+    fn finished(exit_code: Option<i32>, signal: Option<i32>) -> exec::Finished {
+        exec::Finished {
+            exit_code,
+            signal,
+            timed_out: false,
+            interrupted: false,
+            wall: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn a_crash_is_named_beside_the_report_it_left_broken() {
+        let missing = || Some("no report was written at r.xml".to_string());
+        let judged = |exit_code, signal| judge(&finished(exit_code, signal), None, missing(), &[]);
+        assert_eq!(
+            judged(Some(139), None),
+            (
+                RunStatus::Broken,
+                Some(
+                    "no report was written at r.xml; the command was killed by SIGSEGV (exit 139)"
+                        .to_string()
+                )
+            )
+        );
+        assert_eq!(
+            judged(None, Some(libc::SIGABRT)).1.as_deref(),
+            Some("no report was written at r.xml; the command was killed by SIGABRT")
+        );
+        assert_eq!(judged(Some(1), None).1, missing());
+        assert_eq!(
+            judge(&finished(Some(200), None), None, None, &[])
+                .1
+                .as_deref(),
+            Some("the report lists no tests")
+        );
+        let passed = [crate::outcome::TestResult::bare(
+            "a",
+            crate::outcome::Outcome::Passed,
+        )];
+        assert_eq!(
+            judge(&finished(Some(139), None), None, None, &passed),
+            (RunStatus::Ok, None)
+        );
+    }
 }

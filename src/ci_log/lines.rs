@@ -6,17 +6,19 @@
 /// bracketed one as Jenkins' timestamper writes), ANSI escape sequences, and what a carriage return overwrote
 /// (GitLab puts `section_start:…\r` before the text a section opens with).
 pub fn clean(text: &str) -> Vec<String> {
-    text.split('\n')
-        .map(|line| {
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            let line = without_escapes(without_timestamp(line));
-            let shown = match line.rfind('\r') {
-                Some(at) => &line[at + 1..],
-                None => line.as_str(),
-            };
-            without_section_marker(shown).to_string()
-        })
-        .collect()
+    // Sized up front: a log of blank lines costs a slot per byte, and a doubling vector would
+    // hold up to twice the slots it needs.
+    let mut lines = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
+    lines.extend(text.split('\n').map(|line| {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let line = without_escapes(without_timestamp(line));
+        let shown = match line.rfind('\r') {
+            Some(at) => &line[at + 1..],
+            None => line.as_str(),
+        };
+        without_section_marker(shown).to_string()
+    }));
+    lines
 }
 
 /// The command a CI system echoed before running it: GitHub Actions' `##[group]Run <command>`,

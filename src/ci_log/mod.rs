@@ -20,6 +20,8 @@ mod lines;
 mod parallel;
 mod runners;
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 
 pub use parallel::Process;
@@ -67,8 +69,9 @@ pub fn read(text: &str, forced: Option<&str>) -> Result<Found, String> {
     let scans = runners::scan(&lines);
     let scan = choose(&scans, forced)?;
     let mut failing: Vec<Failing> = Vec::new();
+    let mut seen = HashSet::new();
     for (at, test) in &scan.failures {
-        if !failing.iter().any(|f| &f.test == test) {
+        if seen.insert(test) {
             failing.push(Failing {
                 test: test.clone(),
                 seed: scan.seed_for(*at),

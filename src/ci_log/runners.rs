@@ -32,21 +32,22 @@ impl Scan {
         }
     }
 
-    /// The seed of the run whose failure is on `line`.
+    /// The seed of the run whose failure is on `line`: the nearest seed on the side the runner
+    /// prints it, unless a run ends between them (an earlier seed would cross that end too).
+    /// Seeds and ends are kept in line order, so a log of many failures is read in n log n.
     pub fn seed_for(&self, line: usize) -> Option<i64> {
-        let crosses_an_end =
-            |from: usize, to: usize| self.ends.iter().any(|&e| from <= e && e < to);
+        let crosses_an_end = |from: usize, to: usize| {
+            let first = self.ends.partition_point(|&end| end < from);
+            self.ends.get(first).is_some_and(|&end| end < to)
+        };
         if self.seed_first {
-            self.seeds
-                .iter()
-                .rev()
-                .find(|&&(at, _)| at < line && !crosses_an_end(at, line))
-                .map(|&(_, seed)| seed)
+            let before = self.seeds.partition_point(|&(at, _)| at < line);
+            let (at, seed) = *self.seeds.get(before.checked_sub(1)?)?;
+            (!crosses_an_end(at, line)).then_some(seed)
         } else {
-            self.seeds
-                .iter()
-                .find(|&&(at, _)| at > line && !crosses_an_end(line, at))
-                .map(|&(_, seed)| seed)
+            let after = self.seeds.partition_point(|&(at, _)| at <= line);
+            let (at, seed) = *self.seeds.get(after)?;
+            (!crosses_an_end(line, at)).then_some(seed)
         }
     }
 
@@ -60,13 +61,20 @@ impl Scan {
             .min()
     }
 
+    /// How far the nearest of this runner's failures and evidence is from `line`.
     fn distance(&self, line: usize) -> Option<usize> {
-        let failures = self.failures.iter().map(|&(at, _)| at);
-        failures
-            .chain(self.evidence.iter().copied())
-            .map(|at| at.abs_diff(line))
-            .min()
+        let failure = nearest(&self.failures, |&(at, _)| at, line);
+        let evidence = nearest(&self.evidence, |&at| at, line);
+        failure.into_iter().chain(evidence).min()
     }
+}
+
+/// How far the nearest of `sorted`, whose lines `at` gives in increasing order, is from `line`.
+fn nearest<T>(sorted: &[T], at: impl Fn(&T) -> usize, line: usize) -> Option<usize> {
+    let after = sorted.partition_point(|item| at(item) < line);
+    let before = after.checked_sub(1).map(|i| line - at(&sorted[i]));
+    let next = sorted.get(after).map(|item| at(item) - line);
+    before.into_iter().chain(next).min()
 }
 
 /// The patterns looked for, for the message when none matched.

@@ -547,25 +547,34 @@ pub fn select(command: &str, forced: Option<&str>) -> Result<Box<dyn Adapter>> {
 }
 
 /// Reads a JUnit report into results, naming each case with the adapter's `id`; the testcase's
-/// own name is the human one where the id is more than that.
+/// own name is the human one where the id is more than that. A testcase without a name or a
+/// classname cuts the report short there: nothing could name it or run it again.
 fn results_from_junit(report: &Path, id: impl Fn(&Case) -> String) -> RunResults {
     let parsed = junit::read_path(report);
-    let results = parsed
-        .cases
-        .iter()
-        .map(|case| {
-            let id = id(case);
-            TestResult {
-                name: (id != case.name).then(|| case.name.clone()),
-                id,
-                outcome: case.outcome,
-                duration: case.time,
-                message: case.message.clone(),
-                file: case.file.clone(),
-                line: case.line,
-            }
-        })
-        .collect();
+    let mut results = Vec::with_capacity(parsed.cases.len());
+    for case in &parsed.cases {
+        let id = id(case);
+        if id.is_empty() {
+            let problem = format!(
+                "testcase {} of the report has neither a name nor a classname, so bleed cannot \
+                 name it or run it again",
+                results.len() + 1
+            );
+            return RunResults {
+                results,
+                problem: Some(problem),
+            };
+        }
+        results.push(TestResult {
+            name: (id != case.name).then(|| case.name.clone()),
+            id,
+            outcome: case.outcome,
+            duration: case.time,
+            message: case.message.clone(),
+            file: case.file.clone(),
+            line: case.line,
+        });
+    }
     RunResults {
         results,
         problem: parsed.problem,

@@ -5,6 +5,7 @@
 mod bisect_pytest;
 mod cli;
 mod demo;
+mod faults;
 mod from_log;
 mod hostile;
 mod hunt_bisect;

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::outcome::{Outcome, TestResult, trim_message, without_stack};
+use crate::outcome::{Outcome, TestResult, in_one_line, trim_message, without_stack};
 use crate::runner::RunResults;
 
 pub(super) fn read_report(report: &Path) -> RunResults {
@@ -57,10 +57,11 @@ pub(super) fn read_report(report: &Path) -> RunResults {
 /// One step or hook as the JSON formatter writes it.
 #[derive(Deserialize)]
 struct JsonStep {
-    result: Option<JsonResult>,
+    /// Boxed: a step without a result (a long list of `{}`) then costs a pointer, not a result.
+    result: Option<Box<JsonResult>>,
     /// AfterStep hooks, nested in their step.
     #[serde(default)]
-    after: Vec<JsonStep>,
+    after: Box<[JsonStep]>,
 }
 
 #[derive(Deserialize)]
@@ -71,6 +72,8 @@ struct JsonResult {
     duration: Option<f64>,
 }
 
+/// Lists of steps and hooks are boxed slices, two thirds the size of vectors: a report can
+/// hold a great many elements.
 #[derive(Deserialize)]
 struct JsonElement {
     line: u32,
@@ -79,13 +82,13 @@ struct JsonElement {
     #[serde(rename = "type", default)]
     kind: String,
     #[serde(default)]
-    before: Vec<JsonStep>,
+    before: Box<[JsonStep]>,
     #[serde(default)]
-    steps: Vec<JsonStep>,
+    steps: Box<[JsonStep]>,
     #[serde(default)]
-    after: Vec<JsonStep>,
+    after: Box<[JsonStep]>,
     #[serde(default)]
-    around: Vec<JsonStep>,
+    around: Box<[JsonStep]>,
 }
 
 #[derive(Deserialize)]
@@ -169,11 +172,15 @@ fn results_from_json(text: &str) -> std::result::Result<Vec<TestResult>, String>
         if error.is_eof() {
             "the JSON report ends early: the run was cut short while cucumber wrote it".to_string()
         } else {
-            format!("the report is not cucumber's JSON: {error}")
+            format!(
+                "the report is not cucumber's JSON: {}",
+                in_one_line(&error.to_string())
+            )
         }
     })?;
     let mut attempts = Vec::new();
-    for feature in &features {
+    // Each feature's elements are freed once read.
+    for feature in features {
         let mut background = Tally::default();
         for element in &feature.elements {
             // A background element belongs to the scenario after it; one followed by another
@@ -183,14 +190,14 @@ fn results_from_json(text: &str) -> std::result::Result<Vec<TestResult>, String>
             } else {
                 std::mem::take(&mut background)
             };
-            let nested = element.steps.iter().flat_map(|step| &step.after);
+            let nested = element.steps.iter().flat_map(|step| step.after.iter());
             let items = element
                 .before
                 .iter()
-                .chain(&element.steps)
+                .chain(element.steps.iter())
                 .chain(nested)
-                .chain(&element.after)
-                .chain(&element.around);
+                .chain(element.after.iter())
+                .chain(element.around.iter());
             for item in items {
                 if let Some(result) = &item.result {
                     let seconds = result.duration.map(|nanos| nanos / 1e9);
@@ -210,29 +217,28 @@ fn results_from_json(text: &str) -> std::result::Result<Vec<TestResult>, String>
 }
 
 /// `--retry` runs a failed test case again at once: its attempts are neighbours in the report.
-/// They are one result, flaky when a retry passed.
-fn merge_retries(attempts: Vec<TestResult>) -> Vec<TestResult> {
-    let mut results: Vec<TestResult> = Vec::new();
-    for attempt in attempts {
-        match results.last_mut() {
-            Some(previous) if previous.id == attempt.id => {
-                let failed_before = previous.outcome.is_failure();
-                previous.outcome = match attempt.outcome {
-                    Outcome::Passed if failed_before => Outcome::Flaky,
-                    outcome => outcome,
-                };
-                if previous.message.is_none() {
-                    previous.message = attempt.message;
-                }
-                previous.duration = match (previous.duration, attempt.duration) {
-                    (Some(a), Some(b)) => Some(a + b),
-                    (a, b) => a.or(b),
-                };
-            }
-            _ => results.push(attempt),
+/// They are one result, flaky when a retry passed. Merged in place: a second list of results
+/// would double what a long report costs.
+fn merge_retries(mut attempts: Vec<TestResult>) -> Vec<TestResult> {
+    attempts.dedup_by(|attempt, previous| {
+        if previous.id != attempt.id {
+            return false;
         }
-    }
-    results
+        let failed_before = previous.outcome.is_failure();
+        previous.outcome = match attempt.outcome {
+            Outcome::Passed if failed_before => Outcome::Flaky,
+            outcome => outcome,
+        };
+        if previous.message.is_none() {
+            previous.message = attempt.message.take();
+        }
+        previous.duration = match (previous.duration, attempt.duration) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        true
+    });
+    attempts
 }
 
 /// Reads cucumber's `message` NDJSON: test cases in the order they started, each named by its

@@ -1,10 +1,10 @@
 //! The `go test -json` event stream, read into one result per top-level test.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
-use crate::outcome::{Outcome, TestResult, trim_message};
+use crate::outcome::{Outcome, TestResult, in_one_line, trim_message};
 use crate::runner::RunResults;
 
 /// One line of `go test -json` (cmd/test2json's TestEvent).
@@ -42,10 +42,11 @@ struct Running {
 /// started.
 pub(super) fn parse_events(text: &str) -> RunResults {
     let mut stream = Stream::default();
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    for (number, line) in lines.iter().enumerate() {
+    // Lines are taken one at a time, not collected: a report of blank lines would cost a
+    // slice per byte. Only the last can lack its newline.
+    for line in text.split_inclusive('\n') {
         let Ok(event) = serde_json::from_str::<Event>(line) else {
-            if !line.ends_with('\n') && number + 1 == lines.len() {
+            if !line.ends_with('\n') {
                 return cut_short(
                     stream.tests,
                     stream.output,
@@ -70,8 +71,11 @@ struct Stream {
     index: HashMap<(String, String), usize>,
     /// The lines of output of every test and subtest that printed something of its own.
     output: Output,
+    /// In the order they started; sets beside, so that a stream of many packages is not read
+    /// in quadratic time.
     packages_started: Vec<String>,
-    packages_ended: Vec<String>,
+    started: HashSet<String>,
+    packages_ended: HashSet<String>,
     not_built: Vec<String>,
     events: usize,
 }
@@ -80,12 +84,14 @@ impl Stream {
     fn add(&mut self, event: Event) {
         self.events += 1;
         let package = event.package.clone();
-        if !package.is_empty() && !self.packages_started.contains(&package) {
+        if !package.is_empty() && self.started.insert(package.clone()) {
             self.packages_started.push(package.clone());
         }
         let Some(name) = event.test.clone().filter(|name| !name.is_empty()) else {
             match event.action.as_str() {
-                "pass" | "fail" | "skip" => self.packages_ended.push(package),
+                "pass" | "fail" | "skip" => {
+                    self.packages_ended.insert(package);
+                }
                 "output" => self
                     .not_built
                     .extend(event.output.as_deref().and_then(build_failure)),
@@ -161,8 +167,9 @@ impl Stream {
         }
         if let Some(package) = self.not_built.first() {
             let problem = format!(
-                "{package} did not build, so its tests did not run: the compiler's (or vet's) \
-                 messages are in the log"
+                "{} did not build, so its tests did not run: the compiler's (or vet's) messages \
+                 are in the log",
+                in_one_line(package)
             );
             let mut read = finish(self.tests, self.output);
             read.problem = Some(problem);
@@ -171,9 +178,9 @@ impl Stream {
         if let Some(package) = self
             .packages_started
             .iter()
-            .find(|p| !self.packages_ended.contains(p))
+            .find(|p| !self.packages_ended.contains(*p))
         {
-            let why = format!("the report stops before {package} finished");
+            let why = format!("the report stops before {} finished", in_one_line(package));
             return cut_short(self.tests, self.output, &why);
         }
         finish(self.tests, self.output)

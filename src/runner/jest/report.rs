@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::super::RunResults;
 use super::Jest;
-use crate::outcome::{Outcome, TestResult, trim_message, without_stack};
+use crate::outcome::{Outcome, TestResult, in_one_line, trim_message, without_stack};
 
 pub(super) fn broken(problem: String) -> RunResults {
     RunResults {
@@ -62,11 +62,20 @@ struct Location {
 /// Reads Jest's JSON report, naming files relative to `cwd`. Tests that did not run (skipped,
 /// todo, or left out by a probe) are left out: they have no place in the run order.
 pub(super) fn parse_report(text: &str, cwd: &Path) -> std::result::Result<RunResults, String> {
-    let report: Report = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    // serde's errors quote the document, which can hold line breaks.
+    let report: Report =
+        serde_json::from_str(text).map_err(|e| in_one_line(&e.to_string()).into_owned())?;
     let mut results = Vec::new();
     for file in report.test_results {
         let path = Path::new(&file.name);
         let relative = path.strip_prefix(cwd).unwrap_or(path).display().to_string();
+        if relative.is_empty() {
+            // Its tests would have ids that name no file.
+            return Err(format!(
+                "a test file of the report is named {:?}",
+                file.name
+            ));
+        }
         if file.assertion_results.is_empty() && file.status == "failed" {
             // The file could not be loaded (a syntax error, a missing module): no test ran.
             results.push(TestResult {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::super::{RunResults, results_from_junit};
 use crate::junit::Case;
-use crate::outcome::{TestResult, trim_message};
+use crate::outcome::{TestResult, in_one_line, trim_message};
 
 /// One line of the plugin's report.
 #[derive(Deserialize)]
@@ -50,11 +50,10 @@ fn read_lines(text: &str) -> RunResults {
     let mut results = Vec::new();
     let mut ended = false;
     let mut error = None;
-    let complete = text.is_empty() || text.ends_with('\n');
-    let lines: Vec<&str> = text.lines().collect();
-    for (number, line) in lines.iter().enumerate() {
-        let last = number + 1 == lines.len();
-        if last && !complete {
+    // Lines are taken one at a time, not collected: a report of blank lines would cost a
+    // slice per byte.
+    for (number, line) in text.split_inclusive('\n').enumerate() {
+        let Some(line) = line.strip_suffix('\n') else {
             return RunResults {
                 problem: Some(format!(
                     "the report is cut off in the middle of line {}",
@@ -62,22 +61,32 @@ fn read_lines(text: &str) -> RunResults {
                 )),
                 results,
             };
-        }
+        };
         match serde_json::from_str::<Line>(line) {
             Ok(Line::Started(_)) => {}
+            Ok(Line::Test(result)) if result.id.is_empty() => {
+                return RunResults {
+                    problem: Some(format!(
+                        "line {} of the report is a test without an id",
+                        number + 1
+                    )),
+                    results,
+                };
+            }
             Ok(Line::Test(mut result)) => {
                 result.message = result.message.as_deref().and_then(trim_message);
                 results.push(result);
             }
             Ok(Line::End {}) => ended = true,
             Ok(Line::Error(message)) => {
-                error.get_or_insert(message);
+                error.get_or_insert_with(|| in_one_line(&message).into_owned());
             }
             Err(e) => {
                 return RunResults {
                     problem: Some(format!(
-                        "line {} of the report is not one of bleed's pytest plugin ({e})",
-                        number + 1
+                        "line {} of the report is not one of bleed's pytest plugin ({})",
+                        number + 1,
+                        in_one_line(&e.to_string())
                     )),
                     results,
                 };
@@ -159,24 +168,23 @@ pub(super) fn node_id(case: &Case) -> String {
 }
 
 /// pytest reports an error in teardown as a second testcase of the same name right after the
-/// first: one test ran, and it did not pass if either part failed.
-fn merge_teardown_errors(results: Vec<TestResult>) -> Vec<TestResult> {
-    let mut merged: Vec<TestResult> = Vec::with_capacity(results.len());
-    for result in results {
-        match merged.last_mut() {
-            Some(previous) if previous.id == result.id => {
-                if !previous.outcome.is_failure() && result.outcome.is_failure() {
-                    previous.outcome = result.outcome;
-                    previous.message = result.message;
-                }
-                if let (Some(total), Some(more)) = (&mut previous.duration, result.duration) {
-                    *total += more;
-                }
-            }
-            _ => merged.push(result),
+/// first: one test ran, and it did not pass if either part failed. Merged in place: a second
+/// list of results would double what a long report costs.
+fn merge_teardown_errors(mut results: Vec<TestResult>) -> Vec<TestResult> {
+    results.dedup_by(|teardown, previous| {
+        if previous.id != teardown.id {
+            return false;
         }
-    }
-    merged
+        if !previous.outcome.is_failure() && teardown.outcome.is_failure() {
+            previous.outcome = teardown.outcome;
+            previous.message = teardown.message.take();
+        }
+        if let (Some(total), Some(more)) = (&mut previous.duration, teardown.duration) {
+            *total += more;
+        }
+        true
+    });
+    results
 }
 
 #[cfg(test)]

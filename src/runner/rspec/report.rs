@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::outcome::{Outcome, TestResult, trim_message};
+use crate::outcome::{Outcome, TestResult, in_one_line, trim_message};
 use crate::runner::RunResults;
 
 /// The parts of RSpec's JSON report (rspec-core ≥ 3.6, the first to write ids in it) that bleed reads.
@@ -84,11 +84,13 @@ fn results_from_json(text: &str) -> std::result::Result<Vec<TestResult>, String>
     if let Ok(refusal) = serde_json::from_str::<Refusal>(text) {
         return Err(format!(
             "bleed's ordering helper stopped rspec before any example ran: {}",
-            refusal.bleed_refusal
+            in_one_line(&refusal.bleed_refusal)
         ));
     }
-    let report: Report = serde_json::from_str(text).map_err(|e| {
-        if e.is_eof() {
+    let report: Report = serde_json::from_str(text).map_err(|error| {
+        // serde's errors quote the document, which can hold line breaks.
+        let e = in_one_line(&error.to_string()).into_owned();
+        if error.is_eof() {
             format!("the report is cut short ({e}): the run did not end")
         } else {
             format!("the report is not RSpec's JSON ({e}): write --format json --out <report>")
@@ -113,7 +115,7 @@ fn results_from_json(text: &str) -> std::result::Result<Vec<TestResult>, String>
 }
 
 fn result_of(example: Example) -> std::result::Result<TestResult, String> {
-    let id = example.id.ok_or(
+    let id = example.id.filter(|id| !id.is_empty()).ok_or(
         "the report has no example ids, which rspec-core writes from version 3.6 on: bleed needs \
          them to run an example again",
     )?;
@@ -122,7 +124,10 @@ fn result_of(example: Example) -> std::result::Result<TestResult, String> {
         "failed" => Outcome::Failed,
         // RSpec reports `skip` and `xit` as pending too.
         "pending" => Outcome::Skipped,
-        other => return Err(format!("{id} has the status {other:?}, unknown to bleed")),
+        other => {
+            let id = in_one_line(&id);
+            return Err(format!("{id} has the status {other:?}, unknown to bleed"));
+        }
     };
     // RSpec keeps the backtrace apart: the message is all of what the expectation said, its
     // expected and its got.
