@@ -451,6 +451,7 @@ mod tests {
             timed_out: false,
             interrupted: false,
             wall: Duration::from_secs(1),
+            strays: 0,
         }
     }
 
