@@ -231,10 +231,10 @@ fn a_hunt_killed_while_it_appends_resumes_to_exactly_the_planned_runs() {
         .and_then(|mut file| file.write_all(torn.as_bytes()))
         .expect("tear the last line");
 
-    // The suites bleed left running end once the gate opens; only then is the store quiet.
+    // bleed's watchdog ends the suites it left running; only then is the store quiet.
     open_gate(&sandbox);
     let give_up = Instant::now() + PATIENCE;
-    while lines_in(&sandbox, "finished.txt") < lines_in(&sandbox, "started.txt") {
+    while !util::processes_in(&sandbox).is_empty() {
         assert!(Instant::now() < give_up, "the orphaned runs never ended");
         std::thread::sleep(Duration::from_millis(20));
     }
