@@ -26,6 +26,7 @@ pub mod order;
 pub mod outcome;
 pub mod progress;
 pub mod rank;
+pub mod records;
 pub mod report;
 pub mod repro;
 pub mod run;

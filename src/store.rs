@@ -5,7 +5,7 @@
 //! torn last line; readers skip it with a warning, and the next append starts a fresh line.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::outcome::TestResult;
+use crate::records;
 
 /// Bumped when a record changes incompatibly; older bleeds skip newer records with a warning.
 pub const SCHEMA: u32 = 1;
@@ -37,9 +38,10 @@ pub enum RunStatus {
     Timeout,
 }
 
-/// One run of the suite, as recorded.
+/// One run of the suite, as recorded. Its results are `TestResult`s but where a summary of a
+/// large store reads them another way (`records::ResultRef`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RunRecord {
+pub struct RunRecord<R = Vec<TestResult>> {
     pub schema: u32,
     pub id: String,
     /// The command template as the user gave it: with `master_seed`, it names the hunt.
@@ -64,7 +66,7 @@ pub struct RunRecord {
     /// The run's output, relative to the store.
     pub log: String,
     /// In execution order.
-    pub results: Vec<TestResult>,
+    pub results: R,
     /// For a run killed by the timeout: the test that was running, when the runner's report
     /// tells.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -191,64 +193,44 @@ pub(crate) fn append_record<T: Serialize>(path: &Path, record: &T) -> Result<()>
 
 /// Reads every record, skipping (with a warning) torn, corrupt and newer-schema lines.
 pub(crate) fn load_records<T: DeserializeOwned>(path: &Path) -> Result<Loaded<T>> {
-    let mut loaded = Loaded {
-        records: Vec::new(),
-        warnings: Vec::new(),
-    };
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(loaded),
-        Err(e) => return Err(Error::store(format!("cannot read {}: {e}", path.display()))),
-    };
-    let mut reader = BufReader::new(file);
-    let mut bytes = Vec::new();
-    let mut number = 0;
-    loop {
-        bytes.clear();
-        let read = reader
-            .read_until(b'\n', &mut bytes)
-            .map_err(|e| Error::store(format!("cannot read {}: {e}", path.display())))?;
-        if read == 0 {
-            break;
-        }
-        number += 1;
-        let complete = bytes.last() == Some(&b'\n');
-        let text = String::from_utf8_lossy(&bytes);
-        let text = text.trim();
-        if text.is_empty() {
-            continue;
-        }
-        match decode::<T>(text) {
-            Ok(record) => loaded.records.push(record),
-            Err(why) => {
-                let place = if complete {
-                    "line"
-                } else {
-                    "torn last line (a crash mid-write?)"
-                };
-                loaded.warnings.push(format!(
-                    "{}: skipped {place} {number}: {why}",
-                    path.display()
-                ));
-            }
-        }
-    }
-    Ok(loaded)
+    let mut records = Vec::new();
+    let warnings = records::read_lines(path, |text| {
+        records.push(decode(text)?);
+        Ok(())
+    })?;
+    Ok(Loaded { records, warnings })
 }
 
-fn decode<T: DeserializeOwned>(text: &str) -> std::result::Result<T, String> {
+/// One record from its line; why not, for a line that is not one this bleed can read.
+pub(crate) fn decode<'a, T: Deserialize<'a>>(text: &'a str) -> std::result::Result<T, String> {
     #[derive(Deserialize)]
     struct Version {
         schema: u32,
     }
-    let version: Version = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    if version.schema > SCHEMA {
-        return Err(format!(
-            "written by a newer bleed (schema {})",
-            version.schema
-        ));
+    let schema = match leading_schema(text) {
+        Some(schema) => schema,
+        None => {
+            serde_json::from_str::<Version>(text)
+                .map_err(|e| e.to_string())?
+                .schema
+        }
+    };
+    if schema > SCHEMA {
+        return Err(format!("written by a newer bleed (schema {schema})"));
     }
     serde_json::from_str(text).map_err(|e| e.to_string())
+}
+
+/// The schema of a record that starts with it, as bleed writes every record: read from the
+/// first bytes, where parsing the line for it would read all of it twice.
+fn leading_schema(text: &str) -> Option<u32> {
+    let rest = text.strip_prefix("{\"schema\":")?;
+    let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let after = rest[digits..].chars().next();
+    if digits == 0 || !matches!(after, Some(',' | '}')) {
+        return None;
+    }
+    rest[..digits].parse().ok()
 }
 
 fn ends_with_newline(file: &mut File) -> std::io::Result<bool> {

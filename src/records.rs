@@ -1,0 +1,313 @@
+//! Record files read a line at a time, and runs held compactly, for summaries of large stores.
+//!
+//! A hunt of 1,000 runs of 10,000 tests records ten million results. Held as `TestResult`s,
+//! each with its id, file and message as strings of its own, they take gigabytes; a summary
+//! needs of each run only the order its tests ran in and how each did. So a summary reads the
+//! store one line at a time ([`read_lines`]), folds what it needs of a test's results into
+//! aggregates of its own as it goes, and keeps of each run a [`Ran`]: the tests' numbers in
+//! [`Names`] and their outcomes, five bytes a result.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fs::File;
+use std::hash::{BuildHasher, RandomState};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use serde::Deserialize;
+use serde::de::{Deserializer, Visitor};
+
+use crate::error::{Error, Result};
+use crate::outcome::{Outcome, TestResult};
+
+/// Hands each line of the record file at `path` to `take`, trimmed, blank lines left out; a
+/// line `take` refuses (`Err(why)`) is skipped with a warning naming it, one for a torn last
+/// line saying so. Returns the warnings. A missing file has no lines.
+pub(crate) fn read_lines(
+    path: &Path,
+    mut take: impl FnMut(&str) -> std::result::Result<(), String>,
+) -> Result<Vec<String>> {
+    let mut warnings = Vec::new();
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(warnings),
+        Err(e) => return Err(Error::store(format!("cannot read {}: {e}", path.display()))),
+    };
+    let mut reader = BufReader::new(file);
+    let mut bytes = Vec::new();
+    let mut number = 0;
+    loop {
+        bytes.clear();
+        let read = reader
+            .read_until(b'\n', &mut bytes)
+            .map_err(|e| Error::store(format!("cannot read {}: {e}", path.display())))?;
+        if read == 0 {
+            break;
+        }
+        number += 1;
+        let complete = bytes.last() == Some(&b'\n');
+        // Checked first as it is almost always valid: the lossy reading is slower.
+        let text = match std::str::from_utf8(&bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(&bytes),
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        if let Err(why) = take(text) {
+            let place = if complete {
+                "line"
+            } else {
+                "torn last line (a crash mid-write?)"
+            };
+            warnings.push(format!(
+                "{}: skipped {place} {number}: {why}",
+                path.display()
+            ));
+        }
+    }
+    Ok(warnings)
+}
+
+/// A result as its line has it, its strings borrowed from the line unless they hold escapes:
+/// read so, the results of a run cost no allocation each. Read like `TestResult`.
+#[derive(Debug, Deserialize)]
+pub struct ResultRef<'a> {
+    #[serde(borrow)]
+    pub id: Text<'a>,
+    pub outcome: Outcome,
+    #[serde(default)]
+    pub duration: Option<f64>,
+    #[serde(default, borrow)]
+    pub message: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    pub file: Option<Text<'a>>,
+    #[serde(default)]
+    pub line: Option<u32>,
+    #[serde(default, borrow)]
+    pub name: Option<Text<'a>>,
+}
+
+/// A string from a line, borrowed where the line holds it as is. (serde borrows a `Cow<str>`
+/// field, but not one inside an `Option`.)
+#[derive(Debug, PartialEq)]
+pub struct Text<'a>(pub Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for Visit<'a> {
+            type Value = Text<'a>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E>(self, text: &'de str) -> std::result::Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(text)))
+            }
+
+            fn visit_str<E>(self, text: &str) -> std::result::Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(text.to_string())))
+            }
+
+            fn visit_string<E>(self, text: String) -> std::result::Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(text)))
+            }
+        }
+        deserializer.deserialize_str(Visit(std::marker::PhantomData))
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Test ids, each held once and known by its number: the order it was first seen in. The ids
+/// lie end to end in one string, and the table from an id's hash to its number holds no
+/// pointers to follow: a summary looks up every result's id, and with the ids scattered over
+/// the heap, those lookups were a third of its time.
+#[derive(Debug, Default)]
+pub struct Names {
+    text: String,
+    /// Where each id ends in `text`.
+    ends: Vec<usize>,
+    /// The first id with each hash; the next with the same hash, by number, in `same_hash`.
+    by_hash: HashMap<u64, u32>,
+    same_hash: Vec<Option<u32>>,
+    hasher: RandomState,
+}
+
+impl Names {
+    /// The number of `id`, given one if it has none yet.
+    pub fn number(&mut self, id: &str) -> u32 {
+        let hash = self.hasher.hash_one(id);
+        if let Some(number) = self.lookup(hash, id) {
+            return number;
+        }
+        let number = u32::try_from(self.ends.len()).expect("fewer than 2^32 distinct test ids");
+        self.text.push_str(id);
+        self.ends.push(self.text.len());
+        self.same_hash.push(self.by_hash.insert(hash, number));
+        number
+    }
+
+    /// The number of `id`, if it has been seen.
+    pub fn find(&self, id: &str) -> Option<u32> {
+        self.lookup(self.hasher.hash_one(id), id)
+    }
+
+    fn lookup(&self, hash: u64, id: &str) -> Option<u32> {
+        let mut candidate = self.by_hash.get(&hash).copied();
+        while let Some(number) = candidate {
+            if self.id(number) == id {
+                return Some(number);
+            }
+            candidate = self.same_hash[number as usize];
+        }
+        None
+    }
+
+    pub fn id(&self, number: u32) -> &str {
+        let number = number as usize;
+        let start = if number == 0 {
+            0
+        } else {
+            self.ends[number - 1]
+        };
+        &self.text[start..self.ends[number]]
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+/// A run's results, compact: each test's number and outcome, in the order they ran.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ran {
+    pub tests: Vec<u32>,
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Ran {
+    pub fn of(results: &[TestResult], names: &mut Names) -> Ran {
+        Ran {
+            tests: results.iter().map(|r| names.number(&r.id)).collect(),
+            outcomes: results.iter().map(|r| r.outcome).collect(),
+        }
+    }
+
+    /// Where `test` first failed, or else first ran, and how it did there: a run that ran a
+    /// test twice (ids a runner cannot tell apart) and failed it once failed it.
+    pub fn find(&self, test: u32) -> Option<(usize, Outcome)> {
+        let mut first = None;
+        for (at, (t, outcome)) in self.iter().enumerate() {
+            if t != test {
+                continue;
+            }
+            if outcome.is_failure() {
+                return Some((at, outcome));
+            }
+            first.get_or_insert((at, outcome));
+        }
+        first
+    }
+
+    pub fn len(&self) -> usize {
+        self.tests.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tests.is_empty()
+    }
+
+    /// Each test with its outcome, in the order they ran.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, Outcome)> + '_ {
+        self.tests
+            .iter()
+            .copied()
+            .zip(self.outcomes.iter().copied())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn read(text: &[u8]) -> (Vec<String>, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("records.jsonl");
+        fs::write(&path, text).unwrap();
+        let mut taken = Vec::new();
+        let warnings = read_lines(&path, |line| {
+            if line.starts_with('{') && line.ends_with('}') {
+                taken.push(line.to_string());
+                Ok(())
+            } else {
+                Err("not a record".to_string())
+            }
+        })
+        .unwrap();
+        let warnings = warnings
+            .iter()
+            .map(|w| w.rsplit_once(": skipped ").unwrap().1.to_string())
+            .collect();
+        (taken, warnings)
+    }
+
+    #[test]
+    fn lines_are_trimmed_blank_ones_left_out_and_refused_ones_named() {
+        let (taken, warnings) = read(b"{a}\n\n  {b}  \nnope\n{c}\r\n{torn");
+        assert_eq!(taken, ["{a}", "{b}", "{c}"]);
+        assert_eq!(
+            warnings,
+            [
+                "line 4: not a record",
+                "torn last line (a crash mid-write?) 6: not a record"
+            ]
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_read_lossily_and_a_missing_file_has_no_lines() {
+        let (taken, warnings) = read(b"{\xff}\n");
+        assert_eq!((taken, warnings.len()), (vec!["{\u{fffd}}".to_string()], 0));
+        let dir = tempfile::tempdir().unwrap();
+        let warnings = read_lines(&dir.path().join("absent.jsonl"), |_| Ok(())).unwrap();
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn each_id_is_numbered_once_in_the_order_first_seen() {
+        let mut names = Names::default();
+        let results = [
+            TestResult::bare("b", Outcome::Passed),
+            TestResult::bare("a", Outcome::Failed),
+            TestResult::bare("b", Outcome::Skipped),
+        ];
+        let ran = Ran::of(&results, &mut names);
+        assert_eq!(ran.tests, [0, 1, 0]);
+        assert_eq!(ran.find(0), Some((0, Outcome::Passed)), "its first run");
+        assert_eq!(ran.find(1), Some((1, Outcome::Failed)));
+        let twice = Ran::of(
+            &[results[0].clone(), TestResult::bare("b", Outcome::Failed)],
+            &mut names,
+        );
+        assert_eq!(twice.find(0), Some((1, Outcome::Failed)), "its failure");
+        assert_eq!(
+            (names.id(1), names.find("b"), names.find("c")),
+            ("a", Some(0), None)
+        );
+    }
+}
