@@ -10,11 +10,11 @@ use std::borrow::Borrow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::classify::{self, Check, Checked, Kind, Observed, Step};
+use crate::classify::{self, Check, Checked, Kind, Observed, Span, Step};
 use crate::coverage::{self, Coverage};
 use crate::error::{Error, ExitCode, Result};
 use crate::exec;
@@ -24,6 +24,7 @@ use crate::interrupt;
 use crate::order::{Arrangement, Mode};
 use crate::outcome::TestResult;
 use crate::progress::{self, Progress};
+use crate::records::{Names, Ran};
 use crate::run::{self, Ended, Planned};
 use crate::runner::{self, Adapter};
 use crate::seed;
@@ -726,52 +727,42 @@ fn pool(hunting: &Hunting, progress: &Progress, state: &mut State) -> Result<()>
     })
 }
 
-/// The recorded runs as classification sees them, each knowing whether another run of the
-/// suite was going on during part of it on the same machine.
-fn observed<R: Borrow<RunRecord>>(records: &[R]) -> Vec<Observed<'_>> {
-    let spans: Vec<Option<(f64, f64)>> = records.iter().map(|r| span(r.borrow())).collect();
+/// The recorded runs' results compact, their tests numbered, for classification.
+fn numbered<R: Borrow<RunRecord>>(records: &[R]) -> (Names, Vec<Ran>) {
+    let mut names = Names::default();
+    let rans = records
+        .iter()
+        .map(|r| Ran::of(&r.borrow().results, &mut names))
+        .collect();
+    (names, rans)
+}
+
+/// The recorded runs as classification sees them (`rans`, from `numbered`), each knowing
+/// whether another run of the suite was going on during part of it on the same machine.
+fn observed<'a, R: Borrow<RunRecord>>(records: &[R], rans: &'a [Ran]) -> Vec<Observed<'a>> {
+    let spans: Vec<Span> = records
+        .iter()
+        .map(Borrow::borrow)
+        .map(|r| Span {
+            host: r.host.as_deref(),
+            started_at: &r.started_at,
+            wall_seconds: r.wall_seconds,
+        })
+        .collect();
     records
         .iter()
         .map(Borrow::borrow)
-        .enumerate()
-        .filter(|(_, r)| r.status == RunStatus::Ok)
-        .filter_map(|(i, r)| {
-            let overlapped = spans[i].is_some_and(|(start, end)| {
-                records
-                    .iter()
-                    .zip(&spans)
-                    .enumerate()
-                    .any(|(j, (other, span))| {
-                        j != i
-                            && same_machine(r, other.borrow())
-                            && span.is_some_and(|(s, e)| s < end && start < e)
-                    })
-            });
+        .zip(rans)
+        .zip(classify::overlapped(&spans))
+        .filter(|((r, _), _)| r.status == RunStatus::Ok)
+        .filter_map(|((r, ran), overlapped)| {
             Some(Observed {
                 seed: r.seed?,
-                results: &r.results,
+                ran,
                 overlapped,
             })
         })
         .collect()
-}
-
-/// Whether two runs may have shared a machine: yes unless both say where they ran.
-fn same_machine(a: &RunRecord, b: &RunRecord) -> bool {
-    match (&a.host, &b.host) {
-        (Some(a), Some(b)) => a == b,
-        _ => true,
-    }
-}
-
-/// When a run started and ended, in seconds since the epoch.
-fn span(record: &RunRecord) -> Option<(f64, f64)> {
-    let started = humantime::parse_rfc3339_weak(&record.started_at).ok()?;
-    let start = started
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .ok()?
-        .as_secs_f64();
-    Some((start, start + record.wall_seconds))
 }
 
 /// Runs the checks that the recorded runs leave in doubt, one at a time, until every flip has
@@ -790,12 +781,13 @@ fn confirm(
         state.unconfirmed_because = Some("--no-confirm was given".to_string());
         return Ok(confirmations);
     }
-    let observed = observed(&hunting.recorded);
+    let (names, rans) = numbered(&hunting.recorded);
+    let observed = observed(&hunting.recorded, &rans);
     let mut made = 0;
     let mut tried: HashMap<Check, usize> = HashMap::new();
     let progress = Progress::new(progress::CONFIRMING, None);
     loop {
-        let needed = needed_checks(analysis, &observed, &confirmations);
+        let needed = needed_checks(analysis, &observed, &names, &confirmations);
         // A check that was run and is still needed gave no usable answer (or answered only
         // part); running it again forever would not help.
         let needed: Vec<Check> = needed
@@ -842,6 +834,7 @@ fn confirm(
 fn needed_checks(
     analysis: &Analysis,
     observed: &[Observed],
+    names: &Names,
     confirmations: &[Confirmation],
 ) -> Vec<Check> {
     let checked = checked(confirmations);
@@ -849,7 +842,7 @@ fn needed_checks(
         .flips
         .iter()
         .filter_map(
-            |flip| match classify::assess(&flip.test, observed, &checked) {
+            |flip| match classify::assess(&flip.test, observed, names, &checked) {
                 Step::Needs(check, _) => Some(check),
                 Step::Done(_) => None,
             },
@@ -965,15 +958,17 @@ pub(crate) fn classify_flips<R: Borrow<RunRecord>>(
     confirmations: &[Confirmation],
     unconfirmed_because: impl Fn(&Check) -> String,
 ) {
-    let observed = observed(recorded);
+    let (names, rans) = numbered(recorded);
+    let observed = observed(recorded, &rans);
     let checked = checked(confirmations);
     for flip in &mut analysis.flips {
-        let classified = match classify::assess(&flip.test, &observed, &checked) {
-            Step::Done(classified) => classified,
-            Step::Needs(check, evidence) => {
-                classify::unconfirmed(evidence, &check, &unconfirmed_because(&check))
-            }
-        };
+        let classified = classify::settle(
+            &flip.test,
+            &observed,
+            &names,
+            &checked,
+            &unconfirmed_because,
+        );
         flip.kind = classified.kind;
         flip.evidence = Some(classified.evidence);
     }
@@ -1219,42 +1214,5 @@ mod tests {
             with_results(1, &[("a", Failed)]),
         ];
         assert_eq!(State::new(&recorded).quiet_runs, 1);
-    }
-
-    #[test]
-    fn runs_that_share_time_overlap_and_runs_in_turn_do_not() {
-        let records = [
-            record(1, "2026-12-01T10:00:00.000Z", 2.0),
-            record(2, "2026-12-01T10:00:01.500Z", 2.0),
-            record(3, "2026-12-01T10:00:05.000Z", 1.0),
-            record(4, "2026-12-01T10:00:06.000Z", 1.0),
-        ];
-        let overlapped: Vec<bool> = observed(&records).iter().map(|o| o.overlapped).collect();
-        assert_eq!(overlapped, vec![true, true, false, false]);
-    }
-
-    /// CI nodes hunting shards at the same time do not interfere; two processes on one
-    /// machine may, and so may runs recorded before bleed said where they ran.
-    #[test]
-    fn only_runs_on_the_same_machine_overlap() {
-        let on = |host: Option<&str>, started_at: &str| RunRecord {
-            host: host.map(str::to_string),
-            ..record(1, started_at, 2.0)
-        };
-        let records = [
-            on(Some("node-1/3f2a9c1d"), "2026-12-01T10:00:00.000Z"),
-            on(Some("node-2/77b0e412"), "2026-12-01T10:00:01.000Z"),
-        ];
-        let overlapped: Vec<bool> = observed(&records).iter().map(|o| o.overlapped).collect();
-        assert_eq!(overlapped, vec![false, false]);
-
-        let records = [
-            on(Some("node-1/3f2a9c1d"), "2026-12-01T10:00:00.000Z"),
-            on(Some("node-1/3f2a9c1d"), "2026-12-01T10:00:01.000Z"),
-            on(None, "2026-12-01T10:00:05.000Z"),
-            on(Some("node-2/77b0e412"), "2026-12-01T10:00:06.000Z"),
-        ];
-        let overlapped: Vec<bool> = observed(&records).iter().map(|o| o.overlapped).collect();
-        assert_eq!(overlapped, vec![true, true, true, true]);
     }
 }
