@@ -6,7 +6,6 @@
 //! way); the rest over `--jobs` workers; the confirmation runs that classify each flip
 //! (`classify`), one at a time so that nothing else runs beside them; the summary.
 
-use std::borrow::Borrow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
@@ -24,7 +23,7 @@ use crate::interrupt;
 use crate::order::{Arrangement, Mode};
 use crate::outcome::TestResult;
 use crate::progress::{self, Progress};
-use crate::records::{Names, Ran};
+use crate::records::{self, Compact, Names, Ran, ResultRef, Timed, Whole};
 use crate::run::{self, Ended, Planned};
 use crate::runner::{self, Adapter};
 use crate::seed;
@@ -218,19 +217,19 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
     }
     progress.finish();
     state.interrupted |= interrupt::requested();
-    hunting.recorded.append(&mut state.records);
+    hunting.recorded.append(std::mem::take(&mut state.records));
     // The run that lists the suite for the orders bleed chooses has no seed to replay, so it
     // is neither counted nor analysed.
     hunting.recorded.retain(|r| r.index.is_some());
-    let mut analysis = flips::analyse(
-        hunting
-            .recorded
-            .iter()
-            .filter(|r| r.status == RunStatus::Ok)
-            .filter_map(|r| Some((r.seed?, r.results.as_slice()))),
-    );
+    let analysed: Vec<(u64, &Timed)> = hunting
+        .recorded
+        .iter()
+        .filter(|r| r.status == RunStatus::Ok)
+        .filter_map(|r| Some((r.seed?, &r.results)))
+        .collect();
+    let mut analysis = flips::analyse(&analysed, &hunting.recorded.names);
     let confirmations = if state.interrupted {
-        hunting.load_confirmations()?
+        hunting.load_confirmations(&analysis)?
     } else {
         confirm(&hunting, &mut analysis, &mut state)?
     };
@@ -275,10 +274,8 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
         timeouts: timeouts(&hunting),
         indistinguishable: hunting
             .recorded
-            .iter()
-            .rev()
-            .find(|r| r.status == RunStatus::Ok)
-            .map(|r| hunting.adapter.indistinguishable(&r.results))
+            .whole(Whole::Hunted)
+            .map(|results| hunting.adapter.indistinguishable(results))
             .unwrap_or_default(),
         analysis,
         new_runs: state.new_runs,
@@ -289,31 +286,29 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
 
 /// The length of a pairs schedule for the suite as the latest run saw it.
 fn pairs_runs(hunting: &Hunting) -> Option<u64> {
-    let latest = hunting
-        .recorded
-        .iter()
-        .rev()
-        .find(|r| r.status == RunStatus::Ok)?;
-    let arranged = hunting.adapter.arrangement(&latest.results).ok()?;
+    let latest = hunting.recorded.whole(Whole::Hunted)?;
+    let arranged = hunting.adapter.arrangement(latest).ok()?;
     Some(arranged.arrangement.canonical().pairs_runs())
 }
 
 /// The share of polluter/victim pairs that the orders of the hunt's runs could have missed.
 fn coverage_of(hunting: &Hunting) -> Option<Coverage> {
-    let orders: Vec<Vec<&str>> = hunting
+    let orders: Vec<&[u32]> = hunting
         .recorded
         .iter()
         .filter(|r| r.status == RunStatus::Ok)
-        .map(|r| r.results.iter().map(|t| t.id.as_str()).collect())
+        .map(|r| r.results.ran.tests.as_slice())
         .collect();
+    let names = &hunting.recorded.names;
     coverage::coverage(&orders, |before, after| {
-        hunting.adapter.isolated(before, after)
+        hunting.adapter.isolated(names.id(before), names.id(after))
     })
 }
 
 /// What one invocation of the hunt has done so far.
 struct State {
-    records: Vec<RunRecord>,
+    /// The runs made, after those recorded before.
+    records: Compact,
     new_runs: usize,
     interrupted: bool,
     /// Why confirmation stopped short, when it did.
@@ -326,32 +321,32 @@ struct State {
 
 impl State {
     /// The state of a hunt about to run, with what its recorded runs showed, in their order.
-    fn new(recorded: &[RunRecord]) -> State {
-        let mut recorded: Vec<&RunRecord> = recorded.iter().collect();
-        recorded.sort_by_key(|r| r.index);
+    fn new(recorded: &Compact) -> State {
+        let mut in_order: Vec<&RunRecord<Timed>> = recorded.iter().collect();
+        in_order.sort_by_key(|r| r.index);
         let mut state = State {
-            records: Vec::new(),
+            records: recorded.continued(),
             new_runs: 0,
             interrupted: false,
             unconfirmed_because: None,
             watch: FlipWatch::default(),
             quiet_runs: 0,
         };
-        for record in recorded {
-            state.watch(record);
+        for record in in_order {
+            State::watch(&mut state.watch, &mut state.quiet_runs, record);
         }
         state
     }
 
     /// Takes in a run's results, and whether it brought news.
-    fn watch(&mut self, record: &RunRecord) {
+    fn watch(watch: &mut FlipWatch, quiet_runs: &mut u64, record: &RunRecord<Timed>) {
         if record.index.is_none() {
             return;
         }
-        if self.watch.add(record) {
-            self.quiet_runs = 0;
+        if watch.add(record.status, &record.results.ran) {
+            *quiet_runs = 0;
         } else {
-            self.quiet_runs += 1;
+            *quiet_runs += 1;
         }
     }
 
@@ -363,11 +358,12 @@ impl State {
     }
 
     fn record(&mut self, record: RunRecord, progress: &Progress) {
-        self.watch(&record);
+        self.records.push(record);
+        let pushed = self.records.last().expect("just pushed");
+        State::watch(&mut self.watch, &mut self.quiet_runs, pushed);
         self.new_runs += 1;
         progress.inc();
         progress.set_message(self.watch.summary());
-        self.records.push(record);
     }
 }
 
@@ -379,7 +375,7 @@ struct Hunting<'a> {
     store: Store,
     master_seed: u64,
     tag: String,
-    recorded: Vec<RunRecord>,
+    recorded: Compact,
     /// The hunt's length: `--runs`, or the order's own.
     runs: u64,
     todo: Vec<u64>,
@@ -404,21 +400,16 @@ fn open(settings: &Settings) -> Result<Hunting<'_>> {
     let adapter = runner::select(user_template, settings.runner.as_deref())?;
     let command = adapter.hunt_command(&settings.template)?;
     let store = Store::open(&settings.store)?;
-    let loaded = store.load_runs()?;
-    for warning in &loaded.warnings {
-        progress::warn(warning);
-    }
-    let master_seed = choose_master_seed(settings.master_seed, user_template, &loaded.records);
+    let master_seed = choose_master_seed(settings.master_seed, user_template, &store)?;
     // A shard counts and analyses its own share, whatever else the store holds; the run that
     // lists the suite (no index) serves every shard.
     let ours = |index: u64| settings.shard.is_none_or(|shard| shard.owns(index));
-    let recorded: Vec<RunRecord> = loaded
-        .records
-        .into_iter()
-        .filter(|r| r.template == user_template && r.master_seed == Some(master_seed))
-        .filter(|r| r.order == settings.order.recorded())
-        .filter(|r| r.index.is_none_or(ours))
-        .collect();
+    let recorded = load(&store, settings.master_seed.is_some(), |r| {
+        r.template == user_template
+            && r.master_seed == Some(master_seed)
+            && r.order == settings.order.recorded()
+            && r.index.is_none_or(ours)
+    })?;
     let done: HashSet<u64> = recorded.iter().filter_map(|r| r.index).collect();
     let pending = |runs: u64| (0..runs).any(|i| ours(i) && !done.contains(&i));
     let may_run = settings.runs.is_none_or(pending);
@@ -554,16 +545,11 @@ fn chosen_orders(hunting: &Hunting, may_run: bool) -> Result<Option<Chosen>> {
         ))
     };
     hunting.adapter.arrangement(&[]).map_err(cannot)?;
-    let ok = |r: &&RunRecord| r.status == RunStatus::Ok;
-    let listed = hunting
-        .recorded
-        .iter()
-        .filter(ok)
-        .find(|r| r.index.is_none());
+    let listed = hunting.recorded.whole(Whole::Listing);
     // Reversing needs the suite as listed; the others any run of it.
-    let any = || hunting.recorded.iter().rev().find(ok);
+    let any = || hunting.recorded.whole(Whole::Hunted);
     let natural = match listed.or_else(|| any().filter(|_| order != Mode::Reverse)) {
-        Some(record) => record.results.clone(),
+        Some(results) => results.to_vec(),
         None if !may_run => return Ok(None),
         None => natural_run(hunting)?,
     };
@@ -633,16 +619,25 @@ impl Hunting<'_> {
         }
     }
 
-    fn load_confirmations(&self) -> Result<Vec<Confirmation>> {
-        let loaded =
-            store::load_records::<Confirmation>(&self.store.root().join(CONFIRMATIONS_FILE))?;
+    /// The confirmation runs recorded for this hunt, read a line at a time, each cut to the
+    /// flips' results (`flips_only`).
+    fn load_confirmations(&self, analysis: &Analysis) -> Result<Vec<Confirmation>> {
         let template = self.settings.template.as_str();
-        Ok(loaded
-            .records
-            .into_iter()
-            .filter(|c| c.run.template == template && c.run.master_seed == Some(self.master_seed))
-            .filter(|c| c.run.order == self.settings.order.recorded())
-            .collect())
+        let mut confirmations = Vec::new();
+        // As before records were read a line at a time, a line that cannot be read is left
+        // out without a word: the hunt has warned of the store's runs already.
+        let _ = records::read_lines(&self.store.root().join(CONFIRMATIONS_FILE), |line| {
+            let confirmation: Confirmation = store::decode(line)?;
+            let run = &confirmation.run;
+            if run.template == template
+                && run.master_seed == Some(self.master_seed)
+                && run.order == self.settings.order.recorded()
+            {
+                confirmations.push(flips_only(confirmation, analysis));
+            }
+            Ok(())
+        })?;
+        Ok(confirmations)
     }
 }
 
@@ -727,22 +722,11 @@ fn pool(hunting: &Hunting, progress: &Progress, state: &mut State) -> Result<()>
     })
 }
 
-/// The recorded runs' results compact, their tests numbered, for classification.
-fn numbered<R: Borrow<RunRecord>>(records: &[R]) -> (Names, Vec<Ran>) {
-    let mut names = Names::default();
-    let rans = records
-        .iter()
-        .map(|r| Ran::of(&r.borrow().results, &mut names))
-        .collect();
-    (names, rans)
-}
-
-/// The recorded runs as classification sees them (`rans`, from `numbered`), each knowing
-/// whether another run of the suite was going on during part of it on the same machine.
-fn observed<'a, R: Borrow<RunRecord>>(records: &[R], rans: &'a [Ran]) -> Vec<Observed<'a>> {
+/// The recorded runs as classification sees them, each knowing whether another run of the
+/// suite was going on during part of it on the same machine.
+fn observed(records: &[RunRecord<Timed>]) -> Vec<Observed<'_>> {
     let spans: Vec<Span> = records
         .iter()
-        .map(Borrow::borrow)
         .map(|r| Span {
             host: r.host.as_deref(),
             started_at: &r.started_at,
@@ -751,14 +735,12 @@ fn observed<'a, R: Borrow<RunRecord>>(records: &[R], rans: &'a [Ran]) -> Vec<Obs
         .collect();
     records
         .iter()
-        .map(Borrow::borrow)
-        .zip(rans)
         .zip(classify::overlapped(&spans))
-        .filter(|((r, _), _)| r.status == RunStatus::Ok)
-        .filter_map(|((r, ran), overlapped)| {
+        .filter(|(r, _)| r.status == RunStatus::Ok)
+        .filter_map(|(r, overlapped)| {
             Some(Observed {
                 seed: r.seed?,
-                ran,
+                ran: &r.results.ran,
                 overlapped,
             })
         })
@@ -773,7 +755,7 @@ fn confirm(
     analysis: &mut Analysis,
     state: &mut State,
 ) -> Result<Vec<Confirmation>> {
-    let mut confirmations = hunting.load_confirmations()?;
+    let mut confirmations = hunting.load_confirmations(analysis)?;
     if analysis.flips.is_empty() {
         return Ok(confirmations);
     }
@@ -781,13 +763,13 @@ fn confirm(
         state.unconfirmed_because = Some("--no-confirm was given".to_string());
         return Ok(confirmations);
     }
-    let (names, rans) = numbered(&hunting.recorded);
-    let observed = observed(&hunting.recorded, &rans);
+    let observed = observed(&hunting.recorded);
+    let names = &hunting.recorded.names;
     let mut made = 0;
     let mut tried: HashMap<Check, usize> = HashMap::new();
     let progress = Progress::new(progress::CONFIRMING, None);
     loop {
-        let needed = needed_checks(analysis, &observed, &names, &confirmations);
+        let needed = needed_checks(analysis, &observed, names, &confirmations);
         // A check that was run and is still needed gave no usable answer (or answered only
         // part); running it again forever would not help.
         let needed: Vec<Check> = needed
@@ -812,7 +794,7 @@ fn confirm(
                         &hunting.store.root().join(CONFIRMATIONS_FILE),
                         &confirmation,
                     )?;
-                    confirmations.push(confirmation);
+                    confirmations.push(flips_only(confirmation, analysis));
                     *tried.entry(check).or_default() += 1;
                     made += 1;
                     progress.inc();
@@ -829,6 +811,17 @@ fn confirm(
     progress.set_message(String::new());
     progress.finish();
     Ok(confirmations)
+}
+
+/// A confirmation run with only the results of the flips: classification reads no other, and a
+/// confirmation run can be as long as the suite.
+fn flips_only(mut confirmation: Confirmation, analysis: &Analysis) -> Confirmation {
+    let flips: HashSet<&str> = analysis.flips.iter().map(|f| f.test.as_str()).collect();
+    confirmation
+        .run
+        .results
+        .retain(|result| flips.contains(result.id.as_str()));
+    confirmation
 }
 
 fn needed_checks(
@@ -891,7 +884,10 @@ fn run_check(hunting: &Hunting, check: &Check, number: usize) -> Result<Option<C
             let seed = hunting
                 .recorded
                 .iter()
-                .filter(|r| r.results.iter().any(|t| t.id == *test))
+                .filter(|r| {
+                    let number = hunting.recorded.names.find(test);
+                    number.is_some_and(|t| r.results.ran.tests.contains(&t))
+                })
                 .find_map(|r| r.seed);
             (alone_command(hunting)?, seed, Some(tests.as_slice()))
         }
@@ -952,20 +948,19 @@ fn classify_all(
 /// confirmation runs, moves the tests that fail alone and in every run to `always_failing`, and
 /// orders the rest by kind, then by failure rate. `unconfirmed_because` says why a check that a
 /// test still needs was not run.
-pub(crate) fn classify_flips<R: Borrow<RunRecord>>(
+fn classify_flips(
     analysis: &mut Analysis,
-    recorded: &[R],
+    recorded: &Compact,
     confirmations: &[Confirmation],
     unconfirmed_because: impl Fn(&Check) -> String,
 ) {
-    let (names, rans) = numbered(recorded);
-    let observed = observed(recorded, &rans);
+    let observed = observed(recorded);
     let checked = checked(confirmations);
     for flip in &mut analysis.flips {
         let classified = classify::settle(
             &flip.test,
             &observed,
-            &names,
+            &recorded.names,
             &checked,
             &unconfirmed_because,
         );
@@ -996,12 +991,17 @@ fn timeouts(hunting: &Hunting) -> Vec<TimedOut> {
             Some(TimedOut {
                 seed: r.seed?,
                 run: r.id.clone(),
-                finished: r.results.len(),
+                finished: r.results.ran.len(),
                 running: r
                     .running
                     .clone()
-                    .or_else(|| order.and_then(|o| o.get(r.results.len()).cloned())),
-                last_finished: r.results.last().map(|t| t.id.clone()),
+                    .or_else(|| order.and_then(|o| o.get(r.results.ran.len()).cloned())),
+                last_finished: r
+                    .results
+                    .ran
+                    .tests
+                    .last()
+                    .map(|&t| hunting.recorded.names.id(t).to_string()),
                 log: r.log.clone(),
             })
         })
@@ -1045,26 +1045,55 @@ fn natural_run(hunting: &Hunting) -> Result<Vec<TestResult>> {
 
 /// The given seed; else the one of the latest hunt of the same command, so that running the
 /// same command again continues it; else a fresh one, announced so it can be replayed.
-fn choose_master_seed(given: Option<u64>, template: &str, records: &[RunRecord]) -> u64 {
+fn choose_master_seed(given: Option<u64>, template: &str, store: &Store) -> Result<u64> {
     if let Some(seed) = given {
-        return seed;
+        return Ok(seed);
     }
-    if let Some(master) = records
-        .iter()
-        .rev()
-        .filter(|r| r.template == template)
-        .find_map(|r| r.master_seed)
-    {
-        return master;
+    let mut latest = None;
+    let warnings = records::read_lines(&store.root().join(store::RUNS_FILE), |line| {
+        let record: RunRecord<Vec<ResultRef>> = store::decode(line)?;
+        if record.template == template && record.master_seed.is_some() {
+            latest = record.master_seed;
+        }
+        Ok(())
+    })?;
+    for warning in &warnings {
+        progress::warn(warning);
+    }
+    if let Some(master) = latest {
+        return Ok(master);
     }
     let drawn = seed::draw_master_seed();
     progress::say(&format!(
         "master seed {drawn} (pass --seed {drawn} to replay this hunt)"
     ));
-    drawn
+    Ok(drawn)
 }
 
-fn count(records: &[RunRecord], asked: u64, confirmations: usize) -> RunCounts {
+/// The hunt's recorded runs (`ours`), compact, read a line at a time; warning of lines that
+/// had to be skipped unless `choose_master_seed` has read the file and warned already.
+fn load(
+    store: &Store,
+    warn: bool,
+    ours: impl Fn(&RunRecord<Vec<ResultRef>>) -> bool,
+) -> Result<Compact> {
+    let mut recorded = Compact::default();
+    let warnings = records::read_lines(&store.root().join(store::RUNS_FILE), |line| {
+        let mut record: RunRecord<Vec<ResultRef>> = store::decode(line)?;
+        if ours(&record) {
+            let results = std::mem::take(&mut record.results);
+            let results = results.into_iter().map(ResultRef::into_owned).collect();
+            recorded.push(records::with_results(record, results));
+        }
+        Ok(())
+    })?;
+    for warning in warnings.iter().filter(|_| warn) {
+        progress::warn(warning);
+    }
+    Ok(recorded)
+}
+
+fn count<R>(records: &[RunRecord<R>], asked: u64, confirmations: usize) -> RunCounts {
     let mut counts = RunCounts {
         asked,
         total: records.len(),
@@ -1099,37 +1128,46 @@ fn first_run_failed(record: &RunRecord, store: &Store, which: &str) -> Error {
 /// tell a run that brought news from a quiet one.
 #[derive(Default)]
 struct FlipWatch {
-    /// Each test that failed at least once, and whether it also passed.
-    failed: HashMap<String, bool>,
-    passed: HashSet<String>,
+    /// What each test (by number) has done so far: `PASSED`, `FAILED`, `FLIPPED`.
+    seen: Vec<u8>,
     flips: usize,
 }
 
+const PASSED: u8 = 1;
+const FAILED: u8 = 2;
+const FLIPPED: u8 = 4;
+
 impl FlipWatch {
     /// Takes in a run; true when a test failed or flipped in it for the first time.
-    fn add(&mut self, record: &RunRecord) -> bool {
-        if record.status != RunStatus::Ok {
+    fn add(&mut self, status: RunStatus, ran: &Ran) -> bool {
+        if status != RunStatus::Ok {
             return false;
         }
         let mut news = false;
-        for result in &record.results {
-            let failed = result.outcome.is_failure();
-            if result.outcome.is_pass() && !self.passed.contains(&result.id) {
-                self.passed.insert(result.id.clone());
+        for (test, outcome) in ran.iter() {
+            let test = test as usize;
+            if test >= self.seen.len() {
+                self.seen.resize(test + 1, 0);
             }
-            let passed = self.passed.contains(&result.id);
-            match self.failed.get_mut(&result.id) {
-                None if failed => {
-                    self.failed.insert(result.id.clone(), passed);
-                    self.flips += usize::from(passed);
-                    news = true;
+            let seen = &mut self.seen[test];
+            if outcome.is_pass() {
+                *seen |= PASSED;
+            }
+            let passed = *seen & PASSED != 0;
+            let flipped = if *seen & FAILED == 0 {
+                if !outcome.is_failure() {
+                    continue;
                 }
-                Some(flipped) if !*flipped && passed => {
-                    *flipped = true;
-                    self.flips += 1;
-                    news = true;
-                }
-                _ => {}
+                *seen |= FAILED;
+                news = true;
+                passed
+            } else {
+                passed && *seen & FLIPPED == 0
+            };
+            if flipped {
+                *seen |= FLIPPED;
+                self.flips += 1;
+                news = true;
             }
         }
         news
@@ -1199,7 +1237,11 @@ mod tests {
             with_results(6, &[("c", Passed)]),
         ];
         let mut watch = FlipWatch::default();
-        let news: Vec<bool> = runs.iter().map(|run| watch.add(run)).collect();
+        let mut names = Names::default();
+        let news: Vec<bool> = runs
+            .iter()
+            .map(|run| watch.add(run.status, &Ran::of(&run.results, &mut names)))
+            .collect();
         assert_eq!(news, [false, true, false, true, false, true, true]);
         assert_eq!(watch.flips, 3);
     }
@@ -1208,11 +1250,10 @@ mod tests {
     #[test]
     fn quiet_runs_are_counted_from_the_recorded_ones_in_order() {
         use Outcome::{Failed, Passed};
-        let recorded = [
-            with_results(2, &[("a", Passed)]),
-            with_results(0, &[("a", Passed)]),
-            with_results(1, &[("a", Failed)]),
-        ];
+        let mut recorded = Compact::default();
+        recorded.push(with_results(2, &[("a", Passed)]));
+        recorded.push(with_results(0, &[("a", Passed)]));
+        recorded.push(with_results(1, &[("a", Failed)]));
         assert_eq!(State::new(&recorded).quiet_runs, 1);
     }
 }

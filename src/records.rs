@@ -19,6 +19,7 @@ use serde::de::{Deserializer, Visitor};
 
 use crate::error::{Error, Result};
 use crate::outcome::{Outcome, TestResult};
+use crate::store::{RunRecord, RunStatus};
 
 /// Hands each line of the record file at `path` to `take`, trimmed, blank lines left out; a
 /// line `take` refuses (`Err(why)`) is skipped with a warning naming it, one for a torn last
@@ -89,6 +90,20 @@ pub struct ResultRef<'a> {
     pub name: Option<Text<'a>>,
 }
 
+impl ResultRef<'_> {
+    pub fn into_owned(self) -> TestResult {
+        TestResult {
+            id: self.id.0.into_owned(),
+            outcome: self.outcome,
+            duration: self.duration,
+            message: self.message.map(|t| t.0.into_owned()),
+            file: self.file.map(|t| t.0.into_owned()),
+            line: self.line,
+            name: self.name.map(|t| t.0.into_owned()),
+        }
+    }
+}
+
 /// A string from a line, borrowed where the line holds it as is. (serde borrows a `Cow<str>`
 /// field, but not one inside an `Option`.)
 #[derive(Debug, PartialEq)]
@@ -132,7 +147,7 @@ impl std::ops::Deref for Text<'_> {
 /// lie end to end in one string, and the table from an id's hash to its number holds no
 /// pointers to follow: a summary looks up every result's id, and with the ids scattered over
 /// the heap, those lookups were a third of its time.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Names {
     text: String,
     /// Where each id ends in `text`.
@@ -237,6 +252,140 @@ impl Ran {
             .iter()
             .copied()
             .zip(self.outcomes.iter().copied())
+    }
+}
+
+/// A run's results compact, with what the flip table shows of them besides: each result's
+/// duration and each failure's message. Thirteen bytes a result, and the messages.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Timed {
+    pub ran: Ran,
+    /// Each result's duration in seconds; NaN where the runner gave none (a record cannot
+    /// hold a NaN: JSON has none).
+    pub seconds: Vec<f64>,
+    /// Each failure's message, with its place in the run.
+    pub messages: Vec<(u32, String)>,
+}
+
+impl Timed {
+    pub fn of(results: &[TestResult], names: &mut Names) -> Timed {
+        let messages = results
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.outcome.is_failure())
+            .filter_map(|(at, r)| Some((at as u32, r.message.clone()?)))
+            .collect();
+        Timed {
+            ran: Ran::of(results, names),
+            seconds: results
+                .iter()
+                .map(|r| r.duration.unwrap_or(f64::NAN))
+                .collect(),
+            messages,
+        }
+    }
+
+    /// The duration of the result at `at`, if the runner gave one.
+    pub fn seconds(&self, at: usize) -> Option<f64> {
+        Some(self.seconds[at]).filter(|s| !s.is_nan())
+    }
+}
+
+/// Runs held compact ([`Timed`]), their tests numbered in `names`. What reads a run's results
+/// as the runner gave them (the adapter, to arrange the suite) has them whole for two runs that
+/// gave their report: the first that listed the suite and the latest of the hunt.
+#[derive(Debug, Default)]
+pub struct Compact {
+    pub names: Names,
+    pub runs: Vec<RunRecord<Timed>>,
+    listing: Option<Vec<TestResult>>,
+    hunted: Option<Vec<TestResult>>,
+}
+
+/// Which run's results [`Compact::whole`] gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Whole {
+    /// The first that listed the suite (it has no index).
+    Listing,
+    /// The latest run of the hunt (it has an index).
+    Hunted,
+}
+
+impl Compact {
+    /// Takes in a run.
+    pub fn push(&mut self, mut record: RunRecord) {
+        let timed = Timed::of(&record.results, &mut self.names);
+        let results = std::mem::take(&mut record.results);
+        match (record.status, record.index) {
+            (RunStatus::Ok, Some(_)) => self.hunted = Some(results),
+            (RunStatus::Ok, None) if self.listing.is_none() => self.listing = Some(results),
+            _ => {}
+        }
+        self.runs.push(with_results(record, timed));
+    }
+
+    /// The results, whole, of that run.
+    pub fn whole(&self, which: Whole) -> Option<&[TestResult]> {
+        match which {
+            Whole::Listing => self.listing.as_deref(),
+            Whole::Hunted => self.hunted.as_deref(),
+        }
+    }
+
+    pub fn retain(&mut self, keep: impl FnMut(&RunRecord<Timed>) -> bool) {
+        self.runs.retain(keep);
+    }
+
+    /// An empty set of runs that numbers tests as this one does, for runs that follow its own
+    /// (`append`).
+    pub fn continued(&self) -> Compact {
+        Compact {
+            names: self.names.clone(),
+            ..Compact::default()
+        }
+    }
+
+    /// Takes in the runs of `later`, which `continued` this one.
+    pub fn append(&mut self, later: Compact) {
+        self.names = later.names;
+        self.runs.extend(later.runs);
+        self.listing = self.listing.take().or(later.listing);
+        self.hunted = later.hunted.or(self.hunted.take());
+    }
+}
+
+impl std::ops::Deref for Compact {
+    type Target = [RunRecord<Timed>];
+
+    fn deref(&self) -> &[RunRecord<Timed>] {
+        &self.runs
+    }
+}
+
+/// The record with other results.
+pub fn with_results<R, S>(record: RunRecord<R>, results: S) -> RunRecord<S> {
+    RunRecord {
+        schema: record.schema,
+        id: record.id,
+        template: record.template,
+        runner: record.runner,
+        master_seed: record.master_seed,
+        index: record.index,
+        seed: record.seed,
+        command: record.command,
+        worker: record.worker,
+        started_at: record.started_at,
+        wall_seconds: record.wall_seconds,
+        exit_code: record.exit_code,
+        status: record.status,
+        problem: record.problem,
+        log: record.log,
+        results,
+        running: record.running,
+        warm: record.warm,
+        imported: record.imported,
+        host: record.host,
+        order: record.order,
     }
 }
 
