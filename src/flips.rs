@@ -134,6 +134,7 @@ pub(crate) fn most_frequent(messages: &BTreeMap<String, usize>) -> Option<String
 mod tests {
     use super::*;
     use crate::outcome::{Outcome, TestResult};
+    use proptest::prelude::*;
 
     fn analysed(runs: &[(u64, Vec<TestResult>)]) -> Analysis {
         let mut names = Names::default();
@@ -246,5 +247,87 @@ mod tests {
     #[test]
     fn no_runs_means_no_flips() {
         assert_eq!(analysed(&[]), Analysis::default());
+    }
+
+    /// The analysis as it was made from every result held whole: each test tallied, failing
+    /// or not, run by run.
+    fn analysed_whole(runs: &[(u64, Vec<TestResult>)]) -> Analysis {
+        let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
+        for (seed, results) in runs {
+            for result in results {
+                let tally = tallies.entry(result.id.as_str()).or_default();
+                if result.outcome.is_failure() {
+                    tally.failed_seeds.push(*seed);
+                    tally.fail_seconds.extend(result.duration);
+                    if let Some(message) = &result.message {
+                        *tally.messages.entry(message.clone()).or_default() += 1;
+                    }
+                } else if result.outcome.is_pass() {
+                    tally.passed_seeds.push(*seed);
+                    tally.pass_seconds.extend(result.duration);
+                }
+            }
+        }
+        let mut analysis = Analysis {
+            tests: tallies.len(),
+            ..Analysis::default()
+        };
+        for (test, tally) in tallies {
+            if !tally.failed_seeds.is_empty() {
+                analysis.flips.push(Flip {
+                    test: test.to_string(),
+                    failed: tally.failed_seeds.len(),
+                    passed: tally.passed_seeds.len(),
+                    mean_pass_seconds: mean(&tally.pass_seconds),
+                    mean_fail_seconds: mean(&tally.fail_seconds),
+                    message: most_frequent(&tally.messages),
+                    failed_seeds: tally.failed_seeds,
+                    passed_seeds: tally.passed_seeds,
+                    kind: Kind::Unconfirmed,
+                    evidence: None,
+                });
+            }
+        }
+        analysis.flips.sort_by(|a, b| {
+            b.fail_rate()
+                .total_cmp(&a.fail_rate())
+                .then(b.failed.cmp(&a.failed))
+                .then(a.test.cmp(&b.test))
+        });
+        analysis
+    }
+
+    fn results() -> impl Strategy<Value = Vec<TestResult>> {
+        let one = (
+            0..5usize,
+            0..5usize,
+            proptest::option::of(0..5u32),
+            proptest::option::of(0..3usize),
+        )
+            .prop_map(|(id, outcome, seconds, message)| TestResult {
+                id: ["a", "b", "c", "d", "e"][id].to_string(),
+                outcome: [
+                    Outcome::Passed,
+                    Outcome::Failed,
+                    Outcome::Errored,
+                    Outcome::Skipped,
+                    Outcome::Flaky,
+                ][outcome],
+                duration: seconds.map(|s| f64::from(s) * 0.7 + 0.01),
+                message: message.map(|m| format!("E{m}")),
+                file: None,
+                line: None,
+                name: None,
+            });
+        proptest::collection::vec(one, 0..8)
+    }
+
+    proptest! {
+        #[test]
+        fn tallying_only_the_tests_that_failed_changes_nothing(
+            runs in proptest::collection::vec((1..4u64, results()), 0..6)
+        ) {
+            prop_assert_eq!(analysed(&runs), analysed_whole(&runs));
+        }
     }
 }

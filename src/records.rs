@@ -459,4 +459,78 @@ mod tests {
             ("a", Some(0), None)
         );
     }
+
+    #[test]
+    fn a_result_read_borrowed_is_the_result_written() {
+        let whole = TestResult {
+            id: "t::\"quoted\"\n".into(),
+            outcome: Outcome::Flaky,
+            duration: Some(0.25),
+            message: Some("E: \\ boom".into()),
+            file: Some("tests/a.py".into()),
+            line: Some(7),
+            name: Some("plain".into()),
+        };
+        for result in [whole, TestResult::bare("bare", Outcome::Passed)] {
+            let line = serde_json::to_string(&result).unwrap();
+            let read: ResultRef = serde_json::from_str(&line).unwrap();
+            assert!(matches!(read.file, None | Some(Text(Cow::Borrowed(_)))));
+            assert_eq!(read.into_owned(), result);
+        }
+    }
+
+    fn run(index: Option<u64>, status: RunStatus, ids: &[&str]) -> RunRecord {
+        let mut run: RunRecord = serde_json::from_value(serde_json::json!({
+            "schema": 1, "id": "r", "template": "t", "runner": "pytest", "command": "t",
+            "worker": 1, "started_at": "2026-12-01T10:00:00.000Z", "wall_seconds": 1.0,
+            "status": "ok", "log": "l", "results": [],
+        }))
+        .unwrap();
+        run.index = index;
+        run.status = status;
+        run.results = ids
+            .iter()
+            .map(|id| TestResult::bare(id, Outcome::Failed))
+            .collect();
+        run
+    }
+
+    #[test]
+    fn runs_held_compact_keep_whole_the_first_listing_and_the_latest_run_that_reported() {
+        let mut held = Compact::default();
+        held.push(run(None, RunStatus::Ok, &["listed first"]));
+        held.push(run(Some(0), RunStatus::Ok, &["a"]));
+        let mut later = held.continued();
+        later.push(run(None, RunStatus::Ok, &["listed again"]));
+        later.push(run(Some(1), RunStatus::Ok, &["b", "a"]));
+        later.push(run(Some(2), RunStatus::Broken, &["c"]));
+        held.append(later);
+        let ids = |which| -> Vec<String> {
+            held.whole(which)
+                .unwrap()
+                .iter()
+                .map(|r| r.id.clone())
+                .collect()
+        };
+        assert_eq!(ids(Whole::Listing), ["listed first"]);
+        assert_eq!(ids(Whole::Hunted), ["b", "a"], "not the broken run");
+        assert_eq!(held.len(), 5);
+        assert_eq!(
+            held[3].results.ran.tests,
+            [3, 1],
+            "numbered as the first runs were"
+        );
+        assert_eq!(held.names.id(1), "a");
+    }
+
+    #[test]
+    fn a_result_without_a_duration_has_none_when_compact() {
+        let mut names = Names::default();
+        let mut timed = TestResult::bare("a", Outcome::Failed);
+        timed.duration = Some(1.5);
+        timed.message = Some("boom".into());
+        let compact = Timed::of(&[TestResult::bare("b", Outcome::Passed), timed], &mut names);
+        assert_eq!((compact.seconds(0), compact.seconds(1)), (None, Some(1.5)));
+        assert_eq!(compact.messages, [(1, "boom".to_string())]);
+    }
 }
