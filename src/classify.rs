@@ -587,6 +587,8 @@ impl<'a> Facts<'a> {
 mod tests {
     use super::*;
     use crate::outcome::Outcome;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
 
     fn result(id: &str, failed: bool) -> TestResult {
         let outcome = if failed {
@@ -871,5 +873,82 @@ mod tests {
             span(Some("node-2/77b0e412"), "2026-12-01T10:00:06.000Z", 2.0),
         ];
         assert_eq!(overlapped(&runs), vec![true, true, true, true]);
+    }
+
+    /// The suspects and a same-order pair as they were worked out from each run's ids: sets of
+    /// the ids before the victim's first result in each run (a run of distinct tests).
+    fn as_from_ids(runs: &[(u64, Vec<TestResult>, bool)]) -> (Vec<String>, Option<(u64, u64)>) {
+        let before = |results: &[TestResult]| -> Option<(Vec<String>, bool)> {
+            let at = results.iter().position(|r| r.id == "v")?;
+            let ids = results[..at].iter().map(|r| r.id.clone()).collect();
+            Some((ids, results[at].outcome.is_failure()))
+        };
+        let seen: Vec<(u64, Vec<String>, bool, bool)> = runs
+            .iter()
+            .filter_map(|(seed, results, overlapped)| {
+                let (ids, failed) = before(results)?;
+                Some((*seed, ids, failed, *overlapped))
+            })
+            .collect();
+        let mut failing = seen.iter().filter(|r| r.2);
+        let mut common: BTreeSet<String> = failing
+            .next()
+            .map(|r| r.1.iter().cloned().collect())
+            .unwrap_or_default();
+        for run in failing {
+            common.retain(|t| run.1.contains(t));
+        }
+        for run in seen.iter().filter(|r| !r.2) {
+            for t in &run.1 {
+                common.remove(t);
+            }
+        }
+        let same = seen.iter().filter(|r| r.2 && !r.3).find_map(|failed| {
+            let passed = seen.iter().find(|r| !r.2 && !r.3 && r.1 == failed.1)?;
+            Some((failed.0, passed.0))
+        });
+        (common.into_iter().collect(), same)
+    }
+
+    proptest! {
+        #[test]
+        fn suspects_and_same_orders_are_as_from_the_ids(
+            runs in proptest::collection::vec(
+                (
+                    Just(()).prop_perturb(|_, mut rng| {
+                        let mut tests = vec!["a", "b", "c", "d", "v"];
+                        for i in (1..tests.len()).rev() {
+                            tests.swap(i, rng.random_range(0..=i));
+                        }
+                        tests.truncate(rng.random_range(2..=5));
+                        tests
+                    }),
+                    any::<bool>(),
+                    any::<bool>(),
+                ),
+                1..8,
+            )
+        ) {
+            let runs: Vec<(u64, Vec<TestResult>, bool)> = runs
+                .into_iter()
+                .enumerate()
+                .map(|(seed, (tests, fails, overlapped))| {
+                    let results = tests.iter().map(|t| result(t, *t == "v" && fails)).collect();
+                    (seed as u64 + 1, results, overlapped)
+                })
+                .collect();
+            let (suspects, same) = as_from_ids(&runs);
+            prop_assume!(runs.iter().any(|(_, r, _)| r.iter().any(|t| t.id == "v" && t.outcome.is_failure())));
+            let (evidence, kind) = match Hunted::new(&runs).assess(&[]) {
+                Step::Done(classified) => (classified.evidence, Some(classified.kind)),
+                Step::Needs(_, evidence) => (evidence, None),
+            };
+            prop_assert_eq!(evidence.suspects, suspects);
+            if let Some((failed, passed)) = same {
+                prop_assert_eq!(kind, Some(Kind::NonDeterministic));
+                let seeds = format!("under seeds {failed} and {passed}");
+                prop_assert!(evidence.reason.contains(&seeds), "{}", evidence.reason);
+            }
+        }
     }
 }
