@@ -38,8 +38,9 @@ pub enum RunStatus {
     Timeout,
 }
 
-/// One run of the suite, as recorded. Its results are `TestResult`s but where a summary of a
-/// large store reads them another way (`records::ResultRef`).
+/// One run of the suite, as recorded. Its results are `TestResult`s, but where a summary of a
+/// large store reads them borrowed from the line (`records::ResultRef`) or holds them compact
+/// (`records::Timed`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord<R = Vec<TestResult>> {
     pub schema: u32,
@@ -415,5 +416,36 @@ mod tests {
             .flat_map(|t| (0..25).map(move |i| t * 100 + i))
             .collect();
         assert_eq!(indexes, expected);
+    }
+
+    /// bleed writes the schema first, and reads it from there without parsing the line twice;
+    /// a line that starts otherwise is parsed for it.
+    #[test]
+    fn the_schema_is_read_from_the_start_of_a_line_or_else_parsed() {
+        assert_eq!(leading_schema(r#"{"schema":1,"id":"x"}"#), Some(1));
+        assert_eq!(leading_schema(r#"{"schema":12}"#), Some(12));
+        for other in [
+            r#"{ "schema":1}"#,
+            r#"{"schema":1.5}"#,
+            r#"{"schema":"1"}"#,
+            "{}",
+        ] {
+            assert_eq!(leading_schema(other), None, "{other}");
+        }
+        let newer = serde_json::to_string(&record(0)).unwrap().replacen(
+            r#"{"schema":1,"#,
+            r#"{"schema":2,"#,
+            1,
+        );
+        assert_eq!(
+            decode::<RunRecord>(&newer),
+            Err("written by a newer bleed (schema 2)".to_string())
+        );
+        let spaced = serde_json::to_string(&record(0)).unwrap().replacen(
+            r#"{"schema":1,"#,
+            r#"{ "schema": 1, "#,
+            1,
+        );
+        assert_eq!(decode::<RunRecord>(&spaced), Ok(record(0)));
     }
 }
