@@ -12,13 +12,12 @@
 //! The recorded runs are used first; a confirmation run is asked for (`Step::Needs`) only where
 //! they leave doubt: a replay of a failing seed, run with nothing else running, or the test alone.
 
-use std::collections::{BTreeSet, HashSet};
-
 use serde::{Deserialize, Serialize};
 
 use crate::chance::{self, Rate, Trials};
 use crate::human::count;
-use crate::outcome::TestResult;
+use crate::outcome::{Outcome, TestResult};
+use crate::records::{Names, Ran};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -81,9 +80,60 @@ impl Kind {
 /// One recorded run of the hunt, as classification sees it.
 pub struct Observed<'a> {
     pub seed: u64,
-    pub results: &'a [TestResult],
+    pub ran: &'a Ran,
     /// Another run of the suite was running during part of this one.
     pub overlapped: bool,
+}
+
+/// When and where a run ran, to tell the runs that overlapped another.
+pub struct Span<'a> {
+    /// The machine it ran on, where the record says.
+    pub host: Option<&'a str>,
+    /// RFC 3339.
+    pub started_at: &'a str,
+    pub wall_seconds: f64,
+}
+
+/// For each run, whether another of `runs` was going on during part of it on the same
+/// machine: runs on different machines cannot interfere, however their times overlap.
+pub fn overlapped(runs: &[Span]) -> Vec<bool> {
+    let times: Vec<Option<(f64, f64)>> = runs.iter().map(Span::time).collect();
+    runs.iter()
+        .zip(&times)
+        .enumerate()
+        .map(|(i, (run, time))| {
+            time.is_some_and(|(start, end)| {
+                runs.iter()
+                    .zip(&times)
+                    .enumerate()
+                    .any(|(j, (other, time))| {
+                        j != i
+                            && run.same_machine(other)
+                            && time.is_some_and(|(s, e)| s < end && start < e)
+                    })
+            })
+        })
+        .collect()
+}
+
+impl Span<'_> {
+    /// When it started and ended, in seconds since the epoch.
+    fn time(&self) -> Option<(f64, f64)> {
+        let started = humantime::parse_rfc3339_weak(self.started_at).ok()?;
+        let start = started
+            .duration_since(std::time::SystemTime::UNIX_EPOCH)
+            .ok()?
+            .as_secs_f64();
+        Some((start, start + self.wall_seconds))
+    }
+
+    /// Whether two runs may have shared a machine: yes unless both say where they ran.
+    fn same_machine(&self, other: &Span) -> bool {
+        match (self.host, other.host) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }
+    }
 }
 
 /// A confirmation run: what it checks.
@@ -148,14 +198,30 @@ pub enum Step {
     Needs(Check, Evidence),
 }
 
+/// `assess`, with a check that is still needed put down as not made, for the reason
+/// `unconfirmed_because` gives.
+pub fn settle(
+    test: &str,
+    runs: &[Observed],
+    names: &Names,
+    checks: &[Checked],
+    unconfirmed_because: impl Fn(&Check) -> String,
+) -> Classified {
+    match assess(test, runs, names, checks) {
+        Step::Done(classified) => classified,
+        Step::Needs(check, evidence) => unconfirmed(evidence, &check, &unconfirmed_because(&check)),
+    }
+}
+
 /// Replays of failing seeds (its failing seeds in turn, again if it has fewer) that must all
 /// fail it before its order is taken to cause the failure: a test failing at random 30 % of the
 /// time passes that, and then passes alone, about 2 % of the time.
 const REPLAYS: usize = 3;
 
-/// Assesses `test` from the recorded runs and the confirmation runs made so far.
-pub fn assess(test: &str, runs: &[Observed], checks: &[Checked]) -> Step {
-    let facts = Facts::gather(test, runs);
+/// Assesses `test` from the recorded runs (their tests numbered in `names`) and the
+/// confirmation runs made so far.
+pub fn assess(test: &str, runs: &[Observed], names: &Names, checks: &[Checked]) -> Step {
+    let facts = Facts::gather(test, runs, names);
     let mut evidence = Evidence {
         overlapping_failures: facts.failing.iter().filter(|r| r.overlapped).count(),
         failures: facts.failing.len(),
@@ -166,7 +232,7 @@ pub fn assess(test: &str, runs: &[Observed], checks: &[Checked]) -> Step {
         evidence.reason = format!(
             "the same {} ran before it under seeds {failed} and {passed}, with nothing else \
              running: it failed under the first and passed under the second",
-            count(facts.before(failed).len(), "test")
+            count(facts.before(failed), "test")
         );
         return done(Kind::NonDeterministic, evidence);
     }
@@ -372,49 +438,66 @@ pub fn unconfirmed(mut evidence: Evidence, check: &Check, why: &str) -> Classifi
 /// The runs that ran `test`, split by its outcome.
 struct Facts<'a> {
     test: &'a str,
-    failing: Vec<&'a Observed<'a>>,
-    passing: Vec<&'a Observed<'a>>,
+    names: &'a Names,
+    failing: Vec<Seen<'a>>,
+    passing: Vec<Seen<'a>>,
+}
+
+/// A run that ran the test, as far as the test's first run in it.
+struct Seen<'a> {
+    seed: u64,
+    overlapped: bool,
+    /// The tests that ran before it.
+    before: &'a [u32],
+    outcome: Outcome,
 }
 
 impl<'a> Facts<'a> {
-    fn gather(test: &'a str, runs: &'a [Observed<'a>]) -> Facts<'a> {
+    fn gather(test: &'a str, runs: &'a [Observed<'a>], names: &'a Names) -> Facts<'a> {
         let mut facts = Facts {
             test,
+            names,
             failing: Vec::new(),
             passing: Vec::new(),
         };
+        let Some(number) = names.find(test) else {
+            return facts;
+        };
         for run in runs {
-            match run.results.iter().find(|r| r.id == test) {
-                Some(r) if r.outcome.is_failure() => facts.failing.push(run),
-                Some(r) if r.outcome.is_pass() => facts.passing.push(run),
-                _ => {}
+            let Some((at, outcome)) = run.ran.find(number) else {
+                continue;
+            };
+            let seen = Seen {
+                seed: run.seed,
+                overlapped: run.overlapped,
+                before: &run.ran.tests[..at],
+                outcome,
+            };
+            if outcome.is_failure() {
+                facts.failing.push(seen);
+            } else if outcome.is_pass() {
+                facts.passing.push(seen);
             }
         }
         facts
     }
 
-    fn before(&self, seed: u64) -> Vec<&'a str> {
+    /// How many tests ran before it under `seed`.
+    fn before(&self, seed: u64) -> usize {
         self.failing
             .iter()
             .chain(&self.passing)
             .find(|r| r.seed == seed)
-            .map(|r| predecessors(r, self.test))
-            .unwrap_or_default()
+            .map_or(0, |r| r.before.len())
     }
 
     /// Two runs with nothing else running and the same tests, in the same order, before the
     /// test, one failing it and one passing it: (failing seed, passing seed).
     fn same_order_both_ways(&self) -> Option<(u64, u64)> {
-        let passed: Vec<(Vec<&str>, u64)> = self
-            .passing
-            .iter()
-            .filter(|r| !r.overlapped)
-            .map(|r| (predecessors(r, self.test), r.seed))
-            .collect();
+        let passed: Vec<&Seen> = self.passing.iter().filter(|r| !r.overlapped).collect();
         self.failing.iter().filter(|r| !r.overlapped).find_map(|r| {
-            let before = predecessors(r, self.test);
-            let (_, seed) = passed.iter().find(|(order, _)| *order == before)?;
-            Some((r.seed, *seed))
+            let same = passed.iter().find(|p| p.before == r.before)?;
+            Some((r.seed, same.seed))
         })
     }
 
@@ -424,17 +507,31 @@ impl<'a> Facts<'a> {
         let Some(first) = failing.next() else {
             return Vec::new();
         };
-        let mut common: BTreeSet<&str> = predecessors(first, self.test).into_iter().collect();
-        for run in failing {
-            let before: HashSet<&str> = predecessors(run, self.test).into_iter().collect();
-            common.retain(|t| before.contains(t));
+        let mut common: Vec<u32> = first.before.to_vec();
+        common.sort_unstable();
+        common.dedup();
+        // Marks each test with the last failing run it ran before the test in, or as seen
+        // before it in a passing run: a pass over each run, however long the suite.
+        const IN_A_PASSING_RUN: u32 = u32::MAX;
+        let mut mark = vec![0u32; self.names.len()];
+        for (run, stamp) in failing.zip(1..) {
+            if common.is_empty() {
+                break;
+            }
+            for &t in run.before {
+                mark[t as usize] = stamp;
+            }
+            common.retain(|&t| mark[t as usize] == stamp);
         }
-        for run in &self.passing {
-            for t in predecessors(run, self.test) {
-                common.remove(t);
+        for run in self.passing.iter().take_while(|_| !common.is_empty()) {
+            for &t in run.before {
+                mark[t as usize] = IN_A_PASSING_RUN;
             }
         }
-        common.into_iter().map(String::from).collect()
+        common.retain(|&t| mark[t as usize] != IN_A_PASSING_RUN);
+        let mut ids: Vec<&str> = common.iter().map(|&t| self.names.id(t)).collect();
+        ids.sort_unstable();
+        ids.into_iter().map(String::from).collect()
     }
 
     /// Whether some test before it explains every run so well that a test failing at random
@@ -443,17 +540,18 @@ impl<'a> Facts<'a> {
         if self.suspects().is_empty() || self.passing.is_empty() {
             return false;
         }
-        let seen: HashSet<&str> = self
-            .failing
-            .iter()
-            .chain(&self.passing)
-            .flat_map(|r| predecessors(r, self.test))
-            .collect();
+        let mut seen = vec![false; self.names.len()];
+        for run in self.failing.iter().chain(&self.passing) {
+            for &t in run.before {
+                seen[t as usize] = true;
+            }
+        }
         let trials = Trials {
             hits: self.failing.len(),
             misses: self.passing.len(),
         };
-        chance::believed(trials, Rate::UNKNOWN, seen.len() as f64)
+        let could_have = seen.iter().filter(|&&s| s).count();
+        chance::believed(trials, Rate::UNKNOWN, could_have as f64)
     }
 
     /// The test ran first in a run with nothing else running: that is running it alone.
@@ -462,9 +560,9 @@ impl<'a> Facts<'a> {
             .iter()
             .chain(&self.passing)
             .filter(|r| !r.overlapped)
-            .find(|r| r.results.first().is_some_and(|t| t.id == self.test))
+            .find(|r| r.before.is_empty())
             .map(|r| Alone {
-                passed: r.results[0].outcome.is_pass(),
+                passed: r.outcome.is_pass(),
                 seen: format!("ran first under seed {}", r.seed),
             })
     }
@@ -487,19 +585,12 @@ impl<'a> Facts<'a> {
     }
 }
 
-fn predecessors<'a>(run: &Observed<'a>, test: &str) -> Vec<&'a str> {
-    let results: &'a [TestResult] = run.results;
-    let at = results
-        .iter()
-        .position(|r| r.id == test)
-        .unwrap_or(results.len());
-    results[..at].iter().map(|r| r.id.as_str()).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::outcome::Outcome;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
 
     fn result(id: &str, failed: bool) -> TestResult {
         let outcome = if failed {
@@ -521,14 +612,37 @@ mod tests {
             .collect()
     }
 
-    fn observed(runs: &[(u64, Vec<TestResult>, bool)]) -> Vec<Observed<'_>> {
-        runs.iter()
-            .map(|(seed, results, overlapped)| Observed {
-                seed: *seed,
-                results,
-                overlapped: *overlapped,
-            })
-            .collect()
+    /// Runs as a hunt records them: (seed, results, overlapped), their tests numbered.
+    struct Hunted {
+        names: Names,
+        runs: Vec<(u64, Ran, bool)>,
+    }
+
+    impl Hunted {
+        fn new(runs: &[(u64, Vec<TestResult>, bool)]) -> Hunted {
+            let mut names = Names::default();
+            let runs = runs
+                .iter()
+                .map(|(seed, results, overlapped)| {
+                    (*seed, Ran::of(results, &mut names), *overlapped)
+                })
+                .collect();
+            Hunted { names, runs }
+        }
+
+        /// `assess` of the victim, v.
+        fn assess(&self, checks: &[Checked]) -> Step {
+            let observed: Vec<Observed> = self
+                .runs
+                .iter()
+                .map(|(seed, ran, overlapped)| Observed {
+                    seed: *seed,
+                    ran,
+                    overlapped: *overlapped,
+                })
+                .collect();
+            assess("v", &observed, &self.names, checks)
+        }
     }
 
     fn kind(step: Step) -> Kind {
@@ -551,8 +665,8 @@ mod tests {
             runs.push((seed, run(order), false));
         }
         runs.push((99, run("v a b p c"), false));
-        let observed = observed(&runs);
-        let step = assess("v", &observed, &[]);
+        let hunted = Hunted::new(&runs);
+        let step = hunted.assess(&[]);
         let Step::Done(classified) = step else {
             panic!("{step:?}")
         };
@@ -567,8 +681,8 @@ mod tests {
     #[test]
     fn a_short_history_asks_for_a_replay_then_for_the_test_alone() {
         let runs = [(1, run("p !v"), false), (2, run("v p"), false)];
-        let observed = observed(&runs);
-        let Step::Needs(check, evidence) = assess("v", &observed, &[]) else {
+        let hunted = Hunted::new(&runs);
+        let Step::Needs(check, evidence) = hunted.assess(&[]) else {
             panic!("two runs prove nothing by themselves")
         };
         assert_eq!(check, Check::Replay { seed: 1 });
@@ -582,53 +696,50 @@ mod tests {
                 results: &replayed,
             });
             if times < 3 {
-                let Step::Needs(again, _) = assess("v", &observed, &checks) else {
+                let Step::Needs(again, _) = hunted.assess(&checks) else {
                     panic!("{times} replays are not enough")
                 };
                 assert_eq!(again, replay, "its one failing seed, again");
             }
         }
         // v ran first under seed 2 and passed: that is v alone.
-        assert_eq!(kind(assess("v", &observed, &checks)), Kind::OrderDependent);
+        assert_eq!(kind(hunted.assess(&checks)), Kind::OrderDependent);
     }
 
     #[test]
     fn a_failing_order_that_passes_when_replayed_is_non_deterministic() {
         let runs = [(1, run("a !v"), false), (2, run("v a"), false)];
-        let observed = observed(&runs);
+        let hunted = Hunted::new(&runs);
         let replay = Check::Replay { seed: 1 };
         let replayed = run("a v");
         let checks = [Checked {
             check: &replay,
             results: &replayed,
         }];
-        assert_eq!(
-            kind(assess("v", &observed, &checks)),
-            Kind::NonDeterministic
-        );
+        assert_eq!(kind(hunted.assess(&checks)), Kind::NonDeterministic);
     }
 
     #[test]
     fn the_same_order_failing_and_passing_needs_no_confirmation() {
         let runs = [(1, run("a b !v"), false), (2, run("a b v"), false)];
-        let observed = observed(&runs);
-        assert_eq!(kind(assess("v", &observed, &[])), Kind::NonDeterministic);
+        let hunted = Hunted::new(&runs);
+        assert_eq!(kind(hunted.assess(&[])), Kind::NonDeterministic);
         // Not so when one of them overlapped another run: that may be interference.
         let runs = [(1, run("a b !v"), true), (2, run("a b v"), false)];
-        let observed = super::tests::observed(&runs);
-        assert!(matches!(assess("v", &observed, &[]), Step::Needs(..)));
+        let hunted = Hunted::new(&runs);
+        assert!(matches!(hunted.assess(&[]), Step::Needs(..)));
     }
 
     /// Answers every check `assess` asks for with `answer` until it decides; returns the kind
     /// and how many checks it took.
-    fn settle(runs: &[Observed], answer: impl Fn(&Check) -> Vec<TestResult>) -> (Kind, usize) {
+    fn settle(hunted: &Hunted, answer: impl Fn(&Check) -> Vec<TestResult>) -> (Kind, usize) {
         let mut made: Vec<(Check, Vec<TestResult>)> = Vec::new();
         loop {
             let checks: Vec<Checked> = made
                 .iter()
                 .map(|(check, results)| Checked { check, results })
                 .collect();
-            match assess("v", runs, &checks) {
+            match hunted.assess(&checks) {
                 Step::Done(classified) => return (classified.kind, made.len()),
                 Step::Needs(check, _) => {
                     let results = answer(&check);
@@ -646,16 +757,16 @@ mod tests {
             (2, run("b a v"), true),
             (3, run("v b a"), true),
         ];
-        let observed = observed(&runs);
-        let Step::Needs(check, _) = assess("v", &observed, &[]) else {
+        let hunted = Hunted::new(&runs);
+        let Step::Needs(check, _) = hunted.assess(&[]) else {
             panic!("a replay is needed")
         };
         assert_eq!(check, Check::Replay { seed: 1 });
         // Failing in a third of the runs, it needs 12 passing replays: (2/3)^12 < 1 %.
-        let (kind, checks) = settle(&observed, |_| run("a v b"));
+        let (kind, checks) = settle(&hunted, |_| run("a v b"));
         assert_eq!((kind, checks), (Kind::Interference, 12));
         // A replay that fails it shows it fails with nothing else running: not interference.
-        let (kind, _) = settle(&observed, |_| run("a !v b"));
+        let (kind, _) = settle(&hunted, |_| run("a !v b"));
         assert_ne!(kind, Kind::Interference);
     }
 
@@ -663,16 +774,16 @@ mod tests {
     fn a_rare_failure_in_overlapping_runs_stays_unconfirmed() {
         let mut runs = vec![(1, run("a !v b"), true)];
         runs.extend((2..20).map(|seed| (seed, run("b a v"), true)));
-        let observed = observed(&runs);
-        let (kind, checks) = settle(&observed, |_| run("a v b"));
+        let hunted = Hunted::new(&runs);
+        let (kind, checks) = settle(&hunted, |_| run("a v b"));
         assert_eq!((kind, checks), (Kind::Unconfirmed, 12));
     }
 
     #[test]
     fn a_test_failing_everywhere_is_checked_alone() {
         let runs = [(1, run("a !v"), false), (2, run("b !v a"), false)];
-        let observed = observed(&runs);
-        let Step::Needs(check, _) = assess("v", &observed, &[]) else {
+        let hunted = Hunted::new(&runs);
+        let Step::Needs(check, _) = hunted.assess(&[]) else {
             panic!("an alone run is needed")
         };
         assert_eq!(
@@ -691,14 +802,14 @@ mod tests {
             check: &check,
             results: &fails,
         }];
-        assert_eq!(kind(assess("v", &observed, &passed)), Kind::OrderDependent);
-        assert_eq!(kind(assess("v", &observed, &failed)), Kind::AlwaysFailing);
+        assert_eq!(kind(hunted.assess(&passed)), Kind::OrderDependent);
+        assert_eq!(kind(hunted.assess(&failed)), Kind::AlwaysFailing);
     }
 
     #[test]
     fn a_test_that_fails_alone_but_passes_after_others_is_brittle() {
         let runs = [(1, run("!v a"), false), (2, run("a v"), false)];
-        let observed = observed(&runs);
+        let hunted = Hunted::new(&runs);
         let replay = Check::Replay { seed: 1 };
         let replayed = run("!v a");
         let checks: Vec<Checked> = (0..3)
@@ -707,6 +818,139 @@ mod tests {
                 results: &replayed,
             })
             .collect();
-        assert_eq!(kind(assess("v", &observed, &checks)), Kind::Brittle);
+        assert_eq!(kind(hunted.assess(&checks)), Kind::Brittle);
+    }
+
+    /// Ids a runner cannot tell apart run more than once in a run: where one of them failed,
+    /// the run failed the test (the flip analysis says so, and its classification once found
+    /// no failing run and divided by zero).
+    #[test]
+    fn a_test_that_ran_twice_in_a_run_and_failed_once_failed_in_it() {
+        let runs = [(1, run("v a !v"), false), (2, run("v a"), false)];
+        let hunted = Hunted::new(&runs);
+        let Step::Needs(check, evidence) = hunted.assess(&[]) else {
+            panic!("two runs prove nothing by themselves")
+        };
+        assert_eq!(check, Check::Replay { seed: 1 });
+        assert_eq!(evidence.failures, 1);
+    }
+
+    fn span(
+        host: Option<&'static str>,
+        started_at: &'static str,
+        wall_seconds: f64,
+    ) -> Span<'static> {
+        Span {
+            host,
+            started_at,
+            wall_seconds,
+        }
+    }
+
+    #[test]
+    fn runs_that_share_time_overlap_and_runs_in_turn_do_not() {
+        let runs = [
+            span(None, "2026-12-01T10:00:00.000Z", 2.0),
+            span(None, "2026-12-01T10:00:01.500Z", 2.0),
+            span(None, "2026-12-01T10:00:05.000Z", 1.0),
+            span(None, "2026-12-01T10:00:06.000Z", 1.0),
+        ];
+        assert_eq!(overlapped(&runs), vec![true, true, false, false]);
+    }
+
+    /// CI nodes hunting shards at the same time do not interfere; two processes on one
+    /// machine may, and so may runs recorded before bleed said where they ran.
+    #[test]
+    fn only_runs_on_the_same_machine_overlap() {
+        let runs = [
+            span(Some("node-1/3f2a9c1d"), "2026-12-01T10:00:00.000Z", 2.0),
+            span(Some("node-2/77b0e412"), "2026-12-01T10:00:01.000Z", 2.0),
+        ];
+        assert_eq!(overlapped(&runs), vec![false, false]);
+
+        let runs = [
+            span(Some("node-1/3f2a9c1d"), "2026-12-01T10:00:00.000Z", 2.0),
+            span(Some("node-1/3f2a9c1d"), "2026-12-01T10:00:01.000Z", 2.0),
+            span(None, "2026-12-01T10:00:05.000Z", 2.0),
+            span(Some("node-2/77b0e412"), "2026-12-01T10:00:06.000Z", 2.0),
+        ];
+        assert_eq!(overlapped(&runs), vec![true, true, true, true]);
+    }
+
+    /// The suspects and a same-order pair as they were worked out from each run's ids: sets of
+    /// the ids before the victim's first result in each run (a run of distinct tests).
+    fn as_from_ids(runs: &[(u64, Vec<TestResult>, bool)]) -> (Vec<String>, Option<(u64, u64)>) {
+        let before = |results: &[TestResult]| -> Option<(Vec<String>, bool)> {
+            let at = results.iter().position(|r| r.id == "v")?;
+            let ids = results[..at].iter().map(|r| r.id.clone()).collect();
+            Some((ids, results[at].outcome.is_failure()))
+        };
+        let seen: Vec<(u64, Vec<String>, bool, bool)> = runs
+            .iter()
+            .filter_map(|(seed, results, overlapped)| {
+                let (ids, failed) = before(results)?;
+                Some((*seed, ids, failed, *overlapped))
+            })
+            .collect();
+        let mut failing = seen.iter().filter(|r| r.2);
+        let mut common: BTreeSet<String> = failing
+            .next()
+            .map(|r| r.1.iter().cloned().collect())
+            .unwrap_or_default();
+        for run in failing {
+            common.retain(|t| run.1.contains(t));
+        }
+        for run in seen.iter().filter(|r| !r.2) {
+            for t in &run.1 {
+                common.remove(t);
+            }
+        }
+        let same = seen.iter().filter(|r| r.2 && !r.3).find_map(|failed| {
+            let passed = seen.iter().find(|r| !r.2 && !r.3 && r.1 == failed.1)?;
+            Some((failed.0, passed.0))
+        });
+        (common.into_iter().collect(), same)
+    }
+
+    proptest! {
+        #[test]
+        fn suspects_and_same_orders_are_as_from_the_ids(
+            runs in proptest::collection::vec(
+                (
+                    Just(()).prop_perturb(|_, mut rng| {
+                        let mut tests = vec!["a", "b", "c", "d", "v"];
+                        for i in (1..tests.len()).rev() {
+                            tests.swap(i, rng.random_range(0..=i));
+                        }
+                        tests.truncate(rng.random_range(2..=5));
+                        tests
+                    }),
+                    any::<bool>(),
+                    any::<bool>(),
+                ),
+                1..8,
+            )
+        ) {
+            let runs: Vec<(u64, Vec<TestResult>, bool)> = runs
+                .into_iter()
+                .enumerate()
+                .map(|(seed, (tests, fails, overlapped))| {
+                    let results = tests.iter().map(|t| result(t, *t == "v" && fails)).collect();
+                    (seed as u64 + 1, results, overlapped)
+                })
+                .collect();
+            let (suspects, same) = as_from_ids(&runs);
+            prop_assume!(runs.iter().any(|(_, r, _)| r.iter().any(|t| t.id == "v" && t.outcome.is_failure())));
+            let (evidence, kind) = match Hunted::new(&runs).assess(&[]) {
+                Step::Done(classified) => (classified.evidence, Some(classified.kind)),
+                Step::Needs(_, evidence) => (evidence, None),
+            };
+            prop_assert_eq!(evidence.suspects, suspects);
+            if let Some((failed, passed)) = same {
+                prop_assert_eq!(kind, Some(Kind::NonDeterministic));
+                let seeds = format!("under seeds {failed} and {passed}");
+                prop_assert!(evidence.reason.contains(&seeds), "{}", evidence.reason);
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@
 //! test of this suite polluted another, what is the chance these runs never showed it".
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use serde::Serialize;
 
@@ -38,32 +39,35 @@ pub struct Coverage {
     pub sampled: Option<usize>,
 }
 
-/// The coverage of `orders` (each a run's tests in the order they ran), counting only pairs
-/// for which `isolated` is false. None without a pair to count.
-pub fn coverage(orders: &[Vec<&str>], isolated: impl Fn(&str, &str) -> bool) -> Option<Coverage> {
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    let mut names: Vec<&str> = Vec::new();
-    for &test in orders.iter().flatten() {
+/// The coverage of `orders` (each a run's tests in the order they ran, as ids or as numbers),
+/// counting only pairs for which `isolated` is false. None without a pair to count.
+pub fn coverage<T: Copy + Eq + Hash>(
+    orders: &[impl AsRef<[T]>],
+    isolated: impl Fn(T, T) -> bool,
+) -> Option<Coverage> {
+    let mut index: HashMap<T, usize> = HashMap::new();
+    let mut names: Vec<T> = Vec::new();
+    for &test in orders.iter().flat_map(AsRef::as_ref) {
         index.entry(test).or_insert_with(|| {
             names.push(test);
             names.len() - 1
         });
     }
     let n = names.len();
-    let positions: Vec<Vec<u32>> = orders
-        .iter()
-        .map(|order| {
-            let mut at = vec![u32::MAX; n];
-            for (position, test) in order.iter().enumerate() {
-                at[index[test]] = position as u32;
-            }
-            at
-        })
-        .collect();
+    let runs = orders.len();
+    // Test by test, its position in each run side by side: a pair is two such rows read in
+    // step, where run by run the two positions lay a suite's length apart and each pair of a
+    // thousand runs missed the cache a thousand times.
+    let mut positions = vec![u32::MAX; n * runs];
+    for (run, order) in orders.iter().enumerate() {
+        for (position, test) in order.as_ref().iter().enumerate() {
+            positions[index[test] * runs + run] = position as u32;
+        }
+    }
+    let row = |test: usize| &positions[test * runs..(test + 1) * runs];
     let seen = |a: usize, b: usize| -> (bool, bool) {
         let mut before = false;
-        for at in &positions {
-            let (pa, pb) = (at[a], at[b]);
+        for (&pa, &pb) in row(a).iter().zip(row(b)) {
             if pa != u32::MAX && pb != u32::MAX && pa < pb {
                 before = true;
                 if pb == pa + 1 {

@@ -619,10 +619,14 @@ mod tests {
     #[test]
     fn what_a_finished_suite_left_running_is_ended_and_counted() {
         let dir = tempfile::tempdir().expect("tempdir");
-        // One stray shrugs off SIGTERM, so only the SIGKILL after the grace ends it.
+        // One stray shrugs off SIGTERM, so only the SIGKILL after the grace ends it; the suite
+        // ends only once it has, or a loaded machine could send SIGTERM before the trap is set.
         let job = job(
             dir.path(),
-            &format!("sleep 1000 & (trap '' TERM; exec sleep 1000) & {WRITE_PGID}; echo done"),
+            &format!(
+                "sleep 1000 & (trap '' TERM; : > deaf; exec sleep 1000) & \
+                 until [ -e deaf ]; do sleep 0.01; done; {WRITE_PGID}; echo done"
+            ),
         );
 
         let finished = run(&job).expect("run");

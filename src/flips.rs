@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::classify::{Evidence, Kind};
-use crate::outcome::TestResult;
+use crate::records::{Names, Timed};
 
 /// One test's record over a hunt.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -52,44 +52,58 @@ struct Tally {
     messages: BTreeMap<String, usize>,
 }
 
-/// Analyses complete runs, each given as its seed and its results. Skipped results count as
-/// neither pass nor fail.
-pub fn analyse<'a>(runs: impl IntoIterator<Item = (u64, &'a [TestResult])>) -> Analysis {
+/// Analyses complete runs, each given as its seed and its results (their tests numbered in
+/// `names`). Skipped results count as neither pass nor fail. Only the tests that failed are
+/// tallied: the runs are read twice, to find them, then for them.
+pub fn analyse(runs: &[(u64, &Timed)], names: &Names) -> Analysis {
+    let mut seen = vec![false; names.len()];
     let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
-    for (seed, results) in runs {
-        for result in results {
-            let tally = tallies.entry(result.id.as_str()).or_default();
-            if result.outcome.is_failure() {
+    let mut failing: Vec<Option<&str>> = vec![None; names.len()];
+    for (_, timed) in runs {
+        for (test, outcome) in timed.ran.iter() {
+            seen[test as usize] = true;
+            if outcome.is_failure() {
+                failing[test as usize] = Some(names.id(test));
+            }
+        }
+    }
+    for &(seed, timed) in runs {
+        let mut messages = timed.messages.iter().peekable();
+        for (at, (test, outcome)) in timed.ran.iter().enumerate() {
+            let message = messages.next_if(|(place, _)| *place as usize == at);
+            let Some(id) = failing[test as usize] else {
+                continue;
+            };
+            let tally = tallies.entry(id).or_default();
+            if outcome.is_failure() {
                 tally.failed_seeds.push(seed);
-                tally.fail_seconds.extend(result.duration);
-                if let Some(message) = &result.message {
+                tally.fail_seconds.extend(timed.seconds(at));
+                if let Some((_, message)) = message {
                     *tally.messages.entry(message.clone()).or_default() += 1;
                 }
-            } else if result.outcome.is_pass() {
+            } else if outcome.is_pass() {
                 tally.passed_seeds.push(seed);
-                tally.pass_seconds.extend(result.duration);
+                tally.pass_seconds.extend(timed.seconds(at));
             }
         }
     }
     let mut analysis = Analysis {
-        tests: tallies.len(),
+        tests: seen.iter().filter(|&&s| s).count(),
         ..Analysis::default()
     };
     for (test, tally) in tallies {
-        if !tally.failed_seeds.is_empty() {
-            analysis.flips.push(Flip {
-                test: test.to_string(),
-                failed: tally.failed_seeds.len(),
-                passed: tally.passed_seeds.len(),
-                mean_pass_seconds: mean(&tally.pass_seconds),
-                mean_fail_seconds: mean(&tally.fail_seconds),
-                message: most_frequent(&tally.messages),
-                failed_seeds: tally.failed_seeds,
-                passed_seeds: tally.passed_seeds,
-                kind: Kind::Unconfirmed,
-                evidence: None,
-            });
-        }
+        analysis.flips.push(Flip {
+            test: test.to_string(),
+            failed: tally.failed_seeds.len(),
+            passed: tally.passed_seeds.len(),
+            mean_pass_seconds: mean(&tally.pass_seconds),
+            mean_fail_seconds: mean(&tally.fail_seconds),
+            message: most_frequent(&tally.messages),
+            failed_seeds: tally.failed_seeds,
+            passed_seeds: tally.passed_seeds,
+            kind: Kind::Unconfirmed,
+            evidence: None,
+        });
     }
     analysis.flips.sort_by(|a, b| {
         b.fail_rate()
@@ -119,7 +133,18 @@ pub(crate) fn most_frequent(messages: &BTreeMap<String, usize>) -> Option<String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::Outcome;
+    use crate::outcome::{Outcome, TestResult};
+    use proptest::prelude::*;
+
+    fn analysed(runs: &[(u64, Vec<TestResult>)]) -> Analysis {
+        let mut names = Names::default();
+        let timed: Vec<(u64, Timed)> = runs
+            .iter()
+            .map(|(seed, results)| (*seed, Timed::of(results, &mut names)))
+            .collect();
+        let runs: Vec<(u64, &Timed)> = timed.iter().map(|(seed, timed)| (*seed, timed)).collect();
+        analyse(&runs, &names)
+    }
 
     fn result(id: &str, outcome: Outcome, seconds: f64, message: Option<&str>) -> TestResult {
         TestResult {
@@ -162,10 +187,7 @@ mod tests {
             ),
             (14, vec![result("v", Flaky, 1.0, Some("E: y"))]),
         ];
-        let analysis = analyse(
-            runs.iter()
-                .map(|(seed, results)| (*seed, results.as_slice())),
-        );
+        let analysis = analysed(&runs);
         assert_eq!(analysis.tests, 4);
         let (broken, flipped): (Vec<Flip>, Vec<Flip>) =
             analysis.flips.into_iter().partition(|f| f.passed == 0);
@@ -217,16 +239,95 @@ mod tests {
                 ],
             ),
         ];
-        let analysis = analyse(
-            runs.iter()
-                .map(|(seed, results)| (*seed, results.as_slice())),
-        );
+        let analysis = analysed(&runs);
         let order: Vec<&str> = analysis.flips.iter().map(|f| f.test.as_str()).collect();
         assert_eq!(order, vec!["c", "a", "b"]);
     }
 
     #[test]
     fn no_runs_means_no_flips() {
-        assert_eq!(analyse(std::iter::empty()), Analysis::default());
+        assert_eq!(analysed(&[]), Analysis::default());
+    }
+
+    /// The analysis as it was made from every result held whole: each test tallied, failing
+    /// or not, run by run.
+    fn analysed_whole(runs: &[(u64, Vec<TestResult>)]) -> Analysis {
+        let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
+        for (seed, results) in runs {
+            for result in results {
+                let tally = tallies.entry(result.id.as_str()).or_default();
+                if result.outcome.is_failure() {
+                    tally.failed_seeds.push(*seed);
+                    tally.fail_seconds.extend(result.duration);
+                    if let Some(message) = &result.message {
+                        *tally.messages.entry(message.clone()).or_default() += 1;
+                    }
+                } else if result.outcome.is_pass() {
+                    tally.passed_seeds.push(*seed);
+                    tally.pass_seconds.extend(result.duration);
+                }
+            }
+        }
+        let mut analysis = Analysis {
+            tests: tallies.len(),
+            ..Analysis::default()
+        };
+        for (test, tally) in tallies {
+            if !tally.failed_seeds.is_empty() {
+                analysis.flips.push(Flip {
+                    test: test.to_string(),
+                    failed: tally.failed_seeds.len(),
+                    passed: tally.passed_seeds.len(),
+                    mean_pass_seconds: mean(&tally.pass_seconds),
+                    mean_fail_seconds: mean(&tally.fail_seconds),
+                    message: most_frequent(&tally.messages),
+                    failed_seeds: tally.failed_seeds,
+                    passed_seeds: tally.passed_seeds,
+                    kind: Kind::Unconfirmed,
+                    evidence: None,
+                });
+            }
+        }
+        analysis.flips.sort_by(|a, b| {
+            b.fail_rate()
+                .total_cmp(&a.fail_rate())
+                .then(b.failed.cmp(&a.failed))
+                .then(a.test.cmp(&b.test))
+        });
+        analysis
+    }
+
+    fn results() -> impl Strategy<Value = Vec<TestResult>> {
+        let one = (
+            0..5usize,
+            0..5usize,
+            proptest::option::of(0..5u32),
+            proptest::option::of(0..3usize),
+        )
+            .prop_map(|(id, outcome, seconds, message)| TestResult {
+                id: ["a", "b", "c", "d", "e"][id].to_string(),
+                outcome: [
+                    Outcome::Passed,
+                    Outcome::Failed,
+                    Outcome::Errored,
+                    Outcome::Skipped,
+                    Outcome::Flaky,
+                ][outcome],
+                duration: seconds.map(|s| f64::from(s) * 0.7 + 0.01),
+                message: message.map(|m| format!("E{m}")),
+                file: None,
+                line: None,
+                name: None,
+            });
+        proptest::collection::vec(one, 0..8)
+    }
+
+    proptest! {
+        #[test]
+        fn tallying_only_the_tests_that_failed_changes_nothing(
+            runs in proptest::collection::vec((1..4u64, results()), 0..6)
+        ) {
+            prop_assert_eq!(analysed(&runs), analysed_whole(&runs));
+        }
     }
 }

@@ -6,15 +6,14 @@
 //! way); the rest over `--jobs` workers; the confirmation runs that classify each flip
 //! (`classify`), one at a time so that nothing else runs beside them; the summary.
 
-use std::borrow::Borrow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::classify::{self, Check, Checked, Kind, Observed, Step};
+use crate::classify::{self, Check, Checked, Kind, Observed, Span, Step};
 use crate::coverage::{self, Coverage};
 use crate::error::{Error, ExitCode, Result};
 use crate::exec;
@@ -24,11 +23,12 @@ use crate::interrupt;
 use crate::order::{Arrangement, Mode};
 use crate::outcome::TestResult;
 use crate::progress::{self, Progress};
+use crate::records::{self, Compact, Names, Ran, ResultRef, Timed, Whole};
 use crate::run::{self, Ended, Planned};
 use crate::runner::{self, Adapter};
 use crate::seed;
 use crate::shard::Shard;
-use crate::store::{self, HuntLock, RunRecord, RunStatus, SCHEMA, Store};
+use crate::store::{self, FirstRuns, HuntLock, RunRecord, RunStatus, SCHEMA, Store};
 use crate::template::{Placeholder, Template, quote};
 use crate::warm::{Probing, Warmth};
 
@@ -227,19 +227,19 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
     }
     progress.finish();
     state.interrupted |= interrupt::requested();
-    hunting.recorded.append(&mut state.records);
+    hunting.recorded.append(std::mem::take(&mut state.records));
     // The run that lists the suite for the orders bleed chooses has no seed to replay, so it
     // is neither counted nor analysed.
     hunting.recorded.retain(|r| r.index.is_some());
-    let mut analysis = flips::analyse(
-        hunting
-            .recorded
-            .iter()
-            .filter(|r| r.status == RunStatus::Ok)
-            .filter_map(|r| Some((r.seed?, r.results.as_slice()))),
-    );
+    let analysed: Vec<(u64, &Timed)> = hunting
+        .recorded
+        .iter()
+        .filter(|r| r.status == RunStatus::Ok)
+        .filter_map(|r| Some((r.seed?, &r.results)))
+        .collect();
+    let mut analysis = flips::analyse(&analysed, &hunting.recorded.names);
     let confirmations = if state.interrupted {
-        hunting.load_confirmations()?
+        hunting.load_confirmations(&analysis)?
     } else {
         confirm(&hunting, &mut analysis, &mut state)?
     };
@@ -284,10 +284,8 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
         timeouts: timeouts(&hunting),
         indistinguishable: hunting
             .recorded
-            .iter()
-            .rev()
-            .find(|r| r.status == RunStatus::Ok)
-            .map(|r| hunting.adapter.indistinguishable(&r.results))
+            .whole(Whole::Hunted)
+            .map(|results| hunting.adapter.indistinguishable(results))
             .unwrap_or_default(),
         analysis,
         new_runs: state.new_runs,
@@ -298,31 +296,29 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
 
 /// The length of a pairs schedule for the suite as the latest run saw it.
 fn pairs_runs(hunting: &Hunting) -> Option<u64> {
-    let latest = hunting
-        .recorded
-        .iter()
-        .rev()
-        .find(|r| r.status == RunStatus::Ok)?;
-    let arranged = hunting.adapter.arrangement(&latest.results).ok()?;
+    let latest = hunting.recorded.whole(Whole::Hunted)?;
+    let arranged = hunting.adapter.arrangement(latest).ok()?;
     Some(arranged.arrangement.canonical().pairs_runs())
 }
 
 /// The share of polluter/victim pairs that the orders of the hunt's runs could have missed.
 fn coverage_of(hunting: &Hunting) -> Option<Coverage> {
-    let orders: Vec<Vec<&str>> = hunting
+    let orders: Vec<&[u32]> = hunting
         .recorded
         .iter()
         .filter(|r| r.status == RunStatus::Ok)
-        .map(|r| r.results.iter().map(|t| t.id.as_str()).collect())
+        .map(|r| r.results.ran.tests.as_slice())
         .collect();
+    let names = &hunting.recorded.names;
     coverage::coverage(&orders, |before, after| {
-        hunting.adapter.isolated(before, after)
+        hunting.adapter.isolated(names.id(before), names.id(after))
     })
 }
 
 /// What one invocation of the hunt has done so far.
 struct State {
-    records: Vec<RunRecord>,
+    /// The runs made, after those recorded before.
+    records: Compact,
     new_runs: usize,
     interrupted: bool,
     /// Why confirmation stopped short, when it did.
@@ -335,32 +331,32 @@ struct State {
 
 impl State {
     /// The state of a hunt about to run, with what its recorded runs showed, in their order.
-    fn new(recorded: &[RunRecord]) -> State {
-        let mut recorded: Vec<&RunRecord> = recorded.iter().collect();
-        recorded.sort_by_key(|r| r.index);
+    fn new(recorded: &Compact) -> State {
+        let mut in_order: Vec<&RunRecord<Timed>> = recorded.iter().collect();
+        in_order.sort_by_key(|r| r.index);
         let mut state = State {
-            records: Vec::new(),
+            records: recorded.continued(),
             new_runs: 0,
             interrupted: false,
             unconfirmed_because: None,
             watch: FlipWatch::default(),
             quiet_runs: 0,
         };
-        for record in recorded {
-            state.watch(record);
+        for record in in_order {
+            State::watch(&mut state.watch, &mut state.quiet_runs, record);
         }
         state
     }
 
     /// Takes in a run's results, and whether it brought news.
-    fn watch(&mut self, record: &RunRecord) {
+    fn watch(watch: &mut FlipWatch, quiet_runs: &mut u64, record: &RunRecord<Timed>) {
         if record.index.is_none() {
             return;
         }
-        if self.watch.add(record) {
-            self.quiet_runs = 0;
+        if watch.add(record.status, &record.results.ran) {
+            *quiet_runs = 0;
         } else {
-            self.quiet_runs += 1;
+            *quiet_runs += 1;
         }
     }
 
@@ -372,11 +368,12 @@ impl State {
     }
 
     fn record(&mut self, record: RunRecord, progress: &Progress) {
-        self.watch(&record);
+        self.records.push(record);
+        let pushed = self.records.last().expect("just pushed");
+        State::watch(&mut self.watch, &mut self.quiet_runs, pushed);
         self.new_runs += 1;
         progress.inc();
         progress.set_message(self.watch.summary());
-        self.records.push(record);
     }
 }
 
@@ -390,7 +387,7 @@ struct Hunting<'a> {
     tag: String,
     /// This process's hold on the hunt, for as long as the hunt runs.
     _lock: HuntLock,
-    recorded: Vec<RunRecord>,
+    recorded: Compact,
     /// The hunt's length: `--runs`, or the order's own.
     runs: u64,
     todo: Vec<u64>,
@@ -416,31 +413,23 @@ fn open(settings: &Settings) -> Result<Hunting<'_>> {
     let command = adapter.hunt_command(&settings.template)?;
     let store = Store::open(&settings.store)?;
     store.check_writable()?;
-    let stamp = store.runs_stamp();
-    let mut loaded = store.load_runs()?;
-    let master_seed = choose_master_seed(settings.master_seed, user_template, &loaded.records);
+    let master_seed = choose_master_seed(settings.master_seed, user_template, &store)?;
     let tag = hunt_tag(settings, master_seed);
     let what = format!(
         "this hunt (master seed {master_seed}; a hunt with another --seed may run beside it)"
     );
+    // The runs are read once the lock is held, so that another bleed of this hunt has
+    // recorded all it will.
     let lock = store.lock_hunt(&tag, &what)?;
-    // Another bleed of this hunt may have recorded runs up to the moment it let go.
-    if store.runs_stamp() != stamp {
-        loaded = store.load_runs()?;
-    }
-    for warning in &loaded.warnings {
-        progress::warn(warning);
-    }
     // A shard counts and analyses its own share, whatever else the store holds; the run that
     // lists the suite (no index) serves every shard.
     let ours = |index: u64| settings.shard.is_none_or(|shard| shard.owns(index));
-    let recorded: Vec<RunRecord> = loaded
-        .records
-        .into_iter()
-        .filter(|r| r.template == user_template && r.master_seed == Some(master_seed))
-        .filter(|r| r.order == settings.order.recorded())
-        .filter(|r| r.index.is_none_or(ours))
-        .collect();
+    let recorded = load(&store, settings.master_seed.is_some(), |r| {
+        r.template == user_template
+            && r.master_seed == Some(master_seed)
+            && r.order == settings.order.recorded()
+            && r.index.is_none_or(ours)
+    })?;
     let done: HashSet<u64> = recorded.iter().filter_map(|r| r.index).collect();
     let pending = |runs: u64| (0..runs).any(|i| ours(i) && !done.contains(&i));
     let may_run = settings.runs.is_none_or(pending);
@@ -594,16 +583,11 @@ fn chosen_orders(hunting: &Hunting, may_run: bool) -> Result<Option<Chosen>> {
         ))
     };
     hunting.adapter.arrangement(&[]).map_err(cannot)?;
-    let ok = |r: &&RunRecord| r.status == RunStatus::Ok;
-    let listed = hunting
-        .recorded
-        .iter()
-        .filter(ok)
-        .find(|r| r.index.is_none());
+    let listed = hunting.recorded.whole(Whole::Listing);
     // Reversing needs the suite as listed; the others any run of it.
-    let any = || hunting.recorded.iter().rev().find(ok);
+    let any = || hunting.recorded.whole(Whole::Hunted);
     let natural = match listed.or_else(|| any().filter(|_| order != Mode::Reverse)) {
-        Some(record) => record.results.clone(),
+        Some(results) => results.to_vec(),
         None if !may_run => return Ok(None),
         None => natural_run(hunting)?,
     };
@@ -673,16 +657,25 @@ impl Hunting<'_> {
         }
     }
 
-    fn load_confirmations(&self) -> Result<Vec<Confirmation>> {
-        let loaded =
-            store::load_records::<Confirmation>(&self.store.root().join(CONFIRMATIONS_FILE))?;
+    /// The confirmation runs recorded for this hunt, read a line at a time, each cut to the
+    /// flips' results (`flips_only`).
+    fn load_confirmations(&self, analysis: &Analysis) -> Result<Vec<Confirmation>> {
         let template = self.settings.template.as_str();
-        Ok(loaded
-            .records
-            .into_iter()
-            .filter(|c| c.run.template == template && c.run.master_seed == Some(self.master_seed))
-            .filter(|c| c.run.order == self.settings.order.recorded())
-            .collect())
+        let mut confirmations = Vec::new();
+        // As before records were read a line at a time, a line that cannot be read is left
+        // out without a word: the hunt has warned of the store's runs already.
+        let _ = records::read_lines(&self.store.root().join(CONFIRMATIONS_FILE), |line| {
+            let confirmation: Confirmation = store::decode(line)?;
+            let run = &confirmation.run;
+            if run.template == template
+                && run.master_seed == Some(self.master_seed)
+                && run.order == self.settings.order.recorded()
+            {
+                confirmations.push(flips_only(confirmation, analysis));
+            }
+            Ok(())
+        })?;
+        Ok(confirmations)
     }
 }
 
@@ -769,50 +762,27 @@ fn pool(hunting: &Hunting, progress: &Progress, state: &mut State) -> Result<()>
 
 /// The recorded runs as classification sees them, each knowing whether another run of the
 /// suite was going on during part of it on the same machine.
-fn observed<R: Borrow<RunRecord>>(records: &[R]) -> Vec<Observed<'_>> {
-    let spans: Vec<Option<(f64, f64)>> = records.iter().map(|r| span(r.borrow())).collect();
+fn observed(records: &[RunRecord<Timed>]) -> Vec<Observed<'_>> {
+    let spans: Vec<Span> = records
+        .iter()
+        .map(|r| Span {
+            host: r.host.as_deref(),
+            started_at: &r.started_at,
+            wall_seconds: r.wall_seconds,
+        })
+        .collect();
     records
         .iter()
-        .map(Borrow::borrow)
-        .enumerate()
-        .filter(|(_, r)| r.status == RunStatus::Ok)
-        .filter_map(|(i, r)| {
-            let overlapped = spans[i].is_some_and(|(start, end)| {
-                records
-                    .iter()
-                    .zip(&spans)
-                    .enumerate()
-                    .any(|(j, (other, span))| {
-                        j != i
-                            && same_machine(r, other.borrow())
-                            && span.is_some_and(|(s, e)| s < end && start < e)
-                    })
-            });
+        .zip(classify::overlapped(&spans))
+        .filter(|(r, _)| r.status == RunStatus::Ok)
+        .filter_map(|(r, overlapped)| {
             Some(Observed {
                 seed: r.seed?,
-                results: &r.results,
+                ran: &r.results.ran,
                 overlapped,
             })
         })
         .collect()
-}
-
-/// Whether two runs may have shared a machine: yes unless both say where they ran.
-fn same_machine(a: &RunRecord, b: &RunRecord) -> bool {
-    match (&a.host, &b.host) {
-        (Some(a), Some(b)) => a == b,
-        _ => true,
-    }
-}
-
-/// When a run started and ended, in seconds since the epoch.
-fn span(record: &RunRecord) -> Option<(f64, f64)> {
-    let started = humantime::parse_rfc3339_weak(&record.started_at).ok()?;
-    let start = started
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .ok()?
-        .as_secs_f64();
-    Some((start, start + record.wall_seconds))
 }
 
 /// Runs the checks that the recorded runs leave in doubt, one at a time, until every flip has
@@ -823,7 +793,7 @@ fn confirm(
     analysis: &mut Analysis,
     state: &mut State,
 ) -> Result<Vec<Confirmation>> {
-    let mut confirmations = hunting.load_confirmations()?;
+    let mut confirmations = hunting.load_confirmations(analysis)?;
     if analysis.flips.is_empty() {
         return Ok(confirmations);
     }
@@ -832,11 +802,12 @@ fn confirm(
         return Ok(confirmations);
     }
     let observed = observed(&hunting.recorded);
+    let names = &hunting.recorded.names;
     let mut made = 0;
     let mut tried: HashMap<Check, usize> = HashMap::new();
     let progress = Progress::new(progress::CONFIRMING, None);
     loop {
-        let needed = needed_checks(analysis, &observed, &confirmations);
+        let needed = needed_checks(analysis, &observed, names, &confirmations);
         // A check that was run and is still needed gave no usable answer (or answered only
         // part); running it again forever would not help.
         let needed: Vec<Check> = needed
@@ -861,7 +832,7 @@ fn confirm(
                         &hunting.store.root().join(CONFIRMATIONS_FILE),
                         &confirmation,
                     )?;
-                    confirmations.push(confirmation);
+                    confirmations.push(flips_only(confirmation, analysis));
                     *tried.entry(check).or_default() += 1;
                     made += 1;
                     progress.inc();
@@ -880,9 +851,21 @@ fn confirm(
     Ok(confirmations)
 }
 
+/// A confirmation run with only the results of the flips: classification reads no other, and a
+/// confirmation run can be as long as the suite.
+fn flips_only(mut confirmation: Confirmation, analysis: &Analysis) -> Confirmation {
+    let flips: HashSet<&str> = analysis.flips.iter().map(|f| f.test.as_str()).collect();
+    confirmation
+        .run
+        .results
+        .retain(|result| flips.contains(result.id.as_str()));
+    confirmation
+}
+
 fn needed_checks(
     analysis: &Analysis,
     observed: &[Observed],
+    names: &Names,
     confirmations: &[Confirmation],
 ) -> Vec<Check> {
     let checked = checked(confirmations);
@@ -890,7 +873,7 @@ fn needed_checks(
         .flips
         .iter()
         .filter_map(
-            |flip| match classify::assess(&flip.test, observed, &checked) {
+            |flip| match classify::assess(&flip.test, observed, names, &checked) {
                 Step::Needs(check, _) => Some(check),
                 Step::Done(_) => None,
             },
@@ -939,7 +922,10 @@ fn run_check(hunting: &Hunting, check: &Check, number: usize) -> Result<Option<C
             let seed = hunting
                 .recorded
                 .iter()
-                .filter(|r| r.results.iter().any(|t| t.id == *test))
+                .filter(|r| {
+                    let number = hunting.recorded.names.find(test);
+                    number.is_some_and(|t| r.results.ran.tests.contains(&t))
+                })
                 .find_map(|r| r.seed);
             (alone_command(hunting)?, seed, Some(tests.as_slice()))
         }
@@ -1000,21 +986,22 @@ fn classify_all(
 /// confirmation runs, moves the tests that fail alone and in every run to `always_failing`, and
 /// orders the rest by kind, then by failure rate. `unconfirmed_because` says why a check that a
 /// test still needs was not run.
-pub(crate) fn classify_flips<R: Borrow<RunRecord>>(
+fn classify_flips(
     analysis: &mut Analysis,
-    recorded: &[R],
+    recorded: &Compact,
     confirmations: &[Confirmation],
     unconfirmed_because: impl Fn(&Check) -> String,
 ) {
     let observed = observed(recorded);
     let checked = checked(confirmations);
     for flip in &mut analysis.flips {
-        let classified = match classify::assess(&flip.test, &observed, &checked) {
-            Step::Done(classified) => classified,
-            Step::Needs(check, evidence) => {
-                classify::unconfirmed(evidence, &check, &unconfirmed_because(&check))
-            }
-        };
+        let classified = classify::settle(
+            &flip.test,
+            &observed,
+            &recorded.names,
+            &checked,
+            &unconfirmed_because,
+        );
         flip.kind = classified.kind;
         flip.evidence = Some(classified.evidence);
     }
@@ -1042,12 +1029,17 @@ fn timeouts(hunting: &Hunting) -> Vec<TimedOut> {
             Some(TimedOut {
                 seed: r.seed?,
                 run: r.id.clone(),
-                finished: r.results.len(),
+                finished: r.results.ran.len(),
                 running: r
                     .running
                     .clone()
-                    .or_else(|| order.and_then(|o| o.get(r.results.len()).cloned())),
-                last_finished: r.results.last().map(|t| t.id.clone()),
+                    .or_else(|| order.and_then(|o| o.get(r.results.ran.len()).cloned())),
+                last_finished: r
+                    .results
+                    .ran
+                    .tests
+                    .last()
+                    .map(|&t| hunting.recorded.names.id(t).to_string()),
                 log: r.log.clone(),
             })
         })
@@ -1091,26 +1083,58 @@ fn natural_run(hunting: &Hunting) -> Result<Vec<TestResult>> {
 
 /// The given seed; else the one of the latest hunt of the same command, so that running the
 /// same command again continues it; else a fresh one, announced so it can be replayed.
-fn choose_master_seed(given: Option<u64>, template: &str, records: &[RunRecord]) -> u64 {
+fn choose_master_seed(given: Option<u64>, template: &str, store: &Store) -> Result<u64> {
     if let Some(seed) = given {
-        return seed;
+        return Ok(seed);
     }
-    if let Some(master) = records
-        .iter()
-        .rev()
-        .filter(|r| r.template == template)
-        .find_map(|r| r.master_seed)
-    {
-        return master;
+    let mut latest = None;
+    let warnings = records::read_lines(&store.root().join(store::RUNS_FILE), |line| {
+        let record: RunRecord<Vec<ResultRef>> = store::decode(line)?;
+        if record.template == template && record.master_seed.is_some() {
+            latest = record.master_seed;
+        }
+        Ok(())
+    })?;
+    for warning in &warnings {
+        progress::warn(warning);
+    }
+    if let Some(master) = latest {
+        return Ok(master);
     }
     let drawn = seed::draw_master_seed();
     progress::say(&format!(
         "master seed {drawn} (pass --seed {drawn} to replay this hunt)"
     ));
-    drawn
+    Ok(drawn)
 }
 
-fn count(records: &[RunRecord], asked: u64, confirmations: usize) -> RunCounts {
+/// The hunt's recorded runs (`ours`), compact, read a line at a time; warning of lines that
+/// had to be skipped unless `choose_master_seed` has read the file and warned already.
+fn load(
+    store: &Store,
+    warn: bool,
+    ours: impl Fn(&RunRecord<Vec<ResultRef>>) -> bool,
+) -> Result<Compact> {
+    let mut recorded = Compact::default();
+    let mut first = FirstRuns::default();
+    let path = store.root().join(store::RUNS_FILE);
+    let mut warnings = records::read_lines(&path, |line| {
+        let mut record: RunRecord<Vec<ResultRef>> = store::decode(line)?;
+        if ours(&record) && first.is_first(&record) {
+            let results = std::mem::take(&mut record.results);
+            let results = results.into_iter().map(ResultRef::into_owned).collect();
+            recorded.push(records::with_results(record, results));
+        }
+        Ok(())
+    })?;
+    warnings.extend(first.warning(&path));
+    for warning in warnings.iter().filter(|_| warn) {
+        progress::warn(warning);
+    }
+    Ok(recorded)
+}
+
+fn count<R>(records: &[RunRecord<R>], asked: u64, confirmations: usize) -> RunCounts {
     let mut counts = RunCounts {
         asked,
         total: records.len(),
@@ -1149,37 +1173,46 @@ fn first_run_failed(record: &RunRecord, store: &Store, which: &str) -> Error {
 /// tell a run that brought news from a quiet one.
 #[derive(Default)]
 struct FlipWatch {
-    /// Each test that failed at least once, and whether it also passed.
-    failed: HashMap<String, bool>,
-    passed: HashSet<String>,
+    /// What each test (by number) has done so far: `PASSED`, `FAILED`, `FLIPPED`.
+    seen: Vec<u8>,
     flips: usize,
 }
 
+const PASSED: u8 = 1;
+const FAILED: u8 = 2;
+const FLIPPED: u8 = 4;
+
 impl FlipWatch {
     /// Takes in a run; true when a test failed or flipped in it for the first time.
-    fn add(&mut self, record: &RunRecord) -> bool {
-        if record.status != RunStatus::Ok {
+    fn add(&mut self, status: RunStatus, ran: &Ran) -> bool {
+        if status != RunStatus::Ok {
             return false;
         }
         let mut news = false;
-        for result in &record.results {
-            let failed = result.outcome.is_failure();
-            if result.outcome.is_pass() && !self.passed.contains(&result.id) {
-                self.passed.insert(result.id.clone());
+        for (test, outcome) in ran.iter() {
+            let test = test as usize;
+            if test >= self.seen.len() {
+                self.seen.resize(test + 1, 0);
             }
-            let passed = self.passed.contains(&result.id);
-            match self.failed.get_mut(&result.id) {
-                None if failed => {
-                    self.failed.insert(result.id.clone(), passed);
-                    self.flips += usize::from(passed);
-                    news = true;
+            let seen = &mut self.seen[test];
+            if outcome.is_pass() {
+                *seen |= PASSED;
+            }
+            let passed = *seen & PASSED != 0;
+            let flipped = if *seen & FAILED == 0 {
+                if !outcome.is_failure() {
+                    continue;
                 }
-                Some(flipped) if !*flipped && passed => {
-                    *flipped = true;
-                    self.flips += 1;
-                    news = true;
-                }
-                _ => {}
+                *seen |= FAILED;
+                news = true;
+                passed
+            } else {
+                passed && *seen & FLIPPED == 0
+            };
+            if flipped {
+                *seen |= FLIPPED;
+                self.flips += 1;
+                news = true;
             }
         }
         news
@@ -1265,7 +1298,11 @@ mod tests {
             with_results(6, &[("c", Passed)]),
         ];
         let mut watch = FlipWatch::default();
-        let news: Vec<bool> = runs.iter().map(|run| watch.add(run)).collect();
+        let mut names = Names::default();
+        let news: Vec<bool> = runs
+            .iter()
+            .map(|run| watch.add(run.status, &Ran::of(&run.results, &mut names)))
+            .collect();
         assert_eq!(news, [false, true, false, true, false, true, true]);
         assert_eq!(watch.flips, 3);
     }
@@ -1274,48 +1311,10 @@ mod tests {
     #[test]
     fn quiet_runs_are_counted_from_the_recorded_ones_in_order() {
         use Outcome::{Failed, Passed};
-        let recorded = [
-            with_results(2, &[("a", Passed)]),
-            with_results(0, &[("a", Passed)]),
-            with_results(1, &[("a", Failed)]),
-        ];
+        let mut recorded = Compact::default();
+        recorded.push(with_results(2, &[("a", Passed)]));
+        recorded.push(with_results(0, &[("a", Passed)]));
+        recorded.push(with_results(1, &[("a", Failed)]));
         assert_eq!(State::new(&recorded).quiet_runs, 1);
-    }
-
-    #[test]
-    fn runs_that_share_time_overlap_and_runs_in_turn_do_not() {
-        let records = [
-            record(1, "2026-12-01T10:00:00.000Z", 2.0),
-            record(2, "2026-12-01T10:00:01.500Z", 2.0),
-            record(3, "2026-12-01T10:00:05.000Z", 1.0),
-            record(4, "2026-12-01T10:00:06.000Z", 1.0),
-        ];
-        let overlapped: Vec<bool> = observed(&records).iter().map(|o| o.overlapped).collect();
-        assert_eq!(overlapped, vec![true, true, false, false]);
-    }
-
-    /// CI nodes hunting shards at the same time do not interfere; two processes on one
-    /// machine may, and so may runs recorded before bleed said where they ran.
-    #[test]
-    fn only_runs_on_the_same_machine_overlap() {
-        let on = |host: Option<&str>, started_at: &str| RunRecord {
-            host: host.map(str::to_string),
-            ..record(1, started_at, 2.0)
-        };
-        let records = [
-            on(Some("node-1/3f2a9c1d"), "2026-12-01T10:00:00.000Z"),
-            on(Some("node-2/77b0e412"), "2026-12-01T10:00:01.000Z"),
-        ];
-        let overlapped: Vec<bool> = observed(&records).iter().map(|o| o.overlapped).collect();
-        assert_eq!(overlapped, vec![false, false]);
-
-        let records = [
-            on(Some("node-1/3f2a9c1d"), "2026-12-01T10:00:00.000Z"),
-            on(Some("node-1/3f2a9c1d"), "2026-12-01T10:00:01.000Z"),
-            on(None, "2026-12-01T10:00:05.000Z"),
-            on(Some("node-2/77b0e412"), "2026-12-01T10:00:06.000Z"),
-        ];
-        let overlapped: Vec<bool> = observed(&records).iter().map(|o| o.overlapped).collect();
-        assert_eq!(overlapped, vec![true, true, true, true]);
     }
 }

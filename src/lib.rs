@@ -31,6 +31,7 @@ pub mod outcome;
 pub mod procfs;
 pub mod progress;
 pub mod rank;
+pub mod records;
 pub mod report;
 pub mod repro;
 pub mod run;

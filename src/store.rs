@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::human;
 use crate::outcome::TestResult;
+use crate::records;
 
 /// Bumped when a record changes incompatibly; older bleeds skip newer records with a warning.
 pub const SCHEMA: u32 = 1;
@@ -45,9 +46,11 @@ pub enum RunStatus {
     Timeout,
 }
 
-/// One run of the suite, as recorded.
+/// One run of the suite, as recorded. Its results are `TestResult`s, but where a summary of a
+/// large store reads them borrowed from the line (`records::ResultRef`) or holds them compact
+/// (`records::Timed`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RunRecord {
+pub struct RunRecord<R = Vec<TestResult>> {
     pub schema: u32,
     pub id: String,
     /// The command template as the user gave it: with `master_seed`, it names the hunt.
@@ -72,7 +75,7 @@ pub struct RunRecord {
     /// The run's output, relative to the store.
     pub log: String,
     /// In execution order.
-    pub results: Vec<TestResult>,
+    pub results: R,
     /// For a run killed by the timeout: the test that was running, when the runner's report
     /// tells.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -259,13 +262,6 @@ impl Store {
         append_record(&self.root.join(RUNS_FILE), record)
     }
 
-    /// What changes whenever a run is appended, to tell whether the runs must be read again.
-    pub fn runs_stamp(&self) -> Option<u64> {
-        fs::metadata(self.root.join(RUNS_FILE))
-            .ok()
-            .map(|m| m.len())
-    }
-
     /// The recorded runs, each once: see `load_runs_at`.
     pub fn load_runs(&self) -> Result<Loaded<RunRecord>> {
         load_runs_at(&self.root)
@@ -344,24 +340,23 @@ fn held_by(holder: &str, what: &str, root: &Path) -> Error {
 pub fn load_runs_at(root: &Path) -> Result<Loaded<RunRecord>> {
     let path = root.join(RUNS_FILE);
     let mut loaded = load_records::<RunRecord>(&path)?;
-    let skipped = keep_first_runs(&mut loaded.records);
-    if skipped > 0 {
-        loaded.warnings.push(format!(
-            "{}: skipped {} recorded again (the first of each counts; two bleeds ran one hunt at \
-             once?)",
-            path.display(),
-            human::counted(skipped, "run", "runs")
-        ));
-    }
+    let mut first = FirstRuns::default();
+    loaded.records.retain(|record| first.is_first(record));
+    loaded.warnings.extend(first.warning(&path));
     Ok(loaded)
 }
 
-/// Keeps the first record of each run, by id and by place in its hunt; returns how many went.
-pub fn keep_first_runs(records: &mut Vec<RunRecord>) -> usize {
-    let before = records.len();
-    let mut ids = HashSet::new();
-    let mut places = HashSet::new();
-    records.retain(|record| {
+/// Tells the first record of each run, by id and by place in its hunt, from the same run
+/// recorded again (two bleeds of one hunt before hunts were locked, stores merged by hand).
+#[derive(Default)]
+pub struct FirstRuns {
+    ids: HashSet<String>,
+    places: HashSet<(String, Option<u64>, Option<String>, u64)>,
+    skipped: usize,
+}
+
+impl FirstRuns {
+    pub fn is_first<R>(&mut self, record: &RunRecord<R>) -> bool {
         let place = record.index.map(|index| {
             (
                 record.template.clone(),
@@ -370,16 +365,30 @@ pub fn keep_first_runs(records: &mut Vec<RunRecord>) -> usize {
                 index,
             )
         });
-        let new_place = place.as_ref().is_none_or(|place| !places.contains(place));
-        if !ids.contains(&record.id) && new_place {
-            ids.insert(record.id.clone());
-            places.extend(place);
+        let new_place = place
+            .as_ref()
+            .is_none_or(|place| !self.places.contains(place));
+        if !self.ids.contains(&record.id) && new_place {
+            self.ids.insert(record.id.clone());
+            self.places.extend(place);
             true
         } else {
+            self.skipped += 1;
             false
         }
-    });
-    before - records.len()
+    }
+
+    /// The warning for the runs skipped, if any, in the file at `path`.
+    pub fn warning(&self, path: &Path) -> Option<String> {
+        (self.skipped > 0).then(|| {
+            format!(
+                "{}: skipped {} recorded again (the first of each counts; two bleeds ran one \
+                 hunt at once?)",
+                path.display(),
+                human::counted(self.skipped, "run", "runs")
+            )
+        })
+    }
 }
 
 /// Appends one record as one line. Public to the crate so later record kinds share it.
@@ -409,64 +418,44 @@ pub(crate) fn append_record<T: Serialize>(path: &Path, record: &T) -> Result<()>
 
 /// Reads every record, skipping (with a warning) torn, corrupt and newer-schema lines.
 pub(crate) fn load_records<T: DeserializeOwned>(path: &Path) -> Result<Loaded<T>> {
-    let mut loaded = Loaded {
-        records: Vec::new(),
-        warnings: Vec::new(),
-    };
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(loaded),
-        Err(e) => return Err(Error::store(format!("cannot read {}: {e}", path.display()))),
-    };
-    let mut reader = BufReader::new(file);
-    let mut bytes = Vec::new();
-    let mut number = 0;
-    loop {
-        bytes.clear();
-        let read = reader
-            .read_until(b'\n', &mut bytes)
-            .map_err(|e| Error::store(format!("cannot read {}: {e}", path.display())))?;
-        if read == 0 {
-            break;
-        }
-        number += 1;
-        let complete = bytes.last() == Some(&b'\n');
-        let text = String::from_utf8_lossy(&bytes);
-        let text = text.trim();
-        if text.is_empty() {
-            continue;
-        }
-        match decode::<T>(text) {
-            Ok(record) => loaded.records.push(record),
-            Err(why) => {
-                let place = if complete {
-                    "line"
-                } else {
-                    "torn last line (a crash mid-write?)"
-                };
-                loaded.warnings.push(format!(
-                    "{}: skipped {place} {number}: {why}",
-                    path.display()
-                ));
-            }
-        }
-    }
-    Ok(loaded)
+    let mut records = Vec::new();
+    let warnings = records::read_lines(path, |text| {
+        records.push(decode(text)?);
+        Ok(())
+    })?;
+    Ok(Loaded { records, warnings })
 }
 
-fn decode<T: DeserializeOwned>(text: &str) -> std::result::Result<T, String> {
+/// One record from its line; why not, for a line that is not one this bleed can read.
+pub(crate) fn decode<'a, T: Deserialize<'a>>(text: &'a str) -> std::result::Result<T, String> {
     #[derive(Deserialize)]
     struct Version {
         schema: u32,
     }
-    let version: Version = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    if version.schema > SCHEMA {
-        return Err(format!(
-            "written by a newer bleed (schema {})",
-            version.schema
-        ));
+    let schema = match leading_schema(text) {
+        Some(schema) => schema,
+        None => {
+            serde_json::from_str::<Version>(text)
+                .map_err(|e| e.to_string())?
+                .schema
+        }
+    };
+    if schema > SCHEMA {
+        return Err(format!("written by a newer bleed (schema {schema})"));
     }
     serde_json::from_str(text).map_err(|e| e.to_string())
+}
+
+/// The schema of a record that starts with it, as bleed writes every record: read from the
+/// first bytes, where parsing the line for it would read all of it twice.
+fn leading_schema(text: &str) -> Option<u32> {
+    let rest = text.strip_prefix("{\"schema\":")?;
+    let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let after = rest[digits..].chars().next();
+    if digits == 0 || !matches!(after, Some(',' | '}')) {
+        return None;
+    }
+    rest[..digits].parse().ok()
 }
 
 fn ends_with_newline(file: &mut File) -> std::io::Result<bool> {
@@ -786,5 +775,36 @@ mod tests {
             .flat_map(|t| (0..25).map(move |i| t * 100 + i))
             .collect();
         assert_eq!(indexes, expected);
+    }
+
+    /// bleed writes the schema first, and reads it from there without parsing the line twice;
+    /// a line that starts otherwise is parsed for it.
+    #[test]
+    fn the_schema_is_read_from_the_start_of_a_line_or_else_parsed() {
+        assert_eq!(leading_schema(r#"{"schema":1,"id":"x"}"#), Some(1));
+        assert_eq!(leading_schema(r#"{"schema":12}"#), Some(12));
+        for other in [
+            r#"{ "schema":1}"#,
+            r#"{"schema":1.5}"#,
+            r#"{"schema":"1"}"#,
+            "{}",
+        ] {
+            assert_eq!(leading_schema(other), None, "{other}");
+        }
+        let newer = serde_json::to_string(&record(0)).unwrap().replacen(
+            r#"{"schema":1,"#,
+            r#"{"schema":2,"#,
+            1,
+        );
+        assert_eq!(
+            decode::<RunRecord>(&newer),
+            Err("written by a newer bleed (schema 2)".to_string())
+        );
+        let spaced = serde_json::to_string(&record(0)).unwrap().replacen(
+            r#"{"schema":1,"#,
+            r#"{ "schema": 1, "#,
+            1,
+        );
+        assert_eq!(decode::<RunRecord>(&spaced), Ok(record(0)));
     }
 }

@@ -7,6 +7,7 @@ mod html;
 mod json;
 mod junit;
 mod markdown;
+mod tally;
 mod text;
 pub mod view;
 
@@ -20,8 +21,10 @@ use std::fmt::Write as _;
 
 use crate::human::{Paint, count, counted, duration};
 use crate::hunt::{CONFIRMATIONS_FILE, Confirmation};
+use crate::records;
 use crate::store::{self, RUNS_FILE};
-use view::{Recorded, View};
+use tally::Tallies;
+use view::View;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -45,7 +48,7 @@ pub struct Settings {
 }
 
 pub fn report(settings: &Settings) -> Result<ExitCode> {
-    let view = View::build(read(&settings.store)?);
+    let view = View::of(read(&settings.store)?);
     let rendered = render(&view, settings)?;
     match &settings.out {
         Some(path) => fs::write(path, rendered).map_err(|e| {
@@ -149,29 +152,40 @@ fn timeouts_by_place(view: &View) -> Vec<(String, Vec<u64>)> {
     groups
 }
 
-/// Everything the store holds, with a warning for each line that had to be skipped. Reads
-/// only: a report never creates or changes anything in the store.
-fn read(root: &Path) -> Result<Recorded> {
+/// Everything the store holds, read a record at a time into what the report needs of it, with
+/// a warning for each line that had to be skipped. Reads only: a report never creates or
+/// changes anything in the store.
+fn read(root: &Path) -> Result<Tallies> {
     if !root.join(RUNS_FILE).exists() {
         return Err(Error::usage(format!(
             "no runs are recorded in {}: run `bleed hunt` first, or point --store at a store",
             root.display()
         )));
     }
-    let runs = store::load_runs_at(root)?;
-    let confirmations = store::load_records::<Confirmation>(&root.join(CONFIRMATIONS_FILE))?;
-    let bisections = store::load_records::<Bisection>(&root.join(BISECTIONS_FILE))?;
-    for warning in runs
-        .warnings
-        .iter()
-        .chain(&confirmations.warnings)
-        .chain(&bisections.warnings)
-    {
+    let mut tallies = Tallies::default();
+    let mut first = store::FirstRuns::default();
+    let runs_file = root.join(RUNS_FILE);
+    let mut warnings = records::read_lines(&runs_file, |line| {
+        let run = store::decode(line)?;
+        if first.is_first(&run) {
+            tallies.add_run(run);
+        }
+        Ok(())
+    })?;
+    warnings.extend(first.warning(&runs_file));
+    warnings.extend(records::read_lines(
+        &root.join(CONFIRMATIONS_FILE),
+        |line| {
+            tallies.add_confirmation(store::decode::<Confirmation>(line)?);
+            Ok(())
+        },
+    )?);
+    warnings.extend(records::read_lines(&root.join(BISECTIONS_FILE), |line| {
+        tallies.add_bisection(store::decode::<Bisection>(line)?);
+        Ok(())
+    })?);
+    for warning in &warnings {
         eprintln!("bleed: warning: {warning}");
     }
-    Ok(Recorded {
-        runs: runs.records,
-        confirmations: confirmations.records,
-        bisections: bisections.records,
-    })
+    Ok(tallies)
 }

@@ -7,26 +7,28 @@
 //! latest hunt classified it as. Serialised as is, this is the `--format json` schema (see
 //! `docs/report.md`); `SCHEMA` is bumped when a field changes meaning or goes away.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
+use super::tally::{Kept, Tallies};
 use crate::bisect::{Bisection, Verdict};
-use crate::classify::Kind;
+use crate::classify::{self, Checked, Kind, Observed, Span};
 use crate::flips;
-use crate::hunt::{self, Confirmation};
-use crate::store::{RunRecord, RunStatus};
+use crate::records::Ran;
+use crate::store::RunStatus;
 
 pub const SCHEMA: u32 = 1;
 
 /// How many tests `slowest` lists.
 const SLOWEST: usize = 10;
 
-/// What the store holds, as read.
+/// What a store holds, as records in memory: for tests.
+#[cfg(test)]
 #[derive(Default)]
 pub struct Recorded {
-    pub runs: Vec<RunRecord>,
-    pub confirmations: Vec<Confirmation>,
+    pub runs: Vec<crate::store::RunRecord>,
+    pub confirmations: Vec<crate::hunt::Confirmation>,
     pub bisections: Vec<Bisection>,
 }
 
@@ -268,17 +270,36 @@ pub struct RunColumn {
 }
 
 impl View {
+    /// The view of records in memory, read as `bleed report` reads a store: every run (from
+    /// its line), then the confirmations and bisections.
+    #[cfg(test)]
     pub fn build(recorded: Recorded) -> View {
-        let runs = hunt_runs(recorded.runs);
-        let hunts = group_hunts(&runs);
-        let kinds = classify(&hunts, &recorded.confirmations);
-        let bisections = latest_bisections(recorded.bisections);
-        let tests = test_stats(&runs, &kinds, &bisections);
+        let mut tallies = Tallies::default();
+        for run in recorded.runs {
+            let line = serde_json::to_string(&run).expect("a record encodes");
+            tallies.add_run(crate::store::decode(&line).expect("and decodes"));
+        }
+        for confirmation in recorded.confirmations {
+            tallies.add_confirmation(confirmation);
+        }
+        for bisection in recorded.bisections {
+            tallies.add_bisection(bisection);
+        }
+        View::of(tallies)
+    }
+
+    pub(super) fn of(mut tallies: Tallies) -> View {
+        let columns = columns(&tallies.runs);
+        let hunts = group_hunts(&tallies.runs, &columns);
+        let kinds = classify(&tallies, &hunts);
+        let bisections = latest_bisections(std::mem::take(&mut tallies.bisections));
+        let tests = test_stats(&tallies, &columns, &kinds, &bisections);
         let interference = interference(&tests, &kinds, &bisections);
+        let runs: Vec<&Kept> = columns.order.iter().map(|&at| &tallies.runs[at]).collect();
         View {
             schema: SCHEMA,
             bleed_version: env!("CARGO_PKG_VERSION").to_string(),
-            health: health(&runs, &hunts, &tests, &recorded.confirmations, &bisections),
+            health: health(&runs, &hunts, &tests, &tallies, &bisections),
             slowest: slowest(&tests),
             timeouts: timeouts(&runs),
             runs: runs
@@ -311,24 +332,33 @@ impl View {
     }
 }
 
-/// The runs of hunts and the imported runs, each once (merged stores may hold a run twice), in
-/// the order they started.
-fn hunt_runs(runs: Vec<RunRecord>) -> Vec<RunRecord> {
-    let mut seen = HashSet::new();
-    let mut runs: Vec<RunRecord> = runs
-        .into_iter()
-        .filter(|r| (r.index.is_some() && r.master_seed.is_some()) || r.imported.is_some())
-        .filter(|r| seen.insert(r.id.clone()))
-        .collect();
-    runs.sort_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
-    runs
+/// The kept runs as the report's columns: in the order they started.
+struct Columns {
+    /// The runs (their place in `Tallies::runs`), column by column.
+    order: Vec<usize>,
+    /// The column of each run.
+    of: Vec<usize>,
+}
+
+fn columns(runs: &[Kept]) -> Columns {
+    let mut order: Vec<usize> = (0..runs.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&runs[a], &runs[b]);
+        a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id))
+    });
+    let mut of = vec![0; runs.len()];
+    for (column, &at) in order.iter().enumerate() {
+        of[at] = column;
+    }
+    Columns { order, of }
 }
 
 /// The runs of each hunt (a command and a master seed), and the imported runs of each command
-/// and runner as one more, in the order they started.
-fn group_hunts(runs: &[RunRecord]) -> Vec<(HuntSummary, Vec<&RunRecord>)> {
-    let mut hunts: Vec<(HuntSummary, Vec<&RunRecord>)> = Vec::new();
-    for run in runs {
+/// and runner as one more, in the order they started; each hunt's runs in that order too.
+fn group_hunts(runs: &[Kept], columns: &Columns) -> Vec<(HuntSummary, Vec<usize>)> {
+    let mut hunts: Vec<(HuntSummary, Vec<usize>)> = Vec::new();
+    for &at in &columns.order {
+        let run = &runs[at];
         let master_seed = run.master_seed;
         let found = hunts.iter_mut().find(|(h, _)| {
             h.command == run.template
@@ -364,7 +394,7 @@ fn group_hunts(runs: &[RunRecord]) -> Vec<(HuntSummary, Vec<&RunRecord>)> {
             RunStatus::Timeout => summary.timed_out += 1,
         }
         summary.last_run = run.started_at.clone();
-        members.push(run);
+        members.push(at);
     }
     hunts
 }
@@ -378,29 +408,30 @@ struct Classified {
 }
 
 /// Each failing test's kind and why, from the latest hunt it failed in, classified as the hunt
-/// itself classifies (`hunt::classify_flips`) with the confirmation runs recorded for it.
+/// itself classifies (`classify::settle`) with the confirmation runs recorded for it.
 /// Imported runs have none: their kinds are what the runs alone settle, and the classifier
 /// tells runs apart by seed, so a failure in an imported run without one only gets a reason.
-fn classify(
-    hunts: &[(HuntSummary, Vec<&RunRecord>)],
-    confirmations: &[Confirmation],
-) -> HashMap<String, Classified> {
+fn classify(tallies: &Tallies, hunts: &[(HuntSummary, Vec<usize>)]) -> HashMap<String, Classified> {
     let mut kinds = HashMap::new();
     for (summary, members) in hunts {
-        let mut analysis = flips::analyse(
-            members
-                .iter()
-                .filter(|r| r.status == RunStatus::Ok)
-                .filter_map(|r| Some((r.seed?, r.results.as_slice()))),
-        );
-        let own: Vec<Confirmation> = confirmations
+        let members: Vec<&Kept> = members.iter().map(|&at| &tallies.runs[at]).collect();
+        let observed = observed(&members);
+        let own: Vec<Checked> = tallies
+            .confirmations
             .iter()
             .filter(|c| {
                 c.run.template == summary.command
                     && summary.master_seed.is_some()
                     && c.run.master_seed == summary.master_seed
             })
-            .cloned()
+            .map(|c| Checked {
+                check: &c.check,
+                results: if c.run.status == RunStatus::Ok {
+                    &c.run.results
+                } else {
+                    &[]
+                },
+            })
             .collect();
         let why_not = if summary.imported {
             "imported runs come without confirmation runs: hunt the suite with bleed hunt to \
@@ -408,54 +439,73 @@ fn classify(
         } else {
             "its confirmation runs have not been made: run the hunt again to classify it"
         };
-        hunt::classify_flips(&mut analysis, members, &own, |_| why_not.to_string());
-        for test in failed_without_seed(members) {
-            let classified = Classified {
-                kind: Kind::Unconfirmed,
-                why: Some(
-                    "it failed in imported runs whose seeds are unknown, which bleed cannot \
-                     replay: import them with --seed or --seed-from, or hunt the suite"
-                        .to_string(),
-                ),
-                suspects: Vec::new(),
-            };
-            let seeded = analysis.flips.iter().any(|f| f.test == test)
-                || analysis.always_failing.contains(&test);
-            if !seeded {
-                kinds.insert(test, classified);
+        let failed = failed_in(observed.iter().map(|o| o.ran));
+        let unseeded = members.iter().filter(|r| r.seed.is_none());
+        for test in failed_in(unseeded.filter_map(|r| r.ran.as_ref())) {
+            if !failed.contains(&test) {
+                let classified = Classified {
+                    kind: Kind::Unconfirmed,
+                    why: Some(
+                        "it failed in imported runs whose seeds are unknown, which bleed cannot \
+                         replay: import them with --seed or --seed-from, or hunt the suite"
+                            .to_string(),
+                    ),
+                    suspects: Vec::new(),
+                };
+                kinds.insert(tallies.names.id(test).to_string(), classified);
             }
         }
-        for test in analysis.always_failing {
-            let classified = Classified {
-                kind: Kind::AlwaysFailing,
-                why: None,
-                suspects: Vec::new(),
+        for test in failed {
+            let id = tallies.names.id(test);
+            let settled =
+                classify::settle(id, &observed, &tallies.names, &own, |_| why_not.to_string());
+            let classified = match settled.kind {
+                Kind::AlwaysFailing => Classified {
+                    kind: Kind::AlwaysFailing,
+                    why: None,
+                    suspects: Vec::new(),
+                },
+                kind => Classified {
+                    kind,
+                    why: Some(settled.evidence.reason),
+                    suspects: settled.evidence.suspects,
+                },
             };
-            kinds.insert(test, classified);
-        }
-        for flip in analysis.flips {
-            let (why, suspects) = match flip.evidence {
-                Some(evidence) => (Some(evidence.reason), evidence.suspects),
-                None => (None, Vec::new()),
-            };
-            let classified = Classified {
-                kind: flip.kind,
-                why,
-                suspects,
-            };
-            kinds.insert(flip.test, classified);
+            kinds.insert(id.to_string(), classified);
         }
     }
     kinds
 }
 
-/// The tests that failed in a run without a seed, which the flip analysis cannot take in.
-fn failed_without_seed(runs: &[&RunRecord]) -> BTreeSet<String> {
-    runs.iter()
-        .filter(|r| r.seed.is_none() && r.status == RunStatus::Ok)
-        .flat_map(|r| r.results.iter())
-        .filter(|t| t.outcome.is_failure())
-        .map(|t| t.id.clone())
+/// A hunt's runs that gave their report under a seed, as classification sees them.
+fn observed<'a>(members: &[&'a Kept]) -> Vec<Observed<'a>> {
+    let spans: Vec<Span> = members
+        .iter()
+        .map(|r| Span {
+            host: r.host.as_deref(),
+            started_at: &r.started_at,
+            wall_seconds: r.wall_seconds,
+        })
+        .collect();
+    let overlapped = classify::overlapped(&spans);
+    members
+        .iter()
+        .zip(overlapped)
+        .filter_map(|(r, overlapped)| {
+            Some(Observed {
+                seed: r.seed?,
+                ran: r.ran.as_ref()?,
+                overlapped,
+            })
+        })
+        .collect()
+}
+
+/// The tests that failed in any of `runs`.
+fn failed_in<'a>(runs: impl Iterator<Item = &'a Ran>) -> BTreeSet<u32> {
+    runs.flat_map(Ran::iter)
+        .filter(|(_, outcome)| outcome.is_failure())
+        .map(|(test, _)| test)
         .collect()
 }
 
@@ -483,89 +533,62 @@ fn verdict_kind(verdict: Verdict) -> Option<Kind> {
     }
 }
 
-#[derive(Default)]
-struct Tally {
-    name: Option<String>,
-    file: Option<String>,
-    line: Option<u32>,
-    pass_seconds: Vec<f64>,
-    fail_seconds: Vec<f64>,
-    skipped: usize,
-    failures: usize,
-    /// The seeds of its failures, where the run has one (an imported run may not).
-    failed_seeds: Vec<u64>,
-    first_failed: Option<String>,
-    last_failed: Option<String>,
-    messages: BTreeMap<String, usize>,
-    passes: usize,
-    history: Vec<u8>,
-}
-
 fn test_stats(
-    runs: &[RunRecord],
+    tallies: &Tallies,
+    columns: &Columns,
     kinds: &HashMap<String, Classified>,
     bisections: &BTreeMap<String, Bisection>,
 ) -> Vec<TestStats> {
-    let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
-    for (column, run) in runs.iter().enumerate() {
-        if run.status != RunStatus::Ok {
-            continue;
-        }
-        for result in &run.results {
-            let tally = tallies.entry(result.id.as_str()).or_default();
-            tally.history.resize(column, b'-');
-            tally.name = tally.name.take().or_else(|| result.name.clone());
-            tally.file = tally.file.take().or_else(|| result.file.clone());
-            tally.line = tally.line.or(result.line);
-            if result.outcome.is_failure() {
-                tally.history.push(b'F');
-                tally.failures += 1;
-                tally.fail_seconds.extend(result.duration);
-                tally.failed_seeds.extend(run.seed);
-                tally
-                    .first_failed
-                    .get_or_insert_with(|| run.started_at.clone());
-                tally.last_failed = Some(run.started_at.clone());
-                if let Some(message) = &result.message {
-                    *tally.messages.entry(message.clone()).or_default() += 1;
-                }
-            } else if result.outcome.is_pass() {
-                tally.history.push(b'P');
-                tally.passes += 1;
-                tally.pass_seconds.extend(result.duration);
-            } else {
-                tally.history.push(b'S');
-                tally.skipped += 1;
-            }
-        }
-    }
+    let mut histories = histories(tallies, columns);
     let mut tests: Vec<TestStats> = tallies
-        .into_iter()
-        .map(|(id, mut tally)| {
-            tally.history.resize(runs.len(), b'-');
-            let (kind, why) = kind_of(id, &tally, kinds, bisections);
-            let failures = tally.failures;
+        .tests
+        .iter()
+        .enumerate()
+        .map(|(test, tally)| {
+            let id = tallies.names.id(test as u32);
+            let failures = tally.failures();
+            let (kind, why) = kind_of(id, failures, kinds, bisections);
+            let mut failed_runs: Vec<usize> = tally
+                .failed
+                .as_ref()
+                .map(|f| f.runs.clone())
+                .unwrap_or_default();
+            failed_runs.sort_by_key(|&at| columns.of[at]);
+            let started = |at: &usize| tallies.runs[*at].started_at.clone();
+            let fail_seconds = tally.failed.as_ref().map_or(&[][..], |f| &f.seconds);
             TestStats {
                 id: id.to_string(),
                 // A title the id already ends with (generic JUnit's `name` of `module::name`)
                 // is not said twice.
-                name: tally.name.filter(|name| !id.ends_with(name.as_str())),
-                file: tally.file,
-                line: tally.line,
+                name: tally
+                    .name
+                    .as_ref()
+                    .map(|(_, name)| name.clone())
+                    .filter(|name| !id.ends_with(name.as_str())),
+                file: tally.file.as_ref().map(|(_, file)| file.clone()),
+                line: tally.line.map(|(_, line)| line),
                 runs: tally.passes + failures,
                 failures,
                 skipped: tally.skipped,
                 kind,
                 why,
-                failed_seeds: tally.failed_seeds,
-                first_failed: tally.first_failed,
-                last_failed: tally.last_failed,
+                failed_seeds: failed_runs
+                    .iter()
+                    .filter_map(|&at| tallies.runs[at].seed)
+                    .collect(),
+                first_failed: failed_runs.first().map(started),
+                last_failed: failed_runs.last().map(started),
                 mean_pass_seconds: Spread::of(&tally.pass_seconds).map(|s| s.mean),
-                mean_fail_seconds: Spread::of(&tally.fail_seconds).map(|s| s.mean),
+                mean_fail_seconds: Spread::of(fail_seconds).map(|s| s.mean),
                 pass_seconds: Spread::of(&tally.pass_seconds),
-                fail_seconds: Spread::of(&tally.fail_seconds),
-                message: flips::most_frequent(&tally.messages),
-                history: (failures > 0).then(|| String::from_utf8_lossy(&tally.history).into()),
+                fail_seconds: Spread::of(fail_seconds),
+                message: tally
+                    .failed
+                    .as_ref()
+                    .and_then(|f| flips::most_frequent(&f.messages)),
+                history: histories
+                    .remove(&(test as u32))
+                    .map(|h| String::from_utf8_lossy(&h).into()),
             }
         })
         .collect();
@@ -579,13 +602,42 @@ fn test_stats(
     tests
 }
 
+/// Each failing test's outcome run by run, a letter a column; where a run ran it more than
+/// once, its last result there.
+fn histories(tallies: &Tallies, columns: &Columns) -> HashMap<u32, Vec<u8>> {
+    let mut histories: HashMap<u32, Vec<u8>> = tallies
+        .tests
+        .iter()
+        .enumerate()
+        .filter(|(_, tally)| tally.failed.is_some())
+        .map(|(test, _)| (test as u32, vec![b'-'; columns.order.len()]))
+        .collect();
+    for (column, &at) in columns.order.iter().enumerate() {
+        let Some(ran) = &tallies.runs[at].ran else {
+            continue;
+        };
+        for (test, outcome) in ran.iter() {
+            if let Some(history) = histories.get_mut(&test) {
+                history[column] = if outcome.is_failure() {
+                    b'F'
+                } else if outcome.is_pass() {
+                    b'P'
+                } else {
+                    b'S'
+                };
+            }
+        }
+    }
+    histories
+}
+
 fn kind_of(
     id: &str,
-    tally: &Tally,
+    failures: usize,
     kinds: &HashMap<String, Classified>,
     bisections: &BTreeMap<String, Bisection>,
 ) -> (Option<Kind>, Option<String>) {
-    if tally.failures == 0 {
+    if failures == 0 {
         return (None, None);
     }
     let bisected = bisections
@@ -691,7 +743,7 @@ fn slowest(tests: &[TestStats]) -> Vec<Slow> {
     timed
 }
 
-fn timeouts(runs: &[RunRecord]) -> Vec<TimedOut> {
+fn timeouts(runs: &[&Kept]) -> Vec<TimedOut> {
     runs.iter()
         .filter(|r| r.status == RunStatus::Timeout)
         .filter_map(|r| {
@@ -699,20 +751,17 @@ fn timeouts(runs: &[RunRecord]) -> Vec<TimedOut> {
                 command: r.template.clone(),
                 seed: r.seed?,
                 started_at: r.started_at.clone(),
-                while_running: r
-                    .running
-                    .clone()
-                    .or_else(|| r.results.last().map(|t| t.id.clone())),
+                while_running: r.while_running.clone(),
             })
         })
         .collect()
 }
 
 fn health(
-    runs: &[RunRecord],
-    hunts: &[(HuntSummary, Vec<&RunRecord>)],
+    runs: &[&Kept],
+    hunts: &[(HuntSummary, Vec<usize>)],
     tests: &[TestStats],
-    confirmations: &[Confirmation],
+    tallies: &Tallies,
     bisections: &BTreeMap<String, Bisection>,
 ) -> Health {
     let count = |status| runs.iter().filter(|r| r.status == status).count();
@@ -722,7 +771,7 @@ fn health(
         ok: count(RunStatus::Ok),
         broken: count(RunStatus::Broken),
         timed_out: count(RunStatus::Timeout),
-        confirmation_runs: confirmations.len(),
+        confirmation_runs: tallies.confirmation_runs,
         bisections: bisections.len(),
         bisection_probes: bisections.values().map(|b| b.probes).sum(),
         tests: tests.len(),
@@ -738,7 +787,7 @@ fn health(
 mod tests {
     use super::*;
     use crate::outcome::{Outcome, TestResult};
-    use crate::store::SCHEMA;
+    use crate::store::{RunRecord, SCHEMA};
 
     fn run(id: &str, seed: Option<u64>, results: &[(&str, Outcome)]) -> RunRecord {
         RunRecord {
@@ -849,5 +898,211 @@ mod tests {
             "{:?}",
             victim.why
         );
+    }
+
+    /// The view's per-run and per-test figures as the report worked them out when it held
+    /// every record: the runs deduplicated, sorted by start, then each test tallied column by
+    /// column.
+    mod held {
+        use super::*;
+        use proptest::prelude::*;
+        use std::collections::HashSet;
+
+        const IDS: [&str; 5] = ["a", "b", "mod::c", "d \"quoted\"\n", "e"];
+        const OUTCOMES: [Outcome; 5] = [
+            Outcome::Passed,
+            Outcome::Failed,
+            Outcome::Errored,
+            Outcome::Skipped,
+            Outcome::Flaky,
+        ];
+
+        fn result() -> impl Strategy<Value = TestResult> {
+            (
+                0..IDS.len(),
+                0..OUTCOMES.len(),
+                proptest::option::of(0..4u32),
+                proptest::option::of(0..2usize),
+                proptest::option::of(0..2usize),
+                proptest::option::of(1..3u32),
+                proptest::option::of(0..2usize),
+            )
+                .prop_map(|(id, outcome, seconds, message, file, line, name)| {
+                    TestResult {
+                        id: IDS[id].to_string(),
+                        outcome: OUTCOMES[outcome],
+                        duration: seconds.map(|s| f64::from(s) * 0.3 + 0.1),
+                        message: message.map(|m| ["E: one", "E: \"two\""][m].to_string()),
+                        file: file.map(|f| format!("tests/f{f}.py")),
+                        line,
+                        name: name.map(|n| ["c", "a title"][n].to_string()),
+                    }
+                })
+        }
+
+        /// Runs of two hunts, imported runs and suite listings, some recorded twice, some
+        /// started at the same time, out of order, broken or timed out.
+        fn runs() -> impl Strategy<Value = Vec<RunRecord>> {
+            let one = (
+                0..6u64,
+                0..4usize,
+                0..3usize,
+                0..4u64,
+                proptest::option::of(1..4u64),
+                proptest::collection::vec(result(), 0..7),
+                proptest::option::of(0..2usize),
+                proptest::option::of(0..2usize),
+            )
+                .prop_map(|(id, kind, status, start, seed, results, running, host)| {
+                    let mut run = super::run(&format!("r{id}"), seed, &[]);
+                    run.results = results;
+                    run.started_at = format!("2026-12-02T06:00:0{start}.000Z");
+                    run.wall_seconds = 1.5 + id as f64;
+                    run.status = [RunStatus::Ok, RunStatus::Broken, RunStatus::Timeout][status];
+                    run.running = running.map(|r| IDS[r].to_string());
+                    run.host = host.map(|h| format!("host-{h}"));
+                    if kind < 2 {
+                        run.imported = None;
+                        run.template = "pytest -p randomly".into();
+                        run.master_seed = Some(7 + kind as u64);
+                        run.index = Some(id);
+                    } else if kind == 3 {
+                        run.imported = None;
+                    }
+                    run
+                });
+            proptest::collection::vec(one, 0..9)
+        }
+
+        /// Each test's figures, in the report's order, as JSON without its kind.
+        fn tests_as_held(runs: &[RunRecord]) -> Vec<serde_json::Value> {
+            let mut seen = HashSet::new();
+            let mut runs: Vec<&RunRecord> = runs
+                .iter()
+                .filter(|r| (r.index.is_some() && r.master_seed.is_some()) || r.imported.is_some())
+                .filter(|r| seen.insert(r.id.clone()))
+                .collect();
+            runs.sort_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
+            #[derive(Default)]
+            struct Held {
+                name: Option<String>,
+                file: Option<String>,
+                line: Option<u32>,
+                pass: Vec<f64>,
+                fail: Vec<f64>,
+                passes: usize,
+                failures: usize,
+                skipped: usize,
+                seeds: Vec<u64>,
+                first: Option<String>,
+                last: Option<String>,
+                messages: BTreeMap<String, usize>,
+                history: Vec<u8>,
+            }
+            let mut held: BTreeMap<&str, Held> = BTreeMap::new();
+            for (column, run) in runs.iter().enumerate() {
+                if run.status != RunStatus::Ok {
+                    continue;
+                }
+                for result in &run.results {
+                    let h = held.entry(result.id.as_str()).or_default();
+                    h.history.resize(column, b'-');
+                    h.name = h.name.take().or_else(|| result.name.clone());
+                    h.file = h.file.take().or_else(|| result.file.clone());
+                    h.line = h.line.or(result.line);
+                    if result.outcome.is_failure() {
+                        h.history.push(b'F');
+                        h.failures += 1;
+                        h.fail.extend(result.duration);
+                        h.seeds.extend(run.seed);
+                        h.first.get_or_insert_with(|| run.started_at.clone());
+                        h.last = Some(run.started_at.clone());
+                        if let Some(message) = &result.message {
+                            *h.messages.entry(message.clone()).or_default() += 1;
+                        }
+                    } else if result.outcome.is_pass() {
+                        h.history.push(b'P');
+                        h.passes += 1;
+                        h.pass.extend(result.duration);
+                    } else {
+                        h.history.push(b'S');
+                        h.skipped += 1;
+                    }
+                }
+            }
+            let mut tests: Vec<(f64, usize, String, serde_json::Value)> = held
+                .into_iter()
+                .map(|(id, mut h)| {
+                    h.history.resize(runs.len(), b'-');
+                    let failures = h.failures;
+                    let rate = if h.passes + failures == 0 {
+                        0.0
+                    } else {
+                        failures as f64 / (h.passes + failures) as f64
+                    };
+                    let value = serde_json::json!({
+                        "id": id,
+                        "name": h.name.filter(|n| !id.ends_with(n.as_str())),
+                        "file": h.file,
+                        "line": h.line,
+                        "runs": h.passes + failures,
+                        "failures": failures,
+                        "skipped": h.skipped,
+                        "failed_seeds": h.seeds,
+                        "first_failed": h.first,
+                        "last_failed": h.last,
+                        "pass_seconds": Spread::of(&h.pass),
+                        "fail_seconds": Spread::of(&h.fail),
+                        "message": flips::most_frequent(&h.messages),
+                        "history": (failures > 0)
+                            .then(|| String::from_utf8_lossy(&h.history).into_owned()),
+                    });
+                    (rate, failures, id.to_string(), value)
+                })
+                .collect();
+            tests.sort_by(|a, b| {
+                (b.1 > 0)
+                    .cmp(&(a.1 > 0))
+                    .then(b.0.total_cmp(&a.0))
+                    .then(b.1.cmp(&a.1))
+                    .then(a.2.cmp(&b.2))
+            });
+            tests.into_iter().map(|(_, _, _, value)| value).collect()
+        }
+
+        fn as_built(test: &TestStats) -> serde_json::Value {
+            serde_json::json!({
+                "id": test.id,
+                "name": test.name,
+                "file": test.file,
+                "line": test.line,
+                "runs": test.runs,
+                "failures": test.failures,
+                "skipped": test.skipped,
+                "failed_seeds": test.failed_seeds,
+                "first_failed": test.first_failed,
+                "last_failed": test.last_failed,
+                "pass_seconds": test.pass_seconds,
+                "fail_seconds": test.fail_seconds,
+                "message": test.message,
+                "history": test.history,
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn read_a_record_at_a_time_each_test_tallies_as_when_every_record_was_held(
+                runs in runs()
+            ) {
+                let view = View::build(Recorded { runs: runs.clone(), ..Recorded::default() });
+                let built: Vec<serde_json::Value> = view.tests.iter().map(as_built).collect();
+                // As read back from the store: serde_json may read a float a bit off.
+                let held: Vec<RunRecord> = runs
+                    .iter()
+                    .map(|run| serde_json::from_str(&serde_json::to_string(run).unwrap()).unwrap())
+                    .collect();
+                prop_assert_eq!(built, tests_as_held(&held));
+            }
+        }
     }
 }
