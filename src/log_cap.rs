@@ -7,7 +7,7 @@
 
 use std::io::{self, Write};
 
-/// Bytes of a run's output kept from its start (docs/reliability-processes.md).
+/// Bytes of a run's output kept from its start (docs/reliability.md).
 pub const HEAD: usize = 1 << 20;
 
 /// Bytes of a run's output kept from its end.

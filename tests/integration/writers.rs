@@ -1,6 +1,6 @@
 //! Who writes into a store, and what reaches the kernel: two bleeds of one hunt at once, a
 //! bleed killed while it appends, a merge into a hunt that is running, a store that cannot be
-//! written, and orders too long for one command-line argument (docs/reliability-writers.md).
+//! written, and orders too long for one command-line argument (docs/reliability.md).
 //!
 //! The suites here are small Python scripts of the generic runner's kind, which can hold their
 //! runs at a gate (a file the test creates) so that what must overlap does, without a timing
