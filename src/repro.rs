@@ -202,6 +202,16 @@ pub fn render(result: &Bisection, written: Option<&Path>, paint: Paint) -> Strin
             result.isolation_command
         );
     }
+    costs(&mut out, result);
+    if let Some(dir) = written {
+        let _ = writeln!(out, "wrote {0}/repro.sh and {0}/REPORT.md", dir.display());
+    }
+    out
+}
+
+/// What the bisection cost: probes against ⌈log2 n⌉, rounds, cleaner probes and time, how the
+/// probes ran, and what went against the records or was left running.
+fn costs(out: &mut String, result: &Bisection) {
     let log2 = (result.candidates.max(1) as f64).log2().ceil() as usize;
     let reused = match result.probes_reused {
         0 => String::new(),
@@ -246,10 +256,6 @@ pub fn render(result: &Bisection, written: Option<&Path>, paint: Paint) -> Strin
             exec::left_running("probe", result.left_running, result.strays)
         );
     }
-    if let Some(dir) = written {
-        let _ = writeln!(out, "wrote {0}/repro.sh and {0}/REPORT.md", dir.display());
-    }
-    out
 }
 
 /// How the probes ran, when any ran warm or warm runs were given up: the warm and cold counts,
