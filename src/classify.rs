@@ -94,6 +94,10 @@ pub struct Span<'a> {
     pub wall_seconds: f64,
 }
 
+/// How finely `started_at` is stamped: a run that starts right after another may be stamped
+/// up to this much before that one's end, so a shorter overlap is none.
+const STAMP_PRECISION: f64 = 0.001;
+
 /// For each run, whether another of `runs` was going on during part of it on the same
 /// machine: runs on different machines cannot interfere, however their times overlap.
 pub fn overlapped(runs: &[Span]) -> Vec<bool> {
@@ -109,7 +113,9 @@ pub fn overlapped(runs: &[Span]) -> Vec<bool> {
                     .any(|(j, (other, time))| {
                         j != i
                             && run.same_machine(other)
-                            && time.is_some_and(|(s, e)| s < end && start < e)
+                            && time.is_some_and(|(s, e)| {
+                                s + STAMP_PRECISION < end && start + STAMP_PRECISION < e
+                            })
                     })
             })
         })
@@ -856,6 +862,18 @@ mod tests {
             span(None, "2026-12-01T10:00:06.000Z", 1.0),
         ];
         assert_eq!(overlapped(&runs), vec![true, true, false, false]);
+    }
+
+    /// Start times are stamped to the millisecond: a run that began right after another ended
+    /// can look as if it began a fraction of a millisecond before.
+    #[test]
+    fn runs_in_turn_stamped_to_the_millisecond_do_not_overlap() {
+        let runs = [
+            span(None, "2026-12-01T10:00:00.000Z", 1.000_03),
+            span(None, "2026-12-01T10:00:01.000Z", 1.0),
+            span(None, "2026-12-01T10:00:01.998Z", 1.0),
+        ];
+        assert_eq!(overlapped(&runs), vec![false, true, true]);
     }
 
     /// CI nodes hunting shards at the same time do not interfere; two processes on one
