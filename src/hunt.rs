@@ -211,6 +211,10 @@ pub(crate) const CONFIRMATIONS_FILE: &str = "confirmations.jsonl";
 /// until the hunt is run again.
 const MAX_CONFIRMATIONS: usize = 60;
 
+/// The stream of the master seed that seeds the run listing a suite whose shuffle bleed cannot
+/// turn off.
+const LISTING_STREAM: u64 = 0x11_5717;
+
 /// Runs in a hunt when `--runs` is not given, for orders with no length of their own.
 pub const DEFAULT_RUNS: u64 = 20;
 
@@ -1049,7 +1053,16 @@ fn timeouts(hunting: &Hunting) -> Vec<TimedOut> {
 /// Runs the suite once in the runner's own order with its shuffling off, to learn its tests
 /// and their natural order.
 fn natural_run(hunting: &Hunting) -> Result<Vec<TestResult>> {
-    let listing = hunting.adapter.listing_command(&hunting.command)?;
+    // Shuffles and pairs need the tests, not their natural order: a command whose shuffle
+    // bleed cannot turn off (a generic one with <seed>) lists them in one seeded run.
+    let (listing, seed) = match hunting.adapter.listing_command(&hunting.command) {
+        Ok(listing) => (listing, None),
+        Err(_) if hunting.settings.order != Mode::Reverse => (
+            hunting.command.clone(),
+            Some(seed::sub_seed(hunting.master_seed, LISTING_STREAM) % seed::MAX_RUN_SEED + 1),
+        ),
+        Err(error) => return Err(error),
+    };
     let planned = Planned {
         id: format!("{}-natural", hunting.tag),
         adapter: hunting.adapter.as_ref(),
@@ -1057,7 +1070,7 @@ fn natural_run(hunting: &Hunting) -> Result<Vec<TestResult>> {
         command: &listing,
         master_seed: Some(hunting.master_seed),
         index: None,
-        seed: None,
+        seed,
         tests: None,
         worker: 1,
         timeout: hunting.settings.timeout,

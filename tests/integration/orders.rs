@@ -353,3 +353,45 @@ fn go_refuses_orders_it_cannot_run() {
     );
     assert!(sandbox.runs().is_empty());
 }
+
+/// A generic command shuffles under `<seed>`, which bleed cannot turn off: the suite is listed
+/// by one seeded run, and the pairs schedule then runs through `--replay-cmd`. Reversing needs
+/// the natural order, which such a command cannot give: refused in one line.
+#[test]
+fn a_generic_command_with_a_seed_is_listed_by_one_seeded_run() {
+    if !util::require_runner("python3", &[&["python3", "--version"]]) {
+        return;
+    }
+    let sandbox = Sandbox::with_suite("faults");
+    let generic = [
+        "--runner",
+        "generic",
+        "--replay-cmd",
+        "python3 suite.py --tests <tests-file> <report>",
+        "--seed",
+        "5",
+    ];
+    let command = "python3 suite.py <seed> <report>";
+    let mut args = generic.to_vec();
+    args.extend(["--order", "pairs"]);
+    let result = util::json_exiting(
+        &hunt(&sandbox, command, &args),
+        1,
+        "pairs of a generic suite",
+    );
+    assert_eq!(result["runs"]["total"], 8, "{result}");
+    assert_eq!(result["coverage"]["missed_adjacent"], 0.0);
+    assert_eq!(util::flipped(&result), ["suite::victim"]);
+    let listed = sandbox
+        .runs()
+        .into_iter()
+        .find(|run| run["index"].is_null())
+        .expect("the run that listed the suite");
+    assert!(listed["seed"].is_u64(), "{listed}");
+
+    let mut args = generic.to_vec();
+    args.extend(["--order", "reverse"]);
+    let refused = hunt(&sandbox, command, &args);
+    assert_eq!(util::exit_code(&refused), 2, "{}", util::stderr(&refused));
+    assert!(util::stderr(&refused).contains("--order runner"));
+}
