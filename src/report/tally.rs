@@ -33,6 +33,8 @@ pub(super) struct Kept {
     pub template: String,
     pub runner: String,
     pub master_seed: Option<u64>,
+    /// Who chose the run's order, for a hunt in bleed's orders.
+    pub order: Option<String>,
     pub seed: Option<u64>,
     pub imported: Option<String>,
     pub started_at: String,
@@ -102,6 +104,7 @@ impl Tallies {
             template: record.template,
             runner: record.runner,
             master_seed: record.master_seed,
+            order: record.order,
             seed: record.seed,
             imported: record.imported,
             started_at: record.started_at,

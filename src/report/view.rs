@@ -83,6 +83,10 @@ pub struct HuntSummary {
     /// Absent for imported runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub master_seed: Option<u64>,
+    /// Who chose the orders, for a hunt in bleed's orders (`--order`): another hunt than the
+    /// runner's own with the same command and master seed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
     /// Runs imported from CI's reports rather than run by a hunt.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub imported: bool,
@@ -138,9 +142,10 @@ pub struct TestStats {
 impl HuntSummary {
     /// `master seed 7`, or `imported` for runs imported from CI's reports.
     pub fn origin(&self) -> String {
-        match self.master_seed {
-            Some(seed) => format!("master seed {seed}"),
-            None => "imported".to_string(),
+        match (self.master_seed, &self.order) {
+            (Some(seed), Some(order)) => format!("master seed {seed}, --order {order}"),
+            (Some(seed), None) => format!("master seed {seed}"),
+            (None, _) => "imported".to_string(),
         }
     }
 }
@@ -363,6 +368,7 @@ fn group_hunts(runs: &[Kept], columns: &Columns) -> Vec<(HuntSummary, Vec<usize>
         let found = hunts.iter_mut().find(|(h, _)| {
             h.command == run.template
                 && h.master_seed == master_seed
+                && h.order == run.order
                 && h.imported == run.imported.is_some()
                 && (!h.imported || h.runner == run.runner)
         });
@@ -374,6 +380,7 @@ fn group_hunts(runs: &[Kept], columns: &Columns) -> Vec<(HuntSummary, Vec<usize>
                         command: run.template.clone(),
                         runner: run.runner.clone(),
                         master_seed,
+                        order: run.order.clone(),
                         imported: run.imported.is_some(),
                         runs: 0,
                         ok: 0,
@@ -423,6 +430,7 @@ fn classify(tallies: &Tallies, hunts: &[(HuntSummary, Vec<usize>)]) -> HashMap<S
                 c.run.template == summary.command
                     && summary.master_seed.is_some()
                     && c.run.master_seed == summary.master_seed
+                    && c.run.order == summary.order
             })
             .map(|c| Checked {
                 check: &c.check,
