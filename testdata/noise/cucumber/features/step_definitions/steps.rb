@@ -12,10 +12,12 @@ end
 # Interference: while another copy of the suite runs, its marker is in the shared directory.
 Then('the scratch directory is ours') do
   sleep 0.4
-  # Markers of copies that were killed stay behind: only live processes count.
+  # Markers of copies that were killed stay behind: only live processes count, and a killed
+  # copy may stay a zombie until init reaps it.
   others = (Dir.glob(File.join(SCRATCH, 'running-*')) - [MARKER]).select do |marker|
-    Process.kill(0, Integer(marker[/\d+\z/]))
-  rescue Errno::ESRCH
+    stat = File.read("/proc/#{Integer(marker[/\d+\z/])}/stat")
+    stat.rpartition(')').last.split.first != 'Z'
+  rescue Errno::ENOENT
     false
   end
   raise "another copy of the suite is using #{SCRATCH}" unless others.empty?
