@@ -428,7 +428,7 @@ fn open(settings: &Settings) -> Result<Hunting<'_>> {
     // A shard counts and analyses its own share, whatever else the store holds; the run that
     // lists the suite (no index) serves every shard.
     let ours = |index: u64| settings.shard.is_none_or(|shard| shard.owns(index));
-    let recorded = load(&store, settings.master_seed.is_some(), |r| {
+    let recorded = load(&store, |r| {
         r.template == user_template
             && r.master_seed == Some(master_seed)
             && r.order == settings.order.recorded()
@@ -1100,17 +1100,17 @@ fn choose_master_seed(given: Option<u64>, template: &str, store: &Store) -> Resu
     if let Some(seed) = given {
         return Ok(seed);
     }
+    // Read for the seed alone: `load` reads the runs again once the hunt is held, and warns
+    // of what it skips then.
+    let mut first = FirstRuns::default();
     let mut latest = None;
-    let warnings = records::read_lines(&store.root().join(store::RUNS_FILE), |line| {
+    records::read_lines(&store.root().join(store::RUNS_FILE), |line| {
         let record: RunRecord<Vec<ResultRef>> = store::decode(line)?;
-        if record.template == template && record.master_seed.is_some() {
+        if first.is_first(&record) && record.template == template && record.master_seed.is_some() {
             latest = record.master_seed;
         }
         Ok(())
     })?;
-    for warning in &warnings {
-        progress::warn(warning);
-    }
     if let Some(master) = latest {
         return Ok(master);
     }
@@ -1121,19 +1121,15 @@ fn choose_master_seed(given: Option<u64>, template: &str, store: &Store) -> Resu
     Ok(drawn)
 }
 
-/// The hunt's recorded runs (`ours`), compact, read a line at a time; warning of lines that
-/// had to be skipped unless `choose_master_seed` has read the file and warned already.
-fn load(
-    store: &Store,
-    warn: bool,
-    ours: impl Fn(&RunRecord<Vec<ResultRef>>) -> bool,
-) -> Result<Compact> {
+/// The hunt's recorded runs (`ours`), compact, read a line at a time as `store::load_runs_at`
+/// reads them: each run once, with a warning for the lines and the runs it skips.
+fn load(store: &Store, ours: impl Fn(&RunRecord<Vec<ResultRef>>) -> bool) -> Result<Compact> {
     let mut recorded = Compact::default();
     let mut first = FirstRuns::default();
     let path = store.root().join(store::RUNS_FILE);
     let mut warnings = records::read_lines(&path, |line| {
         let mut record: RunRecord<Vec<ResultRef>> = store::decode(line)?;
-        if ours(&record) && first.is_first(&record) {
+        if first.is_first(&record) && ours(&record) {
             let results = std::mem::take(&mut record.results);
             let results = results.into_iter().map(ResultRef::into_owned).collect();
             recorded.push(records::with_results(record, results));
@@ -1141,7 +1137,7 @@ fn load(
         Ok(())
     })?;
     warnings.extend(first.warning(&path));
-    for warning in warnings.iter().filter(|_| warn) {
+    for warning in &warnings {
         progress::warn(warning);
     }
     Ok(recorded)
@@ -1329,5 +1325,36 @@ mod tests {
         recorded.push(with_results(0, &[("a", Passed)]));
         recorded.push(with_results(1, &[("a", Failed)]));
         assert_eq!(State::new(&recorded).quiet_runs, 1);
+    }
+
+    /// A hunt reads its runs as `store::load_runs_at` reads the store: each run once, the first
+    /// record of it whatever hunt that is, and only then its own.
+    #[test]
+    fn a_hunt_loads_each_run_once_as_the_store_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut other = with_results(0, &[("a", Outcome::Passed)]);
+        other.master_seed = Some(2);
+        let ours = with_results(0, &[("a", Outcome::Failed)]);
+        let mut again = with_results(1, &[("a", Outcome::Passed)]);
+        again.id = "r1-again".into();
+        for run in [&other, &ours, &with_results(1, &[]), &again] {
+            store.append_run(run).unwrap();
+        }
+        let loaded = load(&store, |r| r.master_seed == Some(1)).unwrap();
+        let ids: Vec<&str> = loaded.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["r1"],
+            "r0 is the other hunt's, r1-again the same run as r1"
+        );
+        let held = store::load_runs_at(store.root()).unwrap();
+        let ours_held: Vec<&str> = held
+            .records
+            .iter()
+            .filter(|r| r.master_seed == Some(1))
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(ids, ours_held);
     }
 }
