@@ -2,6 +2,7 @@
 //! OptionParser reads them, so that an option's value is never mistaken for a path.
 
 use super::Invocation;
+use crate::error::{Error, Result};
 use crate::template::{Template, join_keeping_placeholders};
 
 /// One argument of a command line: an option with its value, or a positional word.
@@ -96,13 +97,19 @@ pub(super) fn split_args(words: &[String], grammar: &Grammar) -> Vec<Arg> {
 
 /// The hunt command of a Ruby runner with its shuffling off: `dropped` options (the seed and
 /// the order) taken out and `--order defined` put in, so that one run lists the suite as it is
-/// written. None for a compound command, whose options bleed cannot see.
+/// written. A compound command, whose options bleed cannot see, is refused.
 pub(super) fn in_defined_order(
+    runner: &str,
     hunt: &Template,
     grammar: &Grammar,
     dropped: &[&str],
-) -> Option<Template> {
-    let invocation = Invocation::parse(hunt.as_str())?;
+) -> Result<Template> {
+    let invocation = Invocation::parse(hunt.as_str()).ok_or_else(|| {
+        Error::usage(format!(
+            "bleed cannot list the tests of a compound {runner} command in their defined order \
+             (pipe, &&, ;): hunt with --order runner, or with a plain {runner} command"
+        ))
+    })?;
     let mut words = invocation.words[..invocation.args].to_vec();
     for arg in split_args(invocation.arguments(), grammar) {
         if !dropped.iter().any(|option| arg.is(option)) {
@@ -110,7 +117,7 @@ pub(super) fn in_defined_order(
         }
     }
     words.extend(["--order".to_string(), "defined".to_string()]);
-    Template::parse(&join_keeping_placeholders(&words)).ok()
+    Template::parse(&join_keeping_placeholders(&words))
 }
 
 /// A Ruby runner's reproducer that also writes its JSON report where repro.sh reads it

@@ -120,12 +120,7 @@ impl Adapter for Cucumber {
     }
 
     fn listing_command(&self, hunt: &Template) -> Result<Template> {
-        ruby::in_defined_order(hunt, &GRAMMAR, &["--order"]).ok_or_else(|| {
-            Error::usage(
-                "bleed cannot list the scenarios of a compound cucumber command in their defined \
-                 order (pipe, &&, ;): hunt with --order runner, or with a plain cucumber command",
-            )
-        })
+        ruby::in_defined_order(self.name(), hunt, &GRAMMAR, &["--order"])
     }
 
     fn replay_command(&self, hunt: &Template) -> Result<Template> {

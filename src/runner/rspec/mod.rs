@@ -257,12 +257,7 @@ impl Adapter for Rspec {
     }
 
     fn listing_command(&self, hunt: &Template) -> Result<Template> {
-        ruby::in_defined_order(hunt, &GRAMMAR, &["--seed", "--order"]).ok_or_else(|| {
-            Error::usage(
-                "bleed cannot list the examples of a compound rspec command in their defined \
-                 order (pipe, &&, ;): hunt with --order runner, or with a plain rspec command",
-            )
-        })
+        ruby::in_defined_order(self.name(), hunt, &GRAMMAR, &["--seed", "--order"])
     }
 
     fn warm_support(&self) -> &'static str {
