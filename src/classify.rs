@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::chance::{self, Rate, Trials};
-use crate::human::count;
+use crate::human::{count, times};
 use crate::outcome::{Outcome, TestResult};
 use crate::records::{Names, Ran};
 
@@ -313,24 +313,45 @@ fn order_does_not_reproduce(
     let chance_of_random = (1.0 - rate).powi(passed.len() as i32);
     if chance_of_random >= chance::DOUBT {
         evidence.reason = format!(
-            "probably interference: all {} of its failures were in runs that overlapped another \
-             run of the suite, and all {} replays with nothing else running passed it, but it \
+            "probably interference: {}, and {} with nothing else running passed it, but it \
              failed in only {:.0} % of the runs, so a random failure would pass that many replays \
              {:.0} % of the time",
-            facts.failing.len(),
-            passed.len(),
+            failures_overlapped(facts.failing.len()),
+            every(passed.len(), "replay", "replays"),
             rate * 100.0,
             chance_of_random * 100.0
         );
         return done(Kind::Unconfirmed, evidence);
     }
     evidence.reason = format!(
-        "all {} of its failures were in runs that overlapped another run of the suite, and all {} \
-         replays of its failing seeds with nothing else running passed it",
-        facts.failing.len(),
-        passed.len()
+        "{}, and {} with nothing else running passed it",
+        failures_overlapped(facts.failing.len()),
+        every(
+            passed.len(),
+            "replay of its failing seed",
+            "replays of its failing seeds"
+        )
     );
     done(Kind::Interference, evidence)
+}
+
+fn failures_overlapped(failures: usize) -> String {
+    if failures == 1 {
+        "its one failure was in a run that overlapped another run of the suite".to_string()
+    } else {
+        format!(
+            "all {failures} of its failures were in runs that overlapped another run of the suite"
+        )
+    }
+}
+
+/// `its one replay`, `all 3 replays`: the subject of a sentence about every one of them.
+fn every(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("its one {one}")
+    } else {
+        format!("all {n} {many}")
+    }
 }
 
 /// The order reproduces the failure (or it fails in every order): how does it do by itself?
@@ -377,8 +398,9 @@ fn assess_alone(test: &str, facts: &Facts, checks: &[Checked], mut evidence: Evi
         _ => (
             Kind::NonDeterministic,
             format!(
-                "run by itself it passed {passed} times and failed {failed} times: the same order \
-                 both failed and passed"
+                "run by itself it passed {} and failed {}: the same order both failed and passed",
+                times(passed),
+                times(failed)
             ),
         ),
     };
@@ -739,6 +761,14 @@ mod tests {
     /// Answers every check `assess` asks for with `answer` until it decides; returns the kind
     /// and how many checks it took.
     fn settle(hunted: &Hunted, answer: impl Fn(&Check) -> Vec<TestResult>) -> (Kind, usize) {
+        let (classified, checks) = settle_with_reason(hunted, answer);
+        (classified.kind, checks)
+    }
+
+    fn settle_with_reason(
+        hunted: &Hunted,
+        answer: impl Fn(&Check) -> Vec<TestResult>,
+    ) -> (Classified, usize) {
         let mut made: Vec<(Check, Vec<TestResult>)> = Vec::new();
         loop {
             let checks: Vec<Checked> = made
@@ -746,7 +776,7 @@ mod tests {
                 .map(|(check, results)| Checked { check, results })
                 .collect();
             match hunted.assess(&checks) {
-                Step::Done(classified) => return (classified.kind, made.len()),
+                Step::Done(classified) => return (classified, made.len()),
                 Step::Needs(check, _) => {
                     let results = answer(&check);
                     made.push((check, results));
@@ -783,6 +813,51 @@ mod tests {
         let hunted = Hunted::new(&runs);
         let (kind, checks) = settle(&hunted, |_| run("a v b"));
         assert_eq!((kind, checks), (Kind::Unconfirmed, 12));
+    }
+
+    #[test]
+    fn one_failure_and_one_replay_are_not_all_1_of_them() {
+        let runs = [(1, run("a !v b"), true), (2, run("b a v"), true)];
+        let hunted = Hunted::new(&runs);
+        let (classified, _) = settle_with_reason(&hunted, |_| run("a v b"));
+        let reason = classified.evidence.reason;
+        assert!(
+            reason.contains("its one failure was in a run that overlapped"),
+            "{reason}"
+        );
+        assert!(!reason.contains("all 1 "), "{reason}");
+    }
+
+    #[test]
+    fn a_test_that_passed_and_failed_alone_once_each_says_once() {
+        let runs = [(1, run("a !v"), false), (2, run("b !v a"), false)];
+        let hunted = Hunted::new(&runs);
+        let alone = Check::Alone {
+            test: "v".to_string(),
+        };
+        let (passes, fails) = (run("v"), run("!v"));
+        let checks = [
+            Checked {
+                check: &alone,
+                results: &passes,
+            },
+            Checked {
+                check: &alone,
+                results: &fails,
+            },
+        ];
+        let Step::Done(classified) = hunted.assess(&checks) else {
+            panic!("passing and failing alone settles it")
+        };
+        assert_eq!(classified.kind, Kind::NonDeterministic);
+        assert!(
+            classified
+                .evidence
+                .reason
+                .contains("it passed once and failed once"),
+            "{}",
+            classified.evidence.reason
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::bisect::{BISECTIONS_FILE, Bisection};
 use crate::error::{Error, ExitCode, Result};
 use std::fmt::Write as _;
 
-use crate::human::{Paint, count, counted, duration};
+use crate::human::{Paint, count, counted, duration, plus_minus};
 use crate::hunt::{CONFIRMATIONS_FILE, Confirmation};
 use crate::records;
 use crate::store::{self, RUNS_FILE};
@@ -114,9 +114,9 @@ fn health_facts(health: &view::Health) -> Vec<(&'static str, String)> {
         facts.push((
             "wall per run",
             format!(
-                "mean {} ± {}, from {} to {}",
+                "mean {} {}, from {} to {}",
                 duration(Some(spread.mean)),
-                duration(Some(spread.sd)),
+                plus_minus(spread.sd),
                 duration(Some(spread.min)),
                 duration(Some(spread.max))
             ),

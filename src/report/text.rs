@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::view::{Interference, Source, Spread, TestStats, View};
 use crate::classify::Kind;
-use crate::human::{Paint, count, counted, duration, visible_width};
+use crate::human::{Paint, count, counted, duration, plus_minus, visible_width};
 
 /// The width of the terminal on stdout, if it is one.
 pub fn terminal_width() -> Option<usize> {
@@ -139,11 +139,9 @@ fn columns_that_fit(widths: &[usize], width: Option<usize>) -> usize {
 
 fn mean_and_spread(spread: Option<Spread>) -> String {
     match spread {
-        Some(spread) if spread.count > 1 => format!(
-            "{} ± {}",
-            duration(Some(spread.mean)),
-            duration(Some(spread.sd))
-        ),
+        Some(spread) if spread.count > 1 => {
+            format!("{} {}", duration(Some(spread.mean)), plus_minus(spread.sd))
+        }
         Some(spread) => duration(Some(spread.mean)),
         None => "-".to_string(),
     }
