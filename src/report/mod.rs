@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 
 use crate::bisect::{BISECTIONS_FILE, Bisection};
 use crate::error::{Error, ExitCode, Result};
-use std::fmt::Write as _;
 
 use crate::human::{Paint, count, counted, duration, plus_minus};
 use crate::hunt::{CONFIRMATIONS_FILE, Confirmation};
@@ -48,7 +47,7 @@ pub struct Settings {
 }
 
 pub fn report(settings: &Settings) -> Result<ExitCode> {
-    let view = View::of(read(&settings.store)?);
+    let view = View::of(read(&settings.store)?, &settings.store);
     let rendered = render(&view, settings)?;
     match &settings.out {
         Some(path) => fs::write(path, rendered).map_err(|e| {
@@ -90,19 +89,17 @@ fn render(view: &View, settings: &Settings) -> Result<String> {
     })
 }
 
-/// Suite health as label and value, worded alike in every format.
+/// Suite health as label and value, worded alike in every format. Broken and timed-out runs
+/// are counted even when there are none: that none broke is what a health check is for.
 fn health_facts(health: &view::Health) -> Vec<(&'static str, String)> {
-    let mut runs = format!("{} ok", health.ok);
-    for (n, what) in [(health.broken, "broken"), (health.timed_out, "timed out")] {
-        if n > 0 {
-            let _ = write!(runs, ", {n} {what}");
-        }
-    }
     let mut facts = vec![(
         "runs",
         format!(
-            "{} ({runs}), and {}",
+            "{} ({} ok, {} broken, {} timed out), and {}",
             health.runs,
+            health.ok,
+            health.broken,
+            health.timed_out,
             counted(
                 health.confirmation_runs,
                 "confirmation run",
