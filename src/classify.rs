@@ -219,6 +219,14 @@ pub fn settle(
     }
 }
 
+/// The state-setters a brittle test's runs point at: the tests that ran before it in every run
+/// where it passed and in none where it failed. (`Evidence::suspects` points the other way, at
+/// polluters.)
+pub fn setter_suspects(test: &str, runs: &[Observed], names: &Names) -> Vec<String> {
+    let facts = Facts::gather(test, runs, names);
+    facts.before_every_and_none(&facts.passing, &facts.failing)
+}
+
 /// Replays of failing seeds (its failing seeds in turn, again if it has fewer) that must all
 /// fail it before its order is taken to cause the failure: a test failing at random 30 % of the
 /// time passes that, and then passes alone, about 2 % of the time.
@@ -531,18 +539,23 @@ impl<'a> Facts<'a> {
 
     /// Tests that ran before it in every failing run and in no passing one.
     fn suspects(&self) -> Vec<String> {
-        let mut failing = self.failing.iter();
-        let Some(first) = failing.next() else {
+        self.before_every_and_none(&self.failing, &self.passing)
+    }
+
+    /// Tests that ran before it in every run of `every` and in no run of `none`, by id.
+    fn before_every_and_none(&self, every: &[Seen], none: &[Seen]) -> Vec<String> {
+        let mut every = every.iter();
+        let Some(first) = every.next() else {
             return Vec::new();
         };
         let mut common: Vec<u32> = first.before.to_vec();
         common.sort_unstable();
         common.dedup();
-        // Marks each test with the last failing run it ran before the test in, or as seen
-        // before it in a passing run: a pass over each run, however long the suite.
-        const IN_A_PASSING_RUN: u32 = u32::MAX;
+        // Marks each test with the last run of `every` it ran before the test in, or as seen
+        // before it in a run of `none`: a pass over each run, however long the suite.
+        const IN_NONE: u32 = u32::MAX;
         let mut mark = vec![0u32; self.names.len()];
-        for (run, stamp) in failing.zip(1..) {
+        for (run, stamp) in every.zip(1..) {
             if common.is_empty() {
                 break;
             }
@@ -551,12 +564,12 @@ impl<'a> Facts<'a> {
             }
             common.retain(|&t| mark[t as usize] == stamp);
         }
-        for run in self.passing.iter().take_while(|_| !common.is_empty()) {
+        for run in none.iter().take_while(|_| !common.is_empty()) {
             for &t in run.before {
-                mark[t as usize] = IN_A_PASSING_RUN;
+                mark[t as usize] = IN_NONE;
             }
         }
-        common.retain(|&t| mark[t as usize] != IN_A_PASSING_RUN);
+        common.retain(|&t| mark[t as usize] != IN_NONE);
         let mut ids: Vec<&str> = common.iter().map(|&t| self.names.id(t)).collect();
         ids.sort_unstable();
         ids.into_iter().map(String::from).collect()
@@ -858,6 +871,27 @@ mod tests {
             "{}",
             classified.evidence.reason
         );
+    }
+
+    #[test]
+    fn a_brittle_tests_setter_suspects_ran_before_it_whenever_it_passed() {
+        let runs = [
+            (1, run("!v s a"), false),
+            (2, run("s a v"), false),
+            (3, run("a s v"), false),
+            (4, run("a !v s"), false),
+        ];
+        let hunted = Hunted::new(&runs);
+        let observed: Vec<Observed> = hunted
+            .runs
+            .iter()
+            .map(|(seed, ran, overlapped)| Observed {
+                seed: *seed,
+                ran,
+                overlapped: *overlapped,
+            })
+            .collect();
+        assert_eq!(setter_suspects("v", &observed, &hunted.names), ["s"]);
     }
 
     #[test]

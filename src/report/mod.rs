@@ -132,6 +132,15 @@ fn health_facts(health: &view::Health) -> Vec<(&'static str, String)> {
     facts
 }
 
+/// Why a suspected victim names no suspects, worded for the way its suspects point.
+fn no_suspects(view: &View, victim: &str) -> &'static str {
+    if view.test(victim).and_then(|t| t.kind) == Some(crate::classify::Kind::Brittle) {
+        "no single test ran before it in every passing run and in no failing one"
+    } else {
+        "no single test ran before it in every failing run and in no passing one"
+    }
+}
+
 /// The timed-out runs grouped by where they hung (`while running <test>`), most first.
 fn timeouts_by_place(view: &View) -> Vec<(String, Vec<u64>)> {
     let mut groups: Vec<(String, Vec<u64>)> = Vec::new();

@@ -231,7 +231,7 @@ fn interference(out: &mut String, view: &View, paint: Paint) {
             (Source::Bisected, None) => paint.green("bisected"),
         };
         let _ = writeln!(out, "  {}  ({label})", paint.bold(&pair.victim));
-        culprit_lines(out, pair);
+        culprit_lines(out, view, pair);
         for (label, command) in [
             ("reproduce", &pair.reproduce),
             ("alone", &pair.alone),
@@ -251,7 +251,7 @@ pub(super) fn verdict_name(verdict: crate::bisect::Verdict) -> String {
         .unwrap_or_default()
 }
 
-fn culprit_lines(out: &mut String, pair: &Interference) {
+fn culprit_lines(out: &mut String, view: &View, pair: &Interference) {
     let suspected = pair.source == Source::Suspected;
     let groups = [
         (
@@ -277,8 +277,9 @@ fn culprit_lines(out: &mut String, pair: &Interference) {
     if suspected && pair.polluters.is_empty() && pair.state_setters.is_empty() {
         let _ = writeln!(
             out,
-            "    {:<13}no single test ran before it in every failing run and in no passing one",
-            "suspects"
+            "    {:<13}{}",
+            "suspects",
+            super::no_suspects(view, &pair.victim)
         );
     }
 }

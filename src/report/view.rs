@@ -217,7 +217,7 @@ pub enum Source {
     /// Found and confirmed by a bisection.
     Bisected,
     /// Tests that ran before the victim in every failing run of the hunt and in no passing
-    /// one: a lead, not a verdict.
+    /// one (for a brittle victim, the other way round): a lead, not a verdict.
     Suspected,
 }
 
@@ -411,7 +411,8 @@ fn group_hunts(runs: &[Kept], columns: &Columns) -> Vec<(HuntSummary, Vec<usize>
 struct Classified {
     kind: Kind,
     why: Option<String>,
-    /// Tests that ran before it in every failing run and in no passing one.
+    /// Tests that ran before it in every failing run and in no passing one; for a brittle
+    /// test, in every passing run and in no failing one.
     suspects: Vec<String>,
 }
 
@@ -473,6 +474,11 @@ fn classify(tallies: &Tallies, hunts: &[(HuntSummary, Vec<usize>)]) -> HashMap<S
                     kind: Kind::AlwaysFailing,
                     why: None,
                     suspects: Vec::new(),
+                },
+                Kind::Brittle => Classified {
+                    kind: Kind::Brittle,
+                    why: Some(settled.evidence.reason),
+                    suspects: classify::setter_suspects(id, &observed, &tallies.names),
                 },
                 kind => Classified {
                     kind,

@@ -346,3 +346,40 @@ fn junit_is_one_testcase_per_test_as_the_schema_jenkins_validates_with_allows() 
         assert_eq!(xml.matches("<testcase ").count(), tests, "{store}");
     }
 }
+
+#[test]
+fn a_brittle_victim_not_bisected_yet_is_suspected_of_needing_the_tests_before_its_passes() {
+    let sandbox = Sandbox::with_suite("stores/pytest");
+    let victim = "tests/test_inventory.py::test_export_inventory_as_csv";
+    let bisections = sandbox.path().join("bisections.jsonl");
+    let kept: String = fs::read_to_string(&bisections)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.contains(&format!("\"victim\":\"{victim}\"")))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    fs::write(&bisections, kept).unwrap();
+    let output = sandbox
+        .bleed()
+        .args(["--store", ".", "report", "--format", "json"])
+        .output()
+        .expect("run bleed report");
+    let report = json(&output);
+    let pair = report["interference"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["victim"] == victim)
+        .expect("the brittle victim, suspected");
+    assert_eq!(pair["source"], "suspected");
+    assert_eq!(pair["polluters"], serde_json::json!([]));
+    assert!(
+        pair["state_setters"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from(
+                "tests/test_plugins.py::test_register_csv_exporter"
+            )),
+        "the planted state-setter ran before it whenever it passed: {pair}"
+    );
+}
