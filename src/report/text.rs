@@ -166,10 +166,11 @@ fn columns_that_fit(widths: &[usize], width: Option<usize>) -> usize {
         .unwrap_or(3)
 }
 
-/// `0.55ms ± 0.11ms`: a test's mean duration and its sample standard deviation.
+/// `0.55ms ± 0.11ms`: a test's mean duration and its sample standard deviation; `<10ms` alone
+/// when the runner timed every run as 0, which says nothing of a spread.
 pub(super) fn mean_and_spread(spread: Option<Spread>) -> String {
     match spread {
-        Some(spread) if spread.count > 1 => {
+        Some(spread) if spread.count > 1 && spread.max > 0.0 => {
             format!("{} {}", duration(Some(spread.mean)), plus_minus(spread.sd))
         }
         Some(spread) => duration(Some(spread.mean)),
@@ -481,6 +482,13 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_test_the_runner_timed_as_0_has_no_spread_to_show() {
+        let untimed = Spread::of(&[0.0, 0.0, 0.0]);
+        assert_eq!(mean_and_spread(untimed), "<10ms");
+        assert_eq!(mean_and_spread(Spread::of(&[0.002, 0.002])), "2.0ms ± 0");
     }
 
     #[test]
