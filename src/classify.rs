@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::chance::{self, Rate, Trials};
-use crate::human::count;
+use crate::human::{count, times};
 use crate::outcome::{Outcome, TestResult};
 use crate::records::{Names, Ran};
 
@@ -219,6 +219,14 @@ pub fn settle(
     }
 }
 
+/// The state-setters a brittle test's runs point at: the tests that ran before it in every run
+/// where it passed and in none where it failed. (`Evidence::suspects` points the other way, at
+/// polluters.)
+pub fn setter_suspects(test: &str, runs: &[Observed], names: &Names) -> Vec<String> {
+    let facts = Facts::gather(test, runs, names);
+    facts.before_every_and_none(&facts.passing, &facts.failing)
+}
+
 /// Replays of failing seeds (its failing seeds in turn, again if it has fewer) that must all
 /// fail it before its order is taken to cause the failure: a test failing at random 30 % of the
 /// time passes that, and then passes alone, about 2 % of the time.
@@ -313,24 +321,45 @@ fn order_does_not_reproduce(
     let chance_of_random = (1.0 - rate).powi(passed.len() as i32);
     if chance_of_random >= chance::DOUBT {
         evidence.reason = format!(
-            "probably interference: all {} of its failures were in runs that overlapped another \
-             run of the suite, and all {} replays with nothing else running passed it, but it \
+            "probably interference: {}, and {} with nothing else running passed it, but it \
              failed in only {:.0} % of the runs, so a random failure would pass that many replays \
              {:.0} % of the time",
-            facts.failing.len(),
-            passed.len(),
+            failures_overlapped(facts.failing.len()),
+            every(passed.len(), "replay", "replays"),
             rate * 100.0,
             chance_of_random * 100.0
         );
         return done(Kind::Unconfirmed, evidence);
     }
     evidence.reason = format!(
-        "all {} of its failures were in runs that overlapped another run of the suite, and all {} \
-         replays of its failing seeds with nothing else running passed it",
-        facts.failing.len(),
-        passed.len()
+        "{}, and {} with nothing else running passed it",
+        failures_overlapped(facts.failing.len()),
+        every(
+            passed.len(),
+            "replay of its failing seed",
+            "replays of its failing seeds"
+        )
     );
     done(Kind::Interference, evidence)
+}
+
+fn failures_overlapped(failures: usize) -> String {
+    if failures == 1 {
+        "its one failure was in a run that overlapped another run of the suite".to_string()
+    } else {
+        format!(
+            "all {failures} of its failures were in runs that overlapped another run of the suite"
+        )
+    }
+}
+
+/// `its one replay`, `all 3 replays`: the subject of a sentence about every one of them.
+fn every(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("its one {one}")
+    } else {
+        format!("all {n} {many}")
+    }
 }
 
 /// The order reproduces the failure (or it fails in every order): how does it do by itself?
@@ -377,8 +406,9 @@ fn assess_alone(test: &str, facts: &Facts, checks: &[Checked], mut evidence: Evi
         _ => (
             Kind::NonDeterministic,
             format!(
-                "run by itself it passed {passed} times and failed {failed} times: the same order \
-                 both failed and passed"
+                "run by itself it passed {} and failed {}: the same order both failed and passed",
+                times(passed),
+                times(failed)
             ),
         ),
     };
@@ -509,18 +539,23 @@ impl<'a> Facts<'a> {
 
     /// Tests that ran before it in every failing run and in no passing one.
     fn suspects(&self) -> Vec<String> {
-        let mut failing = self.failing.iter();
-        let Some(first) = failing.next() else {
+        self.before_every_and_none(&self.failing, &self.passing)
+    }
+
+    /// Tests that ran before it in every run of `every` and in no run of `none`, by id.
+    fn before_every_and_none(&self, every: &[Seen], none: &[Seen]) -> Vec<String> {
+        let mut every = every.iter();
+        let Some(first) = every.next() else {
             return Vec::new();
         };
         let mut common: Vec<u32> = first.before.to_vec();
         common.sort_unstable();
         common.dedup();
-        // Marks each test with the last failing run it ran before the test in, or as seen
-        // before it in a passing run: a pass over each run, however long the suite.
-        const IN_A_PASSING_RUN: u32 = u32::MAX;
+        // Marks each test with the last run of `every` it ran before the test in, or as seen
+        // before it in a run of `none`: a pass over each run, however long the suite.
+        const IN_NONE: u32 = u32::MAX;
         let mut mark = vec![0u32; self.names.len()];
-        for (run, stamp) in failing.zip(1..) {
+        for (run, stamp) in every.zip(1..) {
             if common.is_empty() {
                 break;
             }
@@ -529,12 +564,12 @@ impl<'a> Facts<'a> {
             }
             common.retain(|&t| mark[t as usize] == stamp);
         }
-        for run in self.passing.iter().take_while(|_| !common.is_empty()) {
+        for run in none.iter().take_while(|_| !common.is_empty()) {
             for &t in run.before {
-                mark[t as usize] = IN_A_PASSING_RUN;
+                mark[t as usize] = IN_NONE;
             }
         }
-        common.retain(|&t| mark[t as usize] != IN_A_PASSING_RUN);
+        common.retain(|&t| mark[t as usize] != IN_NONE);
         let mut ids: Vec<&str> = common.iter().map(|&t| self.names.id(t)).collect();
         ids.sort_unstable();
         ids.into_iter().map(String::from).collect()
@@ -739,6 +774,14 @@ mod tests {
     /// Answers every check `assess` asks for with `answer` until it decides; returns the kind
     /// and how many checks it took.
     fn settle(hunted: &Hunted, answer: impl Fn(&Check) -> Vec<TestResult>) -> (Kind, usize) {
+        let (classified, checks) = settle_with_reason(hunted, answer);
+        (classified.kind, checks)
+    }
+
+    fn settle_with_reason(
+        hunted: &Hunted,
+        answer: impl Fn(&Check) -> Vec<TestResult>,
+    ) -> (Classified, usize) {
         let mut made: Vec<(Check, Vec<TestResult>)> = Vec::new();
         loop {
             let checks: Vec<Checked> = made
@@ -746,7 +789,7 @@ mod tests {
                 .map(|(check, results)| Checked { check, results })
                 .collect();
             match hunted.assess(&checks) {
-                Step::Done(classified) => return (classified.kind, made.len()),
+                Step::Done(classified) => return (classified, made.len()),
                 Step::Needs(check, _) => {
                     let results = answer(&check);
                     made.push((check, results));
@@ -783,6 +826,72 @@ mod tests {
         let hunted = Hunted::new(&runs);
         let (kind, checks) = settle(&hunted, |_| run("a v b"));
         assert_eq!((kind, checks), (Kind::Unconfirmed, 12));
+    }
+
+    #[test]
+    fn one_failure_and_one_replay_are_not_all_1_of_them() {
+        let runs = [(1, run("a !v b"), true), (2, run("b a v"), true)];
+        let hunted = Hunted::new(&runs);
+        let (classified, _) = settle_with_reason(&hunted, |_| run("a v b"));
+        let reason = classified.evidence.reason;
+        assert!(
+            reason.contains("its one failure was in a run that overlapped"),
+            "{reason}"
+        );
+        assert!(!reason.contains("all 1 "), "{reason}");
+    }
+
+    #[test]
+    fn a_test_that_passed_and_failed_alone_once_each_says_once() {
+        let runs = [(1, run("a !v"), false), (2, run("b !v a"), false)];
+        let hunted = Hunted::new(&runs);
+        let alone = Check::Alone {
+            test: "v".to_string(),
+        };
+        let (passes, fails) = (run("v"), run("!v"));
+        let checks = [
+            Checked {
+                check: &alone,
+                results: &passes,
+            },
+            Checked {
+                check: &alone,
+                results: &fails,
+            },
+        ];
+        let Step::Done(classified) = hunted.assess(&checks) else {
+            panic!("passing and failing alone settles it")
+        };
+        assert_eq!(classified.kind, Kind::NonDeterministic);
+        assert!(
+            classified
+                .evidence
+                .reason
+                .contains("it passed once and failed once"),
+            "{}",
+            classified.evidence.reason
+        );
+    }
+
+    #[test]
+    fn a_brittle_tests_setter_suspects_ran_before_it_whenever_it_passed() {
+        let runs = [
+            (1, run("!v s a"), false),
+            (2, run("s a v"), false),
+            (3, run("a s v"), false),
+            (4, run("a !v s"), false),
+        ];
+        let hunted = Hunted::new(&runs);
+        let observed: Vec<Observed> = hunted
+            .runs
+            .iter()
+            .map(|(seed, ran, overlapped)| Observed {
+                seed: *seed,
+                ran,
+                overlapped: *overlapped,
+            })
+            .collect();
+        assert_eq!(setter_suspects("v", &observed, &hunted.names), ["s"]);
     }
 
     #[test]

@@ -446,13 +446,13 @@ mod tests {
 
 order-dependent (1): fails after some tests, passes alone: bisect it
   failed  mean pass  mean fail  failed with seed  passed with seed  test
-     2/3      1.2ms         0s  11 and 1 more     13                tests/test_cart.py::test_total
+     2/3      1.2ms      <10ms  11 and 1 more     13                tests/test_cart.py::test_total
                                                                     └ expected USD, got EUR
                                                                       why: it passes alone
 
 non-deterministic (1): the same order both passed and failed: timing, randomness or the network, not the order
   failed  mean pass  mean fail  failed with seed  passed with seed  test
-     1/3      1.2ms         0s  12                11 and 1 more     tests/test_clock.py::test_tick
+     1/3      1.2ms      <10ms  12                11 and 1 more     tests/test_clock.py::test_tick
                                                                     └ expected USD, got EUR
                                                                       why: it passes alone
 

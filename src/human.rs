@@ -44,12 +44,22 @@ pub fn counted(n: usize, one: &str, many: &str) -> String {
     }
 }
 
-/// A duration in seconds, to three significant figures at most: `-` when unknown, `0s` for a
-/// runner that reports nothing, `0.55ms`, `12.3ms`, `2.50s`, `1m05s`.
+/// `once`, `2 times`: how often something happened, for any count.
+pub fn times(n: usize) -> String {
+    if n == 1 {
+        "once".to_string()
+    } else {
+        format!("{n} times")
+    }
+}
+
+/// A duration in seconds, to three significant figures at most: `-` when unknown, `0.55ms`,
+/// `12.3ms`, `2.50s`, `1m05s`. A runner's 0 is a time under what it can tell apart (go test
+/// counts hundredths of a second, Jest and mocha milliseconds), so it reads `<10ms`, not `0s`.
 pub fn duration(value: Option<f64>) -> String {
     match value {
         None => "-".to_string(),
-        Some(s) if s <= 0.0 => "0s".to_string(),
+        Some(s) if s <= 0.0 => "<10ms".to_string(),
         Some(s) if s < 0.000_01 => "<0.01ms".to_string(),
         Some(s) if s < 0.001 => format!("{:.2}ms", s * 1e3),
         Some(s) if s < 1.0 => format!("{:.1}ms", s * 1e3),
@@ -58,11 +68,23 @@ pub fn duration(value: Option<f64>) -> String {
     }
 }
 
-/// Time gone or left, to the second: `0s`, `14s`, `1m40s`, `2h05m`.
+/// How far durations of one thing vary: `± 0` when they do not at all, where `duration` would
+/// take the 0 for a time too short to measure.
+pub fn plus_minus(sd: f64) -> String {
+    if sd <= 0.0 {
+        "± 0".to_string()
+    } else {
+        format!("± {}", duration(Some(sd)))
+    }
+}
+
+/// Time gone or left, to the second: `<1s`, `14s`, `1m40s`, `2h05m`. Under a second is not
+/// `0s`, which would read as no time at all: an ETA of `0s` while runs are left.
 pub fn elapsed(time: std::time::Duration) -> String {
     let seconds = time.as_secs();
     match seconds {
-        0..60 => format!("{seconds}s"),
+        0 => "<1s".to_string(),
+        1..60 => format!("{seconds}s"),
         60..3600 => format!("{}m{:02}s", seconds / 60, seconds % 60),
         _ => format!("{}h{:02}m", seconds / 3600, seconds % 3600 / 60),
     }
@@ -177,7 +199,11 @@ mod tests {
     #[test]
     fn durations_read_naturally() {
         assert_eq!(duration(None), "-");
-        assert_eq!(duration(Some(0.0)), "0s");
+        assert_eq!(
+            duration(Some(0.0)),
+            "<10ms",
+            "a runner's 0 is under its resolution"
+        );
         assert_eq!(duration(Some(0.000_000_4)), "<0.01ms");
         assert_eq!(duration(Some(0.000_25)), "0.25ms");
         assert_eq!(duration(Some(0.0123)), "12.3ms");
@@ -186,9 +212,15 @@ mod tests {
     }
 
     #[test]
+    fn no_spread_is_zero_not_a_time_too_short_to_measure() {
+        assert_eq!(plus_minus(0.0), "± 0");
+        assert_eq!(plus_minus(0.000_25), "± 0.25ms");
+    }
+
+    #[test]
     fn elapsed_time_reads_to_the_second() {
         use std::time::Duration;
-        assert_eq!(elapsed(Duration::from_millis(400)), "0s");
+        assert_eq!(elapsed(Duration::from_millis(400)), "<1s");
         assert_eq!(elapsed(Duration::from_secs(14)), "14s");
         assert_eq!(elapsed(Duration::from_secs(100)), "1m40s");
         assert_eq!(elapsed(Duration::from_secs(7500)), "2h05m");

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::chance::{Rate, Trials};
 use crate::ddmin::{self, Counts, Prober, Verdict as Search};
 use crate::error::{Error, ExitCode, Result};
-use crate::human::count;
+use crate::human::{count, times};
 use crate::hunt::{CONFIRMATIONS_FILE, Confirmation as HuntConfirmation};
 use crate::import;
 use crate::progress;
@@ -781,9 +781,11 @@ fn search_and_conclude(
 }
 
 fn attempt(job: &Job, context: &ProbeContext, result: &mut Bisection) -> Result<Attempt> {
-    context
-        .progress
-        .search("reproducing, then searching", job.candidates.len());
+    context.progress.search(
+        "reproducing the failing order",
+        "searching",
+        job.candidates.len(),
+    );
     let past = job.past();
     let options = ddmin::Options {
         jobs: job.jobs,
@@ -946,14 +948,6 @@ fn probe_summary(order: &[String]) -> String {
         [first, victim] => format!("{first} then {victim}"),
         [first, .., victim] => format!("{first} … {victim}"),
         [] => String::new(),
-    }
-}
-
-fn times(n: usize) -> String {
-    if n == 1 {
-        "once".to_string()
-    } else {
-        format!("{n} times")
     }
 }
 
@@ -1364,9 +1358,11 @@ fn search_state_setters(
     };
     // Picked because the victim passed in it, the passing run is no evidence of that.
     context.reuse.bar(&passing_run);
-    context
-        .progress
-        .search("searching for state-setters", before.len());
+    context.progress.search(
+        "reproducing the passing order",
+        "searching for state-setters",
+        before.len(),
+    );
     let mut prober = OrderProber::new(
         context,
         &before,

@@ -183,8 +183,10 @@ impl Reported {
     }
 }
 
-/// A bisection's progress: its probes and rounds, the phase it is in and, while searching, how
-/// many tests are still suspected. Cleared however the bisection ends.
+/// A bisection's progress: its probes, the phase it is in and its rounds so far and, while
+/// searching, how many tests are still suspected. Rounds are counted by phase, so that the
+/// search's agree with the `in N rounds` the bisection ends with. Cleared however the
+/// bisection ends.
 pub struct Progress {
     shown: progress::Progress,
     state: Mutex<Search>,
@@ -193,6 +195,8 @@ pub struct Progress {
 #[derive(Default)]
 struct Search {
     phase: &'static str,
+    /// What the phase does until its first round is over: a search first runs the whole order.
+    opening: Option<&'static str>,
     rounds: usize,
     /// The fewest candidates a probe of this search reproduced with; None outside a search.
     suspects: Option<usize>,
@@ -208,30 +212,34 @@ impl Progress {
 
     /// A phase that names no suspects (confirming, looking for cleaners).
     pub fn phase(&self, phase: &'static str) {
-        self.begin(phase, None);
+        self.begin(Search {
+            phase,
+            ..Search::default()
+        });
     }
 
-    /// A search among `candidates` tests, which probes narrow down.
-    pub fn search(&self, phase: &'static str, candidates: usize) {
-        self.begin(phase, Some(candidates));
+    /// A search among `candidates` tests, which probes narrow down once its first round,
+    /// `opening`, has run the whole order.
+    pub fn search(&self, opening: &'static str, phase: &'static str, candidates: usize) {
+        self.begin(Search {
+            phase,
+            opening: Some(opening),
+            suspects: Some(candidates),
+            rounds: 0,
+        });
     }
 
     pub fn finish(&self) {
-        {
-            let mut state = self.lock();
-            state.phase = "done";
-            state.suspects = None;
-        }
+        *self.lock() = Search {
+            phase: "done",
+            ..Search::default()
+        };
         self.show();
         self.shown.finish();
     }
 
-    fn begin(&self, phase: &'static str, suspects: Option<usize>) {
-        {
-            let mut state = self.lock();
-            state.phase = phase;
-            state.suspects = suspects;
-        }
+    fn begin(&self, search: Search) {
+        *self.lock() = search;
         self.show();
         self.shown.milestone();
     }
@@ -253,29 +261,37 @@ impl Progress {
     }
 
     fn show(&self) {
-        let message = {
-            let state = self.lock();
-            let mut facts = Vec::new();
-            if state.rounds > 0 {
-                facts.push(human::count(state.rounds, "round"));
-            }
-            if let Some(suspects) = state.suspects {
-                facts.push(format!(
-                    "{} still suspected",
-                    human::count(suspects, "test")
-                ));
-            }
-            if facts.is_empty() {
-                state.phase.to_string()
-            } else {
-                format!("{} ({})", state.phase, facts.join(", "))
-            }
-        };
+        let message = self.lock().message();
         self.shown.set_message(message);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Search> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Search {
+    /// `searching (3 rounds, 6 tests still suspected)`.
+    fn message(&self) -> String {
+        let mut facts = Vec::new();
+        if self.rounds > 0 {
+            facts.push(human::count(self.rounds, "round"));
+        }
+        if let Some(suspects) = self.suspects {
+            facts.push(format!(
+                "{} still suspected",
+                human::count(suspects, "test")
+            ));
+        }
+        let phase = match self.opening {
+            Some(opening) if self.rounds == 0 => opening,
+            _ => self.phase,
+        };
+        if facts.is_empty() {
+            phase.to_string()
+        } else {
+            format!("{phase} ({})", facts.join(", "))
+        }
     }
 }
 
@@ -579,6 +595,31 @@ mod tests {
 
     fn ids(names: &[&str]) -> Vec<String> {
         names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn a_search_says_it_reproduces_first_then_that_it_searches_counting_its_own_rounds() {
+        let mut search = Search {
+            phase: "searching",
+            opening: Some("reproducing the failing order"),
+            rounds: 0,
+            suspects: Some(15),
+        };
+        assert_eq!(
+            search.message(),
+            "reproducing the failing order (15 tests still suspected)"
+        );
+        search.rounds = 1;
+        search.suspects = Some(9);
+        assert_eq!(
+            search.message(),
+            "searching (1 round, 9 tests still suspected)"
+        );
+        let done = Search {
+            phase: "done",
+            ..Search::default()
+        };
+        assert_eq!(done.message(), "done", "the summary says what it cost");
     }
 
     #[test]

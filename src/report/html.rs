@@ -403,7 +403,7 @@ fn victim_card(page: &mut String, view: &View, index: usize, pair: &Interference
         Id(&pair.victim),
         kind,
     );
-    culprits(page, pair);
+    culprits(page, view, pair);
     let mut facts = Vec::new();
     if let Some(confirmed) = &pair.confirmed {
         facts.push(format!("Confirmed: {}", Esc(confirmed)));
@@ -429,7 +429,7 @@ fn victim_card(page: &mut String, view: &View, index: usize, pair: &Interference
     page.push_str("</article>\n");
 }
 
-fn culprits(page: &mut String, pair: &Interference) {
+fn culprits(page: &mut String, view: &View, pair: &Interference) {
     let suspected = pair.source == Source::Suspected;
     let groups = [
         (
@@ -451,8 +451,11 @@ fn culprits(page: &mut String, pair: &Interference) {
     let listed: Vec<_> = groups.iter().filter(|(_, _, t)| !t.is_empty()).collect();
     if listed.is_empty() {
         if suspected {
-            page.push_str(
-                "<p class=\"facts\">No single test ran before it in every failing run and in no passing one.</p>\n",
+            let (first, rest) = super::no_suspects(view, &pair.victim).split_at(1);
+            let _ = writeln!(
+                page,
+                "<p class=\"facts\">{}{rest}.</p>",
+                first.to_uppercase()
             );
         }
         return;

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::text::short_time;
+use super::text::{mean_and_spread, short_time, verdict_name};
 use super::view::{Source, View};
 use crate::classify::Kind;
 use crate::human::{count, duration};
@@ -35,7 +35,7 @@ fn most_failing(md: &mut String, view: &View) {
     let _ = writeln!(md, "\n### Most failing\n");
     let _ = writeln!(
         md,
-        "| test | failed | kind | mean pass | mean fail | first failed | last failed | seeds |"
+        "| test | failed | kind | pass: mean ± sd | fail: mean ± sd | first failed | last failed | seeds |"
     );
     let _ = writeln!(md, "|---|---:|---|---:|---:|---|---|---|");
     for test in view.failing() {
@@ -63,8 +63,8 @@ fn most_failing(md: &mut String, view: &View) {
             test.failures,
             test.runs,
             test.kind.map(Kind::name).unwrap_or_default(),
-            duration(test.mean_pass_seconds),
-            duration(test.mean_fail_seconds),
+            mean_and_spread(test.pass_seconds),
+            mean_and_spread(test.fail_seconds),
             short_time(test.first_failed.as_deref()),
             short_time(test.last_failed.as_deref()),
         );
@@ -77,9 +77,10 @@ fn interference(md: &mut String, view: &View) {
     }
     let _ = writeln!(md, "\n### Interference\n");
     for pair in &view.interference {
-        let how = match pair.source {
-            Source::Bisected => "bisected",
-            Source::Suspected => "suspected, not bisected yet",
+        let how = match (pair.source, pair.verdict) {
+            (Source::Bisected, Some(verdict)) => format!("bisected: {}", verdict_name(verdict)),
+            (Source::Bisected, None) => "bisected".to_string(),
+            (Source::Suspected, _) => "suspected, not bisected yet".to_string(),
         };
         let _ = writeln!(md, "- {} ({how})", code(&pair.victim));
         let suspected = pair.source == Source::Suspected;
@@ -144,7 +145,8 @@ fn timeouts(md: &mut String, view: &View) {
             Some(test) => format!("while running {}", code(test)),
             None => place,
         };
-        let _ = writeln!(md, "- {place}: seeds {}", listed.join(", "));
+        let noun = if listed.len() == 1 { "seed" } else { "seeds" };
+        let _ = writeln!(md, "- {place}: {noun} {}", listed.join(", "));
     }
 }
 
@@ -188,6 +190,22 @@ fn cell(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_timed_out_seed_is_a_seed() {
+        let mut view = View::build(super::super::view::Recorded::default());
+        view.timeouts.push(super::super::view::TimedOut {
+            command: "pytest".to_string(),
+            seed: 7,
+            started_at: "2026-12-02T06:11:08.895Z".to_string(),
+            while_running: Some("tests/a.py::test_hangs".to_string()),
+        });
+        let md = render(&view);
+        assert!(
+            md.contains("- while running `tests/a.py::test_hangs`: seed 7\n"),
+            "{md}"
+        );
+    }
 
     #[test]
     fn code_spans_hold_backticks_and_pipes() {

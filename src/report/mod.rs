@@ -17,9 +17,8 @@ use std::path::{Path, PathBuf};
 
 use crate::bisect::{BISECTIONS_FILE, Bisection};
 use crate::error::{Error, ExitCode, Result};
-use std::fmt::Write as _;
 
-use crate::human::{Paint, count, counted, duration};
+use crate::human::{Paint, count, counted, duration, plus_minus};
 use crate::hunt::{CONFIRMATIONS_FILE, Confirmation};
 use crate::records;
 use crate::store::{self, RUNS_FILE};
@@ -48,7 +47,7 @@ pub struct Settings {
 }
 
 pub fn report(settings: &Settings) -> Result<ExitCode> {
-    let view = View::of(read(&settings.store)?);
+    let view = View::of(read(&settings.store)?, &settings.store);
     let rendered = render(&view, settings)?;
     match &settings.out {
         Some(path) => fs::write(path, rendered).map_err(|e| {
@@ -90,19 +89,17 @@ fn render(view: &View, settings: &Settings) -> Result<String> {
     })
 }
 
-/// Suite health as label and value, worded alike in every format.
+/// Suite health as label and value, worded alike in every format. Broken and timed-out runs
+/// are counted even when there are none: that none broke is what a health check is for.
 fn health_facts(health: &view::Health) -> Vec<(&'static str, String)> {
-    let mut runs = format!("{} ok", health.ok);
-    for (n, what) in [(health.broken, "broken"), (health.timed_out, "timed out")] {
-        if n > 0 {
-            let _ = write!(runs, ", {n} {what}");
-        }
-    }
     let mut facts = vec![(
         "runs",
         format!(
-            "{} ({runs}), and {}",
+            "{} ({} ok, {} broken, {} timed out), and {}",
             health.runs,
+            health.ok,
+            health.broken,
+            health.timed_out,
             counted(
                 health.confirmation_runs,
                 "confirmation run",
@@ -114,9 +111,9 @@ fn health_facts(health: &view::Health) -> Vec<(&'static str, String)> {
         facts.push((
             "wall per run",
             format!(
-                "mean {} ± {}, from {} to {}",
+                "mean {} {}, from {} to {}",
                 duration(Some(spread.mean)),
-                duration(Some(spread.sd)),
+                plus_minus(spread.sd),
                 duration(Some(spread.min)),
                 duration(Some(spread.max))
             ),
@@ -133,6 +130,15 @@ fn health_facts(health: &view::Health) -> Vec<(&'static str, String)> {
         ));
     }
     facts
+}
+
+/// Why a suspected victim names no suspects, worded for the way its suspects point.
+fn no_suspects(view: &View, victim: &str) -> &'static str {
+    if view.test(victim).and_then(|t| t.kind) == Some(crate::classify::Kind::Brittle) {
+        "no single test ran before it in every passing run and in no failing one"
+    } else {
+        "no single test ran before it in every failing run and in no passing one"
+    }
 }
 
 /// The timed-out runs grouped by where they hung (`while running <test>`), most first.

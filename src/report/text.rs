@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::view::{Interference, Source, Spread, TestStats, View};
 use crate::classify::Kind;
-use crate::human::{Paint, count, counted, duration, visible_width};
+use crate::human::{Paint, count, counted, duration, plus_minus, visible_width};
 
 /// The width of the terminal on stdout, if it is one.
 pub fn terminal_width() -> Option<usize> {
@@ -94,9 +94,10 @@ fn most_failing(out: &mut String, view: &View, paint: Paint, width: Option<usize
     let _ = writeln!(out, "{}test", line(&header_cells, &|_, c| paint.dim(c)));
     let aligned = 2 + widths.iter().take(shown).map(|w| w + 2).sum::<usize>();
     let indent = match width {
-        Some(width) if width < aligned + MIN_ID_ROOM => 4,
+        Some(width) if width < aligned + DETAIL_ROOM => 4,
         _ => aligned,
     };
+    let room = width.map(|w| w.saturating_sub(indent).max(20));
     for (test, row) in failing.iter().zip(&rows) {
         let painted = |c: usize, cell: &str| match c {
             0 => paint.red(cell),
@@ -104,21 +105,49 @@ fn most_failing(out: &mut String, view: &View, paint: Paint, width: Option<usize
             _ => cell.to_string(),
         };
         let _ = writeln!(out, "{}{}", line(row, &painted), shown_id(test, paint));
-        let under = |text: &str| {
-            let room = width.map(|w| w.saturating_sub(indent).max(20));
-            format!("{}{}", " ".repeat(indent), paint.dim(&cut(text, room)))
-        };
-        if let Some(message) = &test.message {
-            let first = message.lines().next().unwrap_or_default();
-            let _ = writeln!(out, "{}", under(&format!("└ {first}")));
+        for detail in details(test, row, shown, room) {
+            let _ = writeln!(
+                out,
+                "{}{}",
+                " ".repeat(indent),
+                paint.dim(&cut(&detail, room))
+            );
         }
-        let mut seen = seeds(&test.failed_seeds);
-        if shown < header.len() {
-            let _ = write!(seen, "; first {}, last {}", row[5], row[6]);
-        }
-        let _ = writeln!(out, "{}", under(&format!("  {seen}")));
     }
 }
+
+/// The lines under a failing test's row: its message, its seeds, and what its row had no room
+/// for, each to fit in `room`.
+fn details(test: &TestStats, row: &[String; 7], shown: usize, room: Option<usize>) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(message) = &test.message {
+        lines.push(format!("└ {}", message.lines().next().unwrap_or_default()));
+    }
+    lines.push(format!(
+        "  {}",
+        seeds(&test.failed_seeds, room.map(|r| r.saturating_sub(2)))
+    ));
+    let took: Vec<String> = [(&row[3], "passing"), (&row[4], "failing")]
+        .into_iter()
+        .filter(|(time, _)| *time != "-")
+        .map(|(time, outcome)| format!("{time} {outcome}"))
+        .collect();
+    if shown < 5 && !took.is_empty() {
+        let together = format!("  took {}", took.join(", "));
+        if room.is_none_or(|room| together.chars().count() <= room) {
+            lines.push(together);
+        } else {
+            lines.extend(took.iter().map(|took| format!("  took {took}")));
+        }
+    }
+    if shown < 7 {
+        lines.push(format!("  first failed {}, last {}", row[5], row[6]));
+    }
+    lines
+}
+
+/// Room the lines under a row get beside the columns before they start at the left instead.
+const DETAIL_ROOM: usize = 72;
 
 /// Room a test id gets on its row before columns are dropped to make more.
 const MIN_ID_ROOM: usize = 40;
@@ -137,13 +166,13 @@ fn columns_that_fit(widths: &[usize], width: Option<usize>) -> usize {
         .unwrap_or(3)
 }
 
-fn mean_and_spread(spread: Option<Spread>) -> String {
+/// `0.55ms ± 0.11ms`: a test's mean duration and its sample standard deviation; `<10ms` alone
+/// when the runner timed every run as 0, which says nothing of a spread.
+pub(super) fn mean_and_spread(spread: Option<Spread>) -> String {
     match spread {
-        Some(spread) if spread.count > 1 => format!(
-            "{} ± {}",
-            duration(Some(spread.mean)),
-            duration(Some(spread.sd))
-        ),
+        Some(spread) if spread.count > 1 && spread.max > 0.0 => {
+            format!("{} {}", duration(Some(spread.mean)), plus_minus(spread.sd))
+        }
         Some(spread) => duration(Some(spread.mean)),
         None => "-".to_string(),
     }
@@ -165,19 +194,27 @@ fn paint_kind(paint: Paint, kind: Option<Kind>, text: &str) -> String {
     }
 }
 
-/// The seeds a test failed with: the first few, and how many more.
-fn seeds(seeds: &[u64]) -> String {
+/// The seeds a test failed with: the first few that fit in `room`, and how many more. Seeds
+/// are never cut: one cut would be another seed.
+fn seeds(seeds: &[u64], room: Option<usize>) -> String {
     const SHOWN: usize = 5;
     if seeds.is_empty() {
         return "failed only in imported runs without a seed".to_string();
     }
-    let listed: Vec<String> = seeds.iter().take(SHOWN).map(u64::to_string).collect();
-    let more = seeds.len().saturating_sub(SHOWN);
+    let fits = |line: &String| room.is_none_or(|room| line.chars().count() <= room);
+    (1..=seeds.len().min(SHOWN))
+        .rev()
+        .map(|listed| seeds_line(seeds, listed))
+        .find(fits)
+        .unwrap_or_else(|| seeds_line(seeds, 1))
+}
+
+fn seeds_line(seeds: &[u64], listed: usize) -> String {
+    let shown: Vec<String> = seeds.iter().take(listed).map(u64::to_string).collect();
     let noun = if seeds.len() == 1 { "seed" } else { "seeds" };
-    if more == 0 {
-        format!("failed with {noun} {}", listed.join(", "))
-    } else {
-        format!("failed with {noun} {} and {more} more", listed.join(", "))
+    match seeds.len() - listed {
+        0 => format!("failed with {noun} {}", shown.join(", ")),
+        more => format!("failed with {noun} {} and {more} more", shown.join(", ")),
     }
 }
 
@@ -195,7 +232,7 @@ fn interference(out: &mut String, view: &View, paint: Paint) {
             (Source::Bisected, None) => paint.green("bisected"),
         };
         let _ = writeln!(out, "  {}  ({label})", paint.bold(&pair.victim));
-        culprit_lines(out, pair);
+        culprit_lines(out, view, pair);
         for (label, command) in [
             ("reproduce", &pair.reproduce),
             ("alone", &pair.alone),
@@ -215,7 +252,7 @@ pub(super) fn verdict_name(verdict: crate::bisect::Verdict) -> String {
         .unwrap_or_default()
 }
 
-fn culprit_lines(out: &mut String, pair: &Interference) {
+fn culprit_lines(out: &mut String, view: &View, pair: &Interference) {
     let suspected = pair.source == Source::Suspected;
     let groups = [
         (
@@ -241,8 +278,9 @@ fn culprit_lines(out: &mut String, pair: &Interference) {
     if suspected && pair.polluters.is_empty() && pair.state_setters.is_empty() {
         let _ = writeln!(
             out,
-            "    {:<13}no single test ran before it in every failing run and in no passing one",
-            "suspects"
+            "    {:<13}{}",
+            "suspects",
+            super::no_suspects(view, &pair.victim)
         );
     }
 }
@@ -365,11 +403,92 @@ mod tests {
 
     #[test]
     fn seeds_say_how_many_more_there_are() {
-        assert_eq!(seeds(&[7]), "failed with seed 7");
+        assert_eq!(seeds(&[7], None), "failed with seed 7");
         assert_eq!(
-            seeds(&[1, 2, 3, 4, 5, 6, 7]),
+            seeds(&[1, 2, 3, 4, 5, 6, 7], None),
             "failed with seeds 1, 2, 3, 4, 5 and 2 more"
         );
+    }
+
+    #[test]
+    fn seeds_that_do_not_fit_are_counted_not_cut() {
+        let seeds_of_a_hunt = [1502836065, 1874359078, 903379358, 527449820, 547810140, 9];
+        assert_eq!(
+            seeds(&seeds_of_a_hunt, Some(52)),
+            "failed with seeds 1502836065, 1874359078 and 4 more"
+        );
+    }
+
+    /// A fixture store's report as a terminal of `width` columns shows it.
+    fn fixture_at(store: &str, width: usize) -> (View, String) {
+        let store = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/stores")
+            .join(store);
+        let view = View::of(
+            super::super::read(&store).expect("the fixture store"),
+            &store,
+        );
+        let text = render(&view, Paint::plain(), Some(width));
+        (view, text)
+    }
+
+    #[test]
+    fn a_narrow_terminal_loses_no_fact_and_no_line_under_a_test_overflows() {
+        for (store, width) in [60, 80, 120, 200]
+            .into_iter()
+            .flat_map(|width| [("pytest", width), ("noise", width)])
+        {
+            let (view, text) = fixture_at(store, width);
+            let section = &text[..text.find("\nInterference").expect("the next section")];
+            for test in view.failing() {
+                let at = section.find(&format!("  {}\n", test.id)).expect("its row");
+                let under: Vec<&str> = section[at..]
+                    .lines()
+                    .skip(1)
+                    .take_while(|l| {
+                        let l = l.trim_start();
+                        ["└ ", "failed ", "took ", "first failed "]
+                            .iter()
+                            .any(|start| l.starts_with(start))
+                    })
+                    .collect();
+                let shown = format!("{}\n{}", &section[..at], under.join("\n"));
+                let row = section[..at].rsplit('\n').next().unwrap_or_default();
+                for fact in [
+                    mean_and_spread(test.pass_seconds),
+                    mean_and_spread(test.fail_seconds),
+                    short_time(test.first_failed.as_deref()),
+                ] {
+                    assert!(
+                        row.contains(&fact) || under.iter().any(|l| l.contains(&fact)),
+                        "{width} columns: {fact} of {} is shown:\n{shown}",
+                        test.id
+                    );
+                }
+                for line in under {
+                    assert!(
+                        line.chars().count() <= width,
+                        "{width} columns: {line:?} overflows"
+                    );
+                    if let Some(listed) = line.trim().strip_prefix("failed with seeds ") {
+                        let listed = listed.split(" and ").next().unwrap_or_default();
+                        for seed in listed.split(", ") {
+                            let seed: u64 = seed.parse().unwrap_or_else(|_| {
+                                panic!("{width} columns: {seed:?} is a whole seed: {line}")
+                            });
+                            assert!(test.failed_seeds.contains(&seed), "{line}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_test_the_runner_timed_as_0_has_no_spread_to_show() {
+        let untimed = Spread::of(&[0.0, 0.0, 0.0]);
+        assert_eq!(mean_and_spread(untimed), "<10ms");
+        assert_eq!(mean_and_spread(Spread::of(&[0.002, 0.002])), "2.0ms ± 0");
     }
 
     #[test]

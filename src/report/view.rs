@@ -8,6 +8,7 @@
 //! `docs/report.md`); `SCHEMA` is bumped when a field changes meaning or goes away.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -112,8 +113,7 @@ pub struct TestStats {
     pub runs: usize,
     pub failures: usize,
     pub skipped: usize,
-    /// Absent for a test that never failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Null for a test that never failed: there, for scripts that read every test's kind.
     pub kind: Option<Kind>,
     /// Why it is of its kind, in a sentence.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -217,7 +217,7 @@ pub enum Source {
     /// Found and confirmed by a bisection.
     Bisected,
     /// Tests that ran before the victim in every failing run of the hunt and in no passing
-    /// one: a lead, not a verdict.
+    /// one (for a brittle victim, the other way round): a lead, not a verdict.
     Suspected,
 }
 
@@ -290,16 +290,17 @@ impl View {
         for bisection in recorded.bisections {
             tallies.add_bisection(bisection);
         }
-        View::of(tallies)
+        View::of(tallies, Path::new(crate::store::DEFAULT_ROOT))
     }
 
-    pub(super) fn of(mut tallies: Tallies) -> View {
+    /// `store`: where the records were read, for the commands the view suggests.
+    pub(super) fn of(mut tallies: Tallies, store: &Path) -> View {
         let columns = columns(&tallies.runs);
         let hunts = group_hunts(&tallies.runs, &columns);
         let kinds = classify(&tallies, &hunts);
         let bisections = latest_bisections(std::mem::take(&mut tallies.bisections));
         let tests = test_stats(&tallies, &columns, &kinds, &bisections);
-        let interference = interference(&tests, &kinds, &bisections);
+        let interference = interference(&tests, &kinds, &bisections, store);
         let runs: Vec<&Kept> = columns.order.iter().map(|&at| &tallies.runs[at]).collect();
         View {
             schema: SCHEMA,
@@ -410,7 +411,8 @@ fn group_hunts(runs: &[Kept], columns: &Columns) -> Vec<(HuntSummary, Vec<usize>
 struct Classified {
     kind: Kind,
     why: Option<String>,
-    /// Tests that ran before it in every failing run and in no passing one.
+    /// Tests that ran before it in every failing run and in no passing one; for a brittle
+    /// test, in every passing run and in no failing one.
     suspects: Vec<String>,
 }
 
@@ -472,6 +474,11 @@ fn classify(tallies: &Tallies, hunts: &[(HuntSummary, Vec<usize>)]) -> HashMap<S
                     kind: Kind::AlwaysFailing,
                     why: None,
                     suspects: Vec::new(),
+                },
+                Kind::Brittle => Classified {
+                    kind: Kind::Brittle,
+                    why: Some(settled.evidence.reason),
+                    suspects: classify::setter_suspects(id, &observed, &tallies.names),
                 },
                 kind => Classified {
                     kind,
@@ -669,6 +676,7 @@ fn interference(
     tests: &[TestStats],
     kinds: &HashMap<String, Classified>,
     bisections: &BTreeMap<String, Bisection>,
+    store: &Path,
 ) -> Vec<Interference> {
     let ids = |located: &[crate::bisect::Located]| -> Vec<String> {
         located.iter().map(|t| t.id.clone()).collect()
@@ -713,15 +721,31 @@ fn interference(
             confirmed: None,
             probes: None,
             bisected_at: None,
-            bisect: test.failed_seeds.last().map(|seed| {
-                format!(
-                    "bleed bisect --seed {seed} --victim {}",
-                    crate::template::quote(&test.id)
-                )
-            }),
+            bisect: test
+                .failed_seeds
+                .last()
+                .map(|&seed| bisect_command(store, seed, &test.id)),
         });
     }
     pairs
+}
+
+/// The command that bisects a suspected victim from one of its failing runs, run where the
+/// report was: the store said again unless it is the default, as the report may have been read
+/// from a store downloaded from CI.
+fn bisect_command(store: &Path, seed: u64, victim: &str) -> String {
+    let store = if store == Path::new(crate::store::DEFAULT_ROOT) {
+        String::new()
+    } else {
+        format!(
+            " --store {}",
+            crate::template::quote(&store.display().to_string())
+        )
+    };
+    format!(
+        "bleed bisect{store} --seed {seed} --victim {}",
+        crate::template::quote(victim)
+    )
 }
 
 fn slowest(tests: &[TestStats]) -> Vec<Slow> {

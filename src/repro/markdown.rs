@@ -95,9 +95,9 @@ fn facts(md: &mut String, result: &Bisection) {
     }
     let _ = writeln!(
         md,
-        "| found by | bleed {}, {} probes |",
+        "| found by | bleed {}, {} |",
         env!("CARGO_PKG_VERSION"),
-        result.probes
+        crate::human::count(result.probes, "probe")
     );
     if let Some(line) = probing_line(&result.probe) {
         let _ = writeln!(md, "| probes | {} |", cell(&line.replace('\n', " ")));
@@ -229,6 +229,14 @@ mod tests {
             !report.contains("2c04d022"),
             "no run id of the store: {report}"
         );
+    }
+
+    #[test]
+    fn one_probe_is_not_1_probes() {
+        let mut bisection = crate::repro::sample();
+        bisection.probes = 1;
+        let report = report(&bisection);
+        assert!(report.contains(", 1 probe |"), "{report}");
     }
 
     #[test]

@@ -44,6 +44,16 @@ fn without_a_terminal_hunts_and_bisections_print_plain_progress_lines() {
         "the end of the runs is a line of its own; stderr:\n{stderr}"
     );
     assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("/6 runs, ") && l.contains(", ETA ")),
+        "runs left come with an ETA; stderr:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains(" 0s"),
+        "under a second is not '0s elapsed' or 'ETA 0s'; stderr:\n{stderr}"
+    );
+    assert!(
         !stderr.contains('\r') && !stderr.contains('\x1b'),
         "no bar, no escapes: {stderr:?}"
     );
@@ -59,12 +69,12 @@ fn without_a_terminal_hunts_and_bisections_print_plain_progress_lines() {
     assert_eq!(util::exit_code(&output), 0, "stderr:\n{stderr}");
     assert!(
         stderr.lines().any(|l| l
-            .starts_with("bleed: bisect: 0 probes, reproducing, then searching (")
+            .starts_with("bleed: bisect: 0 probes, reproducing the failing order (")
             && l.contains(" tests still suspected)")),
         "each phase is announced; stderr:\n{stderr}"
     );
     assert!(
-        stderr.lines().any(|l| l.contains(" probes, done (")),
+        stderr.lines().any(|l| l.contains(" probes, done, ")),
         "and the end; stderr:\n{stderr}"
     );
 }
@@ -82,7 +92,17 @@ fn help(args: &[&str]) -> String {
 
 #[test]
 fn every_help_ends_with_examples_and_bisect_says_which_order_it_takes() {
-    for command in [&[][..], &["hunt"], &["bisect"], &["demo"], &["runners"]] {
+    let commands = [
+        &[][..],
+        &["hunt"],
+        &["bisect"],
+        &["report"],
+        &["merge"],
+        &["import"],
+        &["demo"],
+        &["runners"],
+    ];
+    for command in commands {
         let text = help(command);
         let examples = 1 + text
             .rfind("\nExamples:\n")

@@ -56,6 +56,7 @@ fn the_json_schema_has_what_it_promises() {
         "id",
         "runs",
         "failures",
+        "kind",
         "mean_pass_seconds",
         "mean_fail_seconds",
     ] {
@@ -89,6 +90,12 @@ fn the_json_schema_has_what_it_promises() {
         .find(|p| p["victim"] == "tests/test_settings.py::test_banner_defaults_to_welcome")
         .expect("the victim left unbisected is shown with its suspects");
     assert_eq!(suspected["source"], "suspected");
+    assert_eq!(
+        suspected["bisect"],
+        "bleed bisect --store . --seed 312148900 \
+         --victim tests/test_settings.py::test_banner_defaults_to_welcome",
+        "the command bisects from the store the report read"
+    );
     assert!(
         suspected["polluters"]
             .as_array()
@@ -212,4 +219,167 @@ fn a_reader_that_goes_away_is_not_a_crash() {
         stderr(&output)
     );
     assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+}
+
+/// What Jenkins' xunit plugin's `junit-10.xsd` allows each element: its attributes (the
+/// required ones first, `required` of them) and the elements it may hold.
+fn junit_10(element: &str) -> Option<(&'static [&'static str], usize, &'static [&'static str])> {
+    Some(match element {
+        "testsuites" => (
+            &["name", "time", "tests", "failures", "errors"],
+            0,
+            &["testsuite"],
+        ),
+        "testsuite" => (
+            &[
+                "name",
+                "tests",
+                "failures",
+                "errors",
+                "group",
+                "time",
+                "skipped",
+                "timestamp",
+                "hostname",
+                "id",
+                "package",
+                "file",
+                "log",
+                "url",
+            ],
+            4,
+            &[
+                "testsuite",
+                "properties",
+                "testcase",
+                "system-out",
+                "system-err",
+            ],
+        ),
+        "properties" => (&[], 0, &["property"]),
+        "property" => (&["name", "value"], 2, &[]),
+        "testcase" => (
+            &["name", "time", "classname", "group"],
+            1,
+            &[
+                "skipped",
+                "error",
+                "failure",
+                "rerunFailure",
+                "rerunError",
+                "flakyFailure",
+                "flakyError",
+                "system-out",
+                "system-err",
+            ],
+        ),
+        "failure" | "error" | "skipped" => (&["type", "message"], 0, &[]),
+        "system-out" | "system-err" => (&[], 0, &[]),
+        _ => return None,
+    })
+}
+
+/// Where `xml` goes outside `junit-10.xsd`, element by element.
+fn junit_10_violations(xml: &str) -> Vec<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut open: Vec<String> = Vec::new();
+    let mut found = Vec::new();
+    loop {
+        let (start, empty) = match reader.read_event().expect("well-formed XML") {
+            Event::Start(start) => (start, false),
+            Event::Empty(start) => (start, true),
+            Event::End(_) => {
+                open.pop();
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        let name = start.name().0.to_string();
+        let Some((attributes, required, _)) = junit_10(&name) else {
+            found.push(format!("<{name}> is not in the schema"));
+            continue;
+        };
+        let held = open
+            .last()
+            .and_then(|parent| junit_10(parent))
+            .map(|(_, _, held)| held);
+        if held.is_some_and(|held| !held.contains(&name.as_str())) {
+            found.push(format!("<{name}> inside <{}>", open.last().unwrap()));
+        }
+        let given: Vec<String> = start
+            .attributes()
+            .map(|a| a.expect("an attribute").key.0.to_string())
+            .collect();
+        for attribute in &given {
+            if !attributes.contains(&attribute.as_str()) {
+                found.push(format!("<{name} {attribute}=…>"));
+            }
+        }
+        for attribute in &attributes[..required] {
+            if !given.iter().any(|g| g == attribute) {
+                found.push(format!("<{name}> without {attribute}"));
+            }
+        }
+        if !empty {
+            open.push(name);
+        }
+    }
+    found
+}
+
+#[test]
+fn junit_is_one_testcase_per_test_as_the_schema_jenkins_validates_with_allows() {
+    for store in ["pytest", "noise"] {
+        let (_, xml) = report(store, &["--format", "junit"]);
+        assert_eq!(
+            junit_10_violations(&xml),
+            Vec::<String>::new(),
+            "{store}: {xml}"
+        );
+        let (_, json) = report(store, &["--format", "json"]);
+        let tests = serde_json::from_str::<Value>(&json).unwrap()["tests"]
+            .as_array()
+            .unwrap()
+            .len();
+        assert_eq!(xml.matches("<testcase ").count(), tests, "{store}");
+    }
+}
+
+#[test]
+fn a_brittle_victim_not_bisected_yet_is_suspected_of_needing_the_tests_before_its_passes() {
+    let sandbox = Sandbox::with_suite("stores/pytest");
+    let victim = "tests/test_inventory.py::test_export_inventory_as_csv";
+    let bisections = sandbox.path().join("bisections.jsonl");
+    let kept: String = fs::read_to_string(&bisections)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.contains(&format!("\"victim\":\"{victim}\"")))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    fs::write(&bisections, kept).unwrap();
+    let output = sandbox
+        .bleed()
+        .args(["--store", ".", "report", "--format", "json"])
+        .output()
+        .expect("run bleed report");
+    let report = json(&output);
+    let pair = report["interference"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["victim"] == victim)
+        .expect("the brittle victim, suspected");
+    assert_eq!(pair["source"], "suspected");
+    assert_eq!(pair["polluters"], serde_json::json!([]));
+    assert!(
+        pair["state_setters"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from(
+                "tests/test_plugins.py::test_register_csv_exporter"
+            )),
+        "the planted state-setter ran before it whenever it passed: {pair}"
+    );
 }

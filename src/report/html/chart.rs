@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::{Esc, Id, full_time, split_id};
-use crate::human::duration;
+use crate::human::{duration, plus_minus, times};
 use crate::report::view::{RunColumn, Spread, TestStats, View};
 use crate::store::RunStatus;
 
@@ -227,17 +227,12 @@ fn spreads(page: &mut String, axis: &Axis, ticks: &[f64], test: &TestStats) {
 }
 
 fn describe(verb: &str, s: &Spread) -> String {
-    let times = if s.count == 1 { "once" } else { "times" };
-    let count = if s.count == 1 {
-        String::new()
-    } else {
-        format!("{} ", s.count)
-    };
     format!(
-        "{verb} {count}{times}: median {}, mean {} ± {}, from {} to {}",
+        "{verb} {}: median {}, mean {} {}, from {} to {}",
+        times(s.count),
         duration(Some(s.median)),
         duration(Some(s.mean)),
-        duration(Some(s.sd)),
+        plus_minus(s.sd),
         duration(Some(s.min)),
         duration(Some(s.max)),
     )

@@ -96,8 +96,8 @@ fn read_lines(text: &str) -> RunResults {
     let problem = error.or_else(|| {
         (!ended).then(|| {
             format!(
-                "pytest stopped before the end of its run: the report ends after {} tests",
-                results.len()
+                "pytest stopped before the end of its run: the report ends after {}",
+                crate::human::count(results.len(), "test")
             )
         })
     });
@@ -314,7 +314,12 @@ mod tests {
 
         let killed = read_lines(&test("tests/a.py::b", "passed"));
         assert_eq!(killed.results.len(), 1, "what finished is kept");
-        assert!(killed.problem.unwrap().contains("stopped before the end"));
+        assert!(
+            killed
+                .problem
+                .unwrap()
+                .ends_with("stopped before the end of its run: the report ends after 1 test")
+        );
 
         let cut = &whole[..whole.len() - 10];
         assert!(read_lines(cut).problem.unwrap().contains("cut off"));
