@@ -694,7 +694,7 @@ fn interference(
             reproduce: b.reproducer.as_ref().map(|r| r.command.clone()),
             alone: Some(b.isolation_command.clone()),
             confirmed: b.confirmation.as_ref().map(|c| c.basis.clone()),
-            probes: Some(b.probes),
+            probes: Some(b.probes + b.cleaner_probes),
             bisected_at: Some(b.started_at.clone()),
             bisect: None,
         })
@@ -805,7 +805,10 @@ fn health(
         timed_out: count(RunStatus::Timeout),
         confirmation_runs: tallies.confirmation_runs,
         bisections: bisections.len(),
-        bisection_probes: bisections.values().map(|b| b.probes).sum(),
+        bisection_probes: bisections
+            .values()
+            .map(|b| b.probes + b.cleaner_probes)
+            .sum(),
         tests: tests.len(),
         failing_tests: tests.iter().filter(|t| t.failures > 0).count(),
         run_seconds: Spread::of(&walls),
