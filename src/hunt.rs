@@ -235,10 +235,17 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
     // The run that lists the suite for the orders bleed chooses has no seed to replay, so it
     // is neither counted nor analysed.
     hunting.recorded.retain(|r| r.index.is_some());
-    let analysed: Vec<(u64, &Timed)> = hunting
+    // In the hunt's order, not the store's: runs finish out of order under --jobs, and merged
+    // shards are stored shard after shard, yet the seeds the table shows must be those of one
+    // machine's hunt.
+    let mut in_order: Vec<&RunRecord<Timed>> = hunting
         .recorded
         .iter()
         .filter(|r| r.status == RunStatus::Ok)
+        .collect();
+    in_order.sort_by_key(|r| r.index);
+    let analysed: Vec<(u64, &Timed)> = in_order
+        .into_iter()
         .filter_map(|r| Some((r.seed?, &r.results)))
         .collect();
     let mut analysis = flips::analyse(&analysed, &hunting.recorded.names);
