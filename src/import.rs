@@ -76,6 +76,13 @@ pub fn import(settings: &Settings) -> Result<String> {
     for path in &settings.paths {
         files.extend(reports_in(path)?);
     }
+    if files.is_empty() {
+        return Err(Error::usage(format!(
+            "no file with a report's extension ({}) in {}",
+            EXTENSIONS.map(|e| format!(".{e}")).join(", "),
+            shown_paths(&settings.paths)
+        )));
+    }
     warn_of_runs_split_into_files(&files);
     let store = Store::open(&settings.store)?;
     let loaded = store.load_runs()?;
@@ -95,13 +102,6 @@ pub fn import(settings: &Settings) -> Result<String> {
         } else {
             already += 1;
         }
-    }
-    if files.is_empty() {
-        return Err(Error::usage(format!(
-            "no file with a report's extension ({}) in {}",
-            EXTENSIONS.map(|e| format!(".{e}")).join(", "),
-            shown_paths(&settings.paths)
-        )));
     }
     if added + already == 0 {
         return Err(Error::usage(format!(

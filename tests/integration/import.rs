@@ -190,13 +190,15 @@ fn runners_json_reports_are_recognised_with_what_they_carry() {
     assert!(err.contains("exactly one capture group"), "{err}");
     let (code, _, err) = import(&sandbox, &["no-such-dir"]);
     assert_eq!(code, 2, "{err}");
-    fs::create_dir(sandbox.path().join("empty")).unwrap();
-    let (code, _, err) = import(&sandbox, &["empty"]);
+    let fresh = Sandbox::new();
+    fs::create_dir(fresh.path().join("empty")).unwrap();
+    let (code, _, err) = import(&fresh, &["empty"]);
     assert_eq!(code, 2, "{err}");
     assert_eq!(
         err,
         "bleed: error: no file with a report's extension (.xml, .json, .jsonl, .ndjson) in empty\n"
     );
+    assert!(!fresh.path().join(".bleed").exists(), "no store was made");
 }
 
 /// The runs of `report --format json` reports for `test`: its failures and its failing seeds.
