@@ -716,4 +716,75 @@ mod tests {
         };
         assert_eq!(args.store.resolve(cli.store), Path::new("old"));
     }
+
+    /// Every bleed command in the code blocks of `doc`, with its continuation lines (a trailing
+    /// `\`, or YAML's folded lines that go on with `--` options) and without what the shell
+    /// does around it (`(cd … && `, `) &`, `|| [ $? -eq 1 ]`, `>> file`).
+    fn documented_commands(doc: &str) -> Vec<String> {
+        let mut commands: Vec<String> = Vec::new();
+        let mut in_code = false;
+        let mut going_on = false;
+        for line in doc.lines() {
+            let text = line.trim();
+            if text.starts_with("```") {
+                in_code = !in_code;
+                continue;
+            }
+            let continued = going_on || text.starts_with("--") || text.starts_with("||");
+            if let (true, Some(last)) = (in_code && continued, commands.last_mut()) {
+                last.push(' ');
+                last.push_str(text.trim_end_matches('\\'));
+            } else if let Some(at) = in_code.then(|| bleed_command_at(text)).flatten() {
+                commands.push(text[at..].trim_end_matches('\\').to_string());
+            } else {
+                going_on = false;
+                continue;
+            }
+            going_on = text.ends_with('\\');
+        }
+        commands
+    }
+
+    /// Where `bleed <subcommand>` starts in a line: not in `name: Build bleed once`.
+    fn bleed_command_at(line: &str) -> Option<usize> {
+        let cli = <Cli as clap::CommandFactory>::command();
+        line.match_indices("bleed ").map(|(at, _)| at).find(|&at| {
+            let next = line[at + "bleed ".len()..].split_whitespace().next();
+            cli.get_subcommands()
+                .any(|sub| Some(sub.get_name()) == next)
+        })
+    }
+
+    /// What the CI service or the shell gives the variables whose value must parse.
+    const DOCUMENTED_VALUES: [(&str, &str); 7] = [
+        ("<< pipeline.parameters.hunt-runs >>", "40"),
+        ("<< pipeline.number >>", "7"),
+        ("\"$HUNT_RUNS\"", "40"),
+        ("\"$SEED\"", "7"),
+        ("\"$seed\"", "7"),
+        ("\"$CI_PIPELINE_IID\"", "7"),
+        ("\"$k/3\"", "2/3"),
+    ];
+
+    /// docs/ci.md is for copying: each of its bleed commands parses as this bleed's.
+    #[test]
+    fn the_commands_in_the_ci_guide_parse() {
+        let commands = documented_commands(include_str!("../docs/ci.md"));
+        assert!(commands.len() > 20, "{commands:#?}");
+        for command in commands {
+            let mut line = command.clone();
+            for (variable, value) in DOCUMENTED_VALUES {
+                line = line.replace(variable, value);
+            }
+            let words = shell_words::split(&line).unwrap_or_else(|e| panic!("{line}: {e}"));
+            let words: Vec<&str> = words
+                .iter()
+                .map(|w| w.trim_end_matches(')'))
+                .take_while(|w| !["||", ">>", ">", "&", "&&"].contains(w))
+                .collect();
+            if let Err(error) = Cli::try_parse_from(&words) {
+                panic!("{command}\n{error}");
+            }
+        }
+    }
 }

@@ -235,13 +235,7 @@ pub fn hunt(settings: &Settings) -> Result<Hunt> {
     // The run that lists the suite for the orders bleed chooses has no seed to replay, so it
     // is neither counted nor analysed.
     hunting.recorded.retain(|r| r.index.is_some());
-    let analysed: Vec<(u64, &Timed)> = hunting
-        .recorded
-        .iter()
-        .filter(|r| r.status == RunStatus::Ok)
-        .filter_map(|r| Some((r.seed?, &r.results)))
-        .collect();
-    let mut analysis = flips::analyse(&analysed, &hunting.recorded.names);
+    let mut analysis = flips::analyse(&analysed(&hunting.recorded), &hunting.recorded.names);
     let confirmations = if state.interrupted {
         hunting.load_confirmations(&analysis)?
     } else {
@@ -317,6 +311,21 @@ fn coverage_of(hunting: &Hunting) -> Option<Coverage> {
     coverage::coverage(&orders, |before, after| {
         hunting.adapter.isolated(names.id(before), names.id(after))
     })
+}
+
+/// The complete runs with their seeds, in the hunt's order rather than the store's: runs
+/// finish out of order under --jobs, and merged shards are stored shard after shard, yet the
+/// seeds the table shows first must be those of one machine's hunt.
+fn analysed(recorded: &Compact) -> Vec<(u64, &Timed)> {
+    let mut in_order: Vec<&RunRecord<Timed>> = recorded
+        .iter()
+        .filter(|r| r.status == RunStatus::Ok)
+        .collect();
+    in_order.sort_by_key(|r| r.index);
+    in_order
+        .into_iter()
+        .filter_map(|r| Some((r.seed?, &r.results)))
+        .collect()
 }
 
 /// What one invocation of the hunt has done so far.

@@ -11,9 +11,9 @@
 //! nothing. It has no master seed and no index: it belongs to no hunt, and `bleed hunt` never
 //! counts it as one of its own runs.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use regex_lite::Regex;
@@ -22,6 +22,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::human::count;
 use crate::junit;
+use crate::outcome::TestResult;
 use crate::progress;
 use crate::run::fnv1a;
 use crate::runner::{self, Adapter, RunResults};
@@ -75,6 +76,14 @@ pub fn import(settings: &Settings) -> Result<String> {
     for path in &settings.paths {
         files.extend(reports_in(path)?);
     }
+    if files.is_empty() {
+        return Err(Error::usage(format!(
+            "no file with a report's extension ({}) in {}",
+            EXTENSIONS.map(|e| format!(".{e}")).join(", "),
+            shown_paths(&settings.paths)
+        )));
+    }
+    warn_of_runs_split_into_files(&files);
     let store = Store::open(&settings.store)?;
     let loaded = store.load_runs()?;
     for warning in &loaded.warnings {
@@ -118,6 +127,14 @@ pub fn import(settings: &Settings) -> Result<String> {
     }
     summary.push('\n');
     Ok(summary)
+}
+
+fn shown_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn seed_pattern(text: &str) -> Result<Regex> {
@@ -165,6 +182,33 @@ fn reports_in(path: &Path) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
+/// Surefire, Gradle and cucumber's `junit` formatter write one run as a directory of
+/// `TEST-<class or feature>.xml` files, without the order across them. Each file is read as a
+/// run of its own rather than one run in an order made up; the warning says so.
+fn warn_of_runs_split_into_files(files: &[PathBuf]) {
+    let mut split: Vec<(&Path, usize)> = Vec::new();
+    for file in files {
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        if !(name.starts_with("TEST-") && name.ends_with(".xml")) {
+            continue;
+        }
+        let dir = file.parent().unwrap_or(Path::new(""));
+        match split.last_mut() {
+            Some((last, files)) if *last == dir => *files += 1,
+            _ => split.push((dir, 1)),
+        }
+    }
+    for (dir, files) in split.into_iter().filter(|(_, files)| *files > 1) {
+        progress::warn(&format!(
+            "{} holds {files} TEST-*.xml files, which Surefire, Gradle and cucumber's junit \
+             formatter write one class or feature apart for one run: each is imported as a run \
+             of its own, since the order across them is not in them (cucumber's --format json \
+             report is one run, in its order)",
+            dir.display()
+        ));
+    }
+}
+
 /// One report as a run; None, with a warning, for a file that is not a report bleed reads.
 fn read_report(
     path: &Path,
@@ -176,19 +220,23 @@ fn read_report(
         fs::read(path).map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
     let xml = bytes.trim_ascii_start().starts_with(b"<");
     let suite = xml.then(|| junit::read_path(path).suite);
-    let (adapter, read) = match forced {
+    let (adapter, mut read) = match forced {
         Some(adapter) => (adapter.name(), adapter.read_results(path)),
         None => match recognise(path, suite.as_ref()) {
             Some(found) => found,
             None => {
-                progress::warn(&format!(
-                    "skipped {}: not a test report bleed reads",
-                    path.display()
-                ));
+                let why = if is_mocha_json(&bytes) {
+                    "mocha's JSON reporter, which bleed does not read: mocha's xunit reporter \
+                     (--reporter xunit) writes the report bleed reads"
+                } else {
+                    "not a test report bleed reads"
+                };
+                progress::warn(&format!("skipped {}: {why}", path.display()));
                 return Ok(None);
             }
         },
     };
+    localise(&mut read.results, |tail| tail.is_file());
     if read.results.is_empty() {
         progress::warn(&format!(
             "skipped {}: {}",
@@ -251,6 +299,53 @@ fn recognise(path: &Path, suite: Option<&junit::Suite>) -> Option<(&'static str,
         partial.get_or_insert((adapter.name(), read));
     }
     partial
+}
+
+/// The document mocha's `json` reporter writes: its `stats`, then `tests`, `passes`,
+/// `failures` and `pending`.
+fn is_mocha_json(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(bytes)
+        .is_ok_and(|d| d["stats"].is_object() && d["passes"].is_array() && d["tests"].is_array())
+}
+
+/// A report made on another machine names its test files by that machine's paths
+/// (`/home/runner/work/app/app/__tests__/cart.test.js`), and Jest's and mocha's ids begin with
+/// the file. Each such file becomes the longest tail of its path that names a file here, as
+/// the ids of the same tests begin when they run here; a file with no such tail stays as it is.
+fn localise(results: &mut [TestResult], is_here: impl Fn(&Path) -> bool) {
+    let mut tails: HashMap<String, Option<String>> = HashMap::new();
+    for result in results {
+        let Some(file) = result.file.clone() else {
+            continue;
+        };
+        let tail = tails
+            .entry(file.clone())
+            .or_insert_with(|| local_tail(&file, &is_here));
+        let Some(tail) = tail else {
+            continue;
+        };
+        if let Some(rest) = result.id.strip_prefix(file.as_str()) {
+            result.id = format!("{tail}{rest}");
+        }
+        result.file = Some(tail.clone());
+    }
+}
+
+fn local_tail(file: &str, is_here: &impl Fn(&Path) -> bool) -> Option<String> {
+    let path = Path::new(file);
+    if !path.is_absolute() {
+        return None;
+    }
+    let parts: Vec<&str> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(part) => part.to_str(),
+            _ => None,
+        })
+        .collect();
+    (0..parts.len())
+        .map(|skip| parts[skip..].join("/"))
+        .find(|tail| is_here(Path::new(tail)))
 }
 
 /// Where an imported run came from and what is known of it besides its results.
@@ -344,18 +439,29 @@ pub fn junit_facts(suite: &junit::Suite) -> Facts {
     }
 }
 
-/// A runner's JSON report's facts: RSpec's `seed` and `summary.duration`, Jest's `startTime`
-/// (milliseconds since the epoch), go test's first event time and `-test.shuffle` line.
+/// A runner's JSON report's facts: RSpec's `seed` and `summary.duration`; Jest's `startTime`
+/// and its test files' `endTime` (milliseconds since the epoch); go test's `-test.shuffle`
+/// line and its first and last events' times. The wall time is the span, not the sum of the
+/// tests' durations, which leaves out setup and counts tests run side by side twice.
 pub fn json_facts(text: &str) -> Facts {
     if let Ok(document) = serde_json::from_str::<Value>(text) {
-        let started_at = document["startTime"]
-            .as_u64()
-            .and_then(|ms| SystemTime::UNIX_EPOCH.checked_add(Duration::from_millis(ms)))
-            .and_then(rfc3339);
+        let start = document["startTime"].as_u64();
+        let end = document["testResults"].as_array().and_then(|files| {
+            files
+                .iter()
+                .filter_map(|file| file["endTime"].as_u64())
+                .max()
+        });
+        let jest_wall = start
+            .zip(end)
+            .and_then(|(start, end)| end.checked_sub(start))
+            .map(|ms| ms as f64 / 1000.0);
         return Facts {
             seed: document["seed"].as_u64(),
-            started_at,
-            wall_seconds: document["summary"]["duration"].as_f64(),
+            started_at: start
+                .and_then(|ms| SystemTime::UNIX_EPOCH.checked_add(Duration::from_millis(ms)))
+                .and_then(rfc3339),
+            wall_seconds: document["summary"]["duration"].as_f64().or(jest_wall),
         };
     }
     let events: Vec<Value> = text
@@ -366,12 +472,17 @@ pub fn json_facts(text: &str) -> Facts {
         let output = event["Output"].as_str()?;
         output.trim().strip_prefix("-test.shuffle ")?.parse().ok()
     });
+    let times: Vec<SystemTime> = events
+        .iter()
+        .filter_map(|event| event["Time"].as_str().and_then(instant))
+        .collect();
+    let span = times.iter().min().zip(times.iter().max());
     Facts {
         seed,
-        started_at: events
-            .iter()
-            .find_map(|event| event["Time"].as_str().and_then(utc)),
-        wall_seconds: None,
+        started_at: times.first().copied().and_then(rfc3339),
+        wall_seconds: span
+            .and_then(|(first, last)| last.duration_since(*first).ok())
+            .map(|span| span.as_secs_f64()),
     }
 }
 
@@ -379,19 +490,23 @@ pub fn json_facts(text: &str) -> Facts {
 /// or none (taken as UTC, as Surefire and jest-junit write local time without saying which),
 /// or an RFC 2822 date in GMT as mocha writes it (`Sun, 22 Nov 2026 02:16:06 GMT`).
 pub fn utc(text: &str) -> Option<String> {
+    // An offset can move the first hour of 1970 or the last of 9999 out of those years.
+    instant(text).and_then(rfc3339)
+}
+
+/// The time a report's timestamp names, read as `utc` reads it.
+fn instant(text: &str) -> Option<SystemTime> {
     let text = text.trim();
     if let Some(iso) = rfc2822_as_iso(text) {
-        return utc(&iso);
+        return instant(&iso);
     }
     let (local, offset) = split_offset(text)?;
     let time = humantime::parse_rfc3339_weak(local).ok()?;
-    let time = if offset >= 0 {
-        time.checked_sub(Duration::from_secs(offset.unsigned_abs()))?
+    if offset >= 0 {
+        time.checked_sub(Duration::from_secs(offset.unsigned_abs()))
     } else {
-        time.checked_add(Duration::from_secs(offset.unsigned_abs()))?
-    };
-    // An offset can move the first hour of 1970 or the last of 9999 out of those years.
-    rfc3339(time)
+        time.checked_add(Duration::from_secs(offset.unsigned_abs()))
+    }
 }
 
 /// The local time and its offset east of UTC in seconds.
@@ -437,7 +552,7 @@ fn rfc2822_as_iso(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::{Outcome, TestResult};
+    use crate::outcome::Outcome;
 
     #[test]
     fn timestamps_become_utc_whatever_zone_they_were_written_in() {
@@ -518,9 +633,77 @@ mod tests {
         assert_eq!(rspec.wall_seconds, Some(0.061233017));
         let jest = read("jest/planted.json");
         assert_eq!(jest.started_at.as_deref(), Some("2026-11-22T02:44:59.267Z"));
+        assert_eq!(
+            jest.wall_seconds,
+            Some(3.056),
+            "from its start to its last file's end"
+        );
         let go = read("go/shuffled.json");
         assert_eq!(go.seed, Some(5));
         assert_eq!(go.started_at.as_deref(), Some("2026-11-22T02:37:37.413Z"));
+        let span = go.wall_seconds.expect("from its first event to its last");
+        assert!((span - 0.164813966).abs() < 1e-9, "{span}");
+    }
+
+    #[test]
+    fn files_named_by_another_machines_paths_become_the_files_here() {
+        let here = ["__tests__/cart.test.js", "test/app/a.spec.js"];
+        let is_here = |tail: &Path| here.iter().any(|h| Path::new(h) == tail);
+        let result = |file: &str, title: &str| TestResult {
+            file: Some(file.to_string()),
+            ..TestResult::bare(&format!("{file} › {title}"), Outcome::Passed)
+        };
+        let mut results = vec![
+            result("/home/runner/work/app/app/__tests__/cart.test.js", "adds"),
+            result("/home/runner/work/app/app/__tests__/cart.test.js", "totals"),
+            result("/builds/team/test/app/a.spec.js", "it's \"quoted\""),
+            result("/home/runner/work/app/app/__tests__/gone.test.js", "x"),
+            result("__tests__/cart.test.js", "already here"),
+        ];
+        localise(&mut results, is_here);
+        let ids: Vec<(&str, Option<&str>)> = results
+            .iter()
+            .map(|r| (r.id.as_str(), r.file.as_deref()))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                (
+                    "__tests__/cart.test.js › adds",
+                    Some("__tests__/cart.test.js")
+                ),
+                (
+                    "__tests__/cart.test.js › totals",
+                    Some("__tests__/cart.test.js")
+                ),
+                (
+                    "test/app/a.spec.js › it's \"quoted\"",
+                    Some("test/app/a.spec.js")
+                ),
+                (
+                    "/home/runner/work/app/app/__tests__/gone.test.js › x",
+                    Some("/home/runner/work/app/app/__tests__/gone.test.js")
+                ),
+                (
+                    "__tests__/cart.test.js › already here",
+                    Some("__tests__/cart.test.js")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn mochas_json_report_is_told_apart() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/reports");
+        let mocha =
+            br#"{"stats": {"tests": 1}, "tests": [], "pending": [], "failures": [], "passes": []}"#;
+        assert!(is_mocha_json(mocha));
+        for other in ["jest/planted.json", "rspec/seeded.json", "go/shuffled.json"] {
+            assert!(
+                !is_mocha_json(&fs::read(root.join(other)).unwrap()),
+                "{other}"
+            );
+        }
     }
 
     #[test]

@@ -161,6 +161,17 @@ fn from_ci(env: impl Fn(&str) -> Option<String>) -> Result<Chosen> {
         match (env(provider.index), env(provider.total)) {
             (None, None) => continue,
             (Some(index), Some(total)) => return provider.shard(&index, &total),
+            // GitLab sets CI_NODE_TOTAL=1 on every job without `parallel`, and no index: such
+            // a job is the only shard.
+            (None, Some(total)) if total.trim() == "1" => {
+                return Ok(Chosen {
+                    shard: Shard::new(1, 1).expect("1/1 is a shard"),
+                    source: Some(format!(
+                        "{}'s {}=1, without {}: a job that does not run in parallel",
+                        provider.name, provider.total, provider.index
+                    )),
+                });
+            }
             (set, _) => {
                 let (present, absent) = if set.is_some() {
                     (provider.index, provider.total)
@@ -364,6 +375,30 @@ mod tests {
         let half = error(auto(&[("SEMAPHORE_JOB_COUNT", "4")]));
         assert!(
             half.contains("SEMAPHORE_JOB_COUNT is set but SEMAPHORE_JOB_INDEX is not"),
+            "{half}"
+        );
+        let half = error(auto(&[("CI_NODE_INDEX", "2")]));
+        assert!(
+            half.contains("CI_NODE_INDEX is set but CI_NODE_TOTAL is not"),
+            "{half}"
+        );
+    }
+
+    /// GitLab documents CI_NODE_TOTAL as 1, and CI_NODE_INDEX as unset, on a job without
+    /// `parallel`: `--shard auto` in a job shared by parallel and plain pipelines must work.
+    #[test]
+    fn a_gitlab_job_that_does_not_run_in_parallel_is_the_only_shard() {
+        let chosen = auto(&[("CI_NODE_TOTAL", "1")]).unwrap();
+        assert_eq!(chosen.shard.to_string(), "1/1");
+        assert_eq!(
+            chosen.source.as_deref(),
+            Some(
+                "GitLab's CI_NODE_TOTAL=1, without CI_NODE_INDEX: a job that does not run in parallel"
+            )
+        );
+        let half = error(auto(&[("CI_NODE_TOTAL", "3")]));
+        assert!(
+            half.contains("CI_NODE_TOTAL is set but CI_NODE_INDEX is not"),
             "{half}"
         );
     }

@@ -7,7 +7,10 @@ use std::process::Output;
 use serde_json::Value;
 
 use crate::util::{self, Sandbox};
-use crate::{hunt_pytest, runner_cucumber as cucumber, runner_rspec as rspec};
+use crate::{
+    hunt_pytest, runner_cucumber as cucumber, runner_gotest as go, runner_jest as jest,
+    runner_rspec as rspec,
+};
 
 /// Runs `script` in the sandbox with its console output, stdout and stderr together as CI shows
 /// them, going to `ci.log`; the run is expected to fail, since a victim fails under its seed.
@@ -22,8 +25,11 @@ fn make_log(sandbox: &Sandbox, script: &str) -> String {
 }
 
 fn bisect_log(sandbox: &Sandbox, extra: &[&str]) -> Output {
-    sandbox
-        .bleed()
+    bisect_log_with(&mut sandbox.bleed(), extra)
+}
+
+fn bisect_log_with(bleed: &mut assert_cmd::Command, extra: &[&str]) -> Output {
+    bleed
         .args(["bisect", "--from-log", "ci.log", "--json", "--jobs", "2"])
         .args(extra)
         .output()
@@ -50,8 +56,11 @@ fn verdicts(result: &Value) -> Vec<(String, String, Vec<String>)> {
         .collect()
 }
 
+/// Sorted, as `verdicts` gives them.
 fn owned(polluters: &[&str]) -> Vec<String> {
-    polluters.iter().map(|p| p.to_string()).collect()
+    let mut owned: Vec<String> = polluters.iter().map(|p| p.to_string()).collect();
+    owned.sort();
+    owned
 }
 
 #[test]
@@ -126,6 +135,89 @@ fn a_cucumber_log_is_bisected_under_its_seed() {
             owned(&[cucumber::P5])
         )]
     );
+    util::assert_nothing_ran_as_code(&sandbox);
+}
+
+/// Jest prints its seed in the summary, after the failures (`Seed:        903379358`), and
+/// names each failure by its file, then its describe blocks and title: under that seed V3
+/// fails after P3, and V5 after P5, whose name would run as code if it reached a shell.
+#[test]
+fn a_jest_log_is_bisected_under_its_seed() {
+    if !jest::require_jest() {
+        return;
+    }
+    let sandbox = Sandbox::with_node_suite(jest::SUITE, jest::NODE_MODULES);
+    let log = make_log(
+        &sandbox,
+        &format!(
+            "node_modules/.bin/jest --ci --randomize --seed={}",
+            jest::PRICES_FAIL
+        ),
+    );
+    assert!(log.contains(jest::PRICES_FAIL), "{log}");
+    let result = util::json_exiting(&bisect_log(&sandbox, &[]), 0, "bisecting the log");
+    assert_eq!(result["found"]["runner"], "jest");
+    assert_eq!(result["found"]["seed"].to_string(), jest::PRICES_FAIL);
+    let mut verdicts = verdicts(&result);
+    // Jest reports its files as its workers finish them.
+    verdicts.sort();
+    assert_eq!(
+        verdicts,
+        [
+            (
+                jest::V5.to_string(),
+                "polluted".to_string(),
+                owned(&[jest::P5])
+            ),
+            (
+                jest::V3.to_string(),
+                "polluted".to_string(),
+                owned(&[jest::P3])
+            ),
+        ],
+        "{log}"
+    );
+    util::assert_nothing_ran_as_code(&sandbox);
+}
+
+/// go test prints `-test.shuffle N` before the output of each package that failed, and each
+/// package shuffles its own tests: under 527449820 every planted victim fails, four in `cart`
+/// and one in `labels.v2`, and each is bisected among its own package's tests. The brittle
+/// one fails alone, which is no culprit named: exit 1.
+#[test]
+fn a_go_test_log_is_bisected_package_by_package() {
+    if !go::require_go() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(go::SUITE);
+    let log = make_log(
+        &sandbox,
+        &format!(
+            "GOPROXY=off GOTOOLCHAIN=local GOFLAGS= GOWORK=off \
+             go test -count=1 -shuffle={} ./...",
+            go::ALL_FAIL_SEED
+        ),
+    );
+    assert!(
+        log.contains(&format!("-test.shuffle {}", go::ALL_FAIL_SEED)),
+        "{log}"
+    );
+    let output = bisect_log_with(go::offline(&mut sandbox.bleed()), &[]);
+    let result = util::json_exiting(&output, 1, "bisecting the log");
+    assert_eq!(result["found"]["runner"], "go");
+    assert_eq!(result["found"]["seed"].to_string(), go::ALL_FAIL_SEED);
+    let mut verdicts = verdicts(&result);
+    verdicts.sort();
+    let mut expected = [
+        (go::V1, "polluted", owned(&[go::P1])),
+        (go::V2, "polluted", owned(&[go::PA, go::PB])),
+        (go::V3, "polluted", owned(&[go::P3])),
+        (go::B4, "fails-alone", vec![]),
+        (go::V5, "polluted", owned(&[go::P5])),
+    ]
+    .map(|(victim, verdict, polluters)| (victim.to_string(), verdict.to_string(), polluters));
+    expected.sort();
+    assert_eq!(verdicts, expected, "{log}");
     util::assert_nothing_ran_as_code(&sandbox);
 }
 

@@ -8,6 +8,9 @@ use serde_json::Value;
 
 use crate::hunt_pytest::{PLANT, V1};
 use crate::util::{self, Sandbox, exit_code, json_exiting, stderr};
+use crate::{
+    runner_cucumber as cucumber, runner_gotest as go, runner_jest as jest, runner_mocha as mocha,
+};
 
 fn import(sandbox: &Sandbox, args: &[&str]) -> (i32, String, String) {
     let output = sandbox
@@ -187,4 +190,166 @@ fn runners_json_reports_are_recognised_with_what_they_carry() {
     assert!(err.contains("exactly one capture group"), "{err}");
     let (code, _, err) = import(&sandbox, &["no-such-dir"]);
     assert_eq!(code, 2, "{err}");
+    let fresh = Sandbox::new();
+    fs::create_dir(fresh.path().join("empty")).unwrap();
+    let (code, _, err) = import(&fresh, &["empty"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        err,
+        "bleed: error: no file with a report's extension (.xml, .json, .jsonl, .ndjson) in empty\n"
+    );
+    assert!(!fresh.path().join(".bleed").exists(), "no store was made");
+}
+
+/// The runs of `report --format json` reports for `test`: its failures and its failing seeds.
+fn reported(sandbox: &Sandbox, test: &str) -> (u64, Vec<u64>) {
+    let output = sandbox
+        .bleed()
+        .args(["report", "--format", "json"])
+        .output()
+        .expect("run bleed report");
+    let report = json_exiting(&output, 1, "reporting on imported runs");
+    let entry = report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == test)
+        .unwrap_or_else(|| panic!("{test} in the report: {report}"));
+    let mut seeds: Vec<u64> = entry["failed_seeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_u64().unwrap())
+        .collect();
+    seeds.sort();
+    (entry["failures"].as_u64().unwrap(), seeds)
+}
+
+/// Jest's JSON names each test file by its absolute path on the machine that ran it. Made in
+/// one checkout and imported in another, as a CI artifact is, its tests get the ids they have
+/// when Jest runs here, so the report counts them with the hunts' runs and bisect can run them.
+#[test]
+fn a_jest_report_from_another_machine_names_the_tests_as_here() {
+    if !jest::require_jest() {
+        return;
+    }
+    let ci = Sandbox::with_node_suite(jest::SUITE, jest::NODE_MODULES);
+    ci.sh(&format!(
+        "node_modules/.bin/jest --ci --randomize --seed={} --json --outputFile=report.json",
+        jest::PRICES_FAIL
+    ));
+    let here = Sandbox::with_node_suite(jest::SUITE, jest::NODE_MODULES);
+    let report = fs::read_to_string(ci.path().join("report.json")).expect("Jest's report");
+    assert!(report.contains(&ci.path().display().to_string()));
+    here.write(&format!("ci/jest-seed-{}.json", jest::PRICES_FAIL), &report);
+
+    let (code, out, err) = import(&here, &["ci", "--seed-from", r"seed-(\d+)"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "imported 1 run from 1 file into .bleed\n");
+    let runs = here.runs();
+    assert_eq!(runs[0]["runner"], "jest");
+    for result in runs[0]["results"].as_array().unwrap() {
+        let id = result["id"].as_str().unwrap();
+        assert!(id.starts_with("__tests__/"), "{id}");
+    }
+    let seed: u64 = jest::PRICES_FAIL.parse().unwrap();
+    assert_eq!(reported(&here, jest::V3), (1, vec![seed]));
+    assert_eq!(reported(&here, jest::V5), (1, vec![seed]));
+}
+
+/// cucumber's JSON report is one run in its order, each scenario by its line; its `junit`
+/// formatter writes one file per feature without the order across them, which is said.
+#[test]
+fn cucumber_reports_are_runs_and_its_junit_files_are_said_to_be_one_feature_each() {
+    if !cucumber::require_cucumber() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite("cucumber");
+    for seed in 1..=3 {
+        sandbox.sh(&format!(
+            "mkdir -p ci/json && cucumber --order random:{seed} \
+             --format json --out ci/json/cucumber-seed-{seed}.json \
+             --format junit --out ci/junit-seed-{seed}"
+        ));
+    }
+    let (code, out, err) = import(&sandbox, &["ci/json", "--seed-from", r"seed-(\d+)"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "imported 3 runs from 3 files into .bleed\n");
+    let runs = sandbox.runs();
+    let mut failing_seeds = Vec::new();
+    for run in &runs {
+        assert_eq!(run["runner"], "cucumber");
+        cucumber::PLANT.assert_outcomes_follow_the_order(run);
+        let victim = run["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == cucumber::V5)
+            .expect("every run ran the victim");
+        assert!(victim["duration"].as_f64().is_some(), "{victim}");
+        if util::is_failure(victim["outcome"].as_str().unwrap()) {
+            failing_seeds.push(run["seed"].as_u64().unwrap());
+        }
+    }
+    failing_seeds.sort();
+    assert_eq!(
+        reported(&sandbox, cucumber::V5),
+        (failing_seeds.len() as u64, failing_seeds)
+    );
+
+    let (code, _, err) = import(&sandbox, &["ci/junit-seed-1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("ci/junit-seed-1 holds 6 TEST-*.xml files")
+            && err.contains("each is imported as a run of its own"),
+        "{err}"
+    );
+}
+
+/// mocha's `json` reporter is not one bleed reads: the refusal names the one it reads.
+#[test]
+fn a_mocha_json_report_is_refused_with_the_reporter_bleed_reads() {
+    if !mocha::require_mocha() {
+        return;
+    }
+    let sandbox = Sandbox::with_node_suite(mocha::SUITE, mocha::NODE_MODULES);
+    sandbox.sh(
+        "mkdir -p ci && node_modules/.bin/mocha --reporter json > ci/mocha.json; \
+         node_modules/.bin/mocha --reporter xunit --reporter-option output=ci/xunit.xml",
+    );
+    let (code, _, err) = import(&sandbox, &["ci/mocha.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("skipped ci/mocha.json: mocha's JSON reporter")
+            && err.contains("--reporter xunit"),
+        "{err}"
+    );
+    let (code, out, err) = import(&sandbox, &["ci/xunit.xml"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "imported 1 run from 1 file into .bleed\n");
+    assert_eq!(sandbox.runs()[0]["runner"], "mocha");
+}
+
+/// `go test -json` carries its seed (`-test.shuffle N`) and its events' times: the run's wall
+/// time is their span, where the tests' own durations round to nothing.
+#[test]
+fn a_go_test_json_report_gives_its_seed_and_its_span() {
+    if !go::require_go() {
+        return;
+    }
+    let sandbox = Sandbox::with_suite(go::SUITE);
+    sandbox.sh(&format!(
+        "mkdir -p ci && GOPROXY=off GOTOOLCHAIN=local GOFLAGS= GOWORK=off \
+         go test -count=1 -json -shuffle={} ./... > ci/go.json",
+        go::ALL_FAIL_SEED
+    ));
+    let (code, out, err) = import(&sandbox, &["ci"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "imported 1 run from 1 file into .bleed\n");
+    let run = &sandbox.runs()[0];
+    assert_eq!(run["runner"], "go");
+    assert_eq!(run["seed"].to_string(), go::ALL_FAIL_SEED);
+    assert!(run["wall_seconds"].as_f64().unwrap() > 0.0, "{run}");
+    let seed: u64 = go::ALL_FAIL_SEED.parse().unwrap();
+    assert_eq!(reported(&sandbox, go::V1), (1, vec![seed]));
 }

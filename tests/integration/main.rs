@@ -3,6 +3,7 @@
 //! One test binary with modules, as ripgrep does, so the tests share one harness and one link.
 
 mod bisect_pytest;
+mod ci_docs;
 mod cli;
 mod demo;
 mod faults;

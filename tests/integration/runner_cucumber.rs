@@ -36,7 +36,7 @@ pub(crate) const V5: &str = "features/settings.feature:7";
 const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
 const SCENARIOS: usize = 19;
 
-fn require_cucumber() -> bool {
+pub(crate) fn require_cucumber() -> bool {
     util::require_runner("cucumber", &[&["cucumber", "--version"]])
 }
 

@@ -8,39 +8,39 @@ use serde_json::Value;
 
 use crate::util::{self, Plant, Sandbox};
 
-const SUITE: &str = "go";
+pub(crate) const SUITE: &str = "go";
 
 /// Pinned: under its first 10 run seeds every planted victim both fails and passes.
 const MASTER_SEED: &str = "19497";
 const RUNS: u64 = 10;
 
 /// Run 3 of that hunt: every planted victim fails under it.
-const ALL_FAIL_SEED: &str = "527449820";
+pub(crate) const ALL_FAIL_SEED: &str = "527449820";
 
-const P1: &str = "example.com/bleedsuite/cart.TestSwitchCurrencyToEUR";
-const V1: &str = "example.com/bleedsuite/cart.TestTotalIsInDollars";
-const PA: &str = "example.com/bleedsuite/cart.TestStockCheckOpensConnection";
-const PB: &str = "example.com/bleedsuite/cart.TestPriceLookupOpensConnection";
-const V2: &str = "example.com/bleedsuite/cart.TestCheckoutGetsAConnection";
-const P3: &str = "example.com/bleedsuite/cart.TestWarmPriceCache";
+pub(crate) const P1: &str = "example.com/bleedsuite/cart.TestSwitchCurrencyToEUR";
+pub(crate) const V1: &str = "example.com/bleedsuite/cart.TestTotalIsInDollars";
+pub(crate) const PA: &str = "example.com/bleedsuite/cart.TestStockCheckOpensConnection";
+pub(crate) const PB: &str = "example.com/bleedsuite/cart.TestPriceLookupOpensConnection";
+pub(crate) const V2: &str = "example.com/bleedsuite/cart.TestCheckoutGetsAConnection";
+pub(crate) const P3: &str = "example.com/bleedsuite/cart.TestWarmPriceCache";
 const C3: &str = "example.com/bleedsuite/cart.TestReloadClearsPriceCache";
-const V3: &str = "example.com/bleedsuite/cart.TestAppleCostsThree";
+pub(crate) const V3: &str = "example.com/bleedsuite/cart.TestAppleCostsThree";
 const S4: &str = "example.com/bleedsuite/cart.TestRegisterCSVExporter";
-const B4: &str = "example.com/bleedsuite/cart.TestExportInventoryAsCSV";
-const P5: &str = "example.com/bleedsuite/labels.v2.TestCustomBanners";
-const V5: &str = "example.com/bleedsuite/labels.v2.TestBannerDefaultsToWelcome";
+pub(crate) const B4: &str = "example.com/bleedsuite/cart.TestExportInventoryAsCSV";
+pub(crate) const P5: &str = "example.com/bleedsuite/labels.v2.TestCustomBanners";
+pub(crate) const V5: &str = "example.com/bleedsuite/labels.v2.TestBannerDefaultsToWelcome";
 
 const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
 
 /// The subtest name V5 fails in, as go writes it (spaces become underscores).
 const HOSTILE_SUBTEST: &str = "TestBannerDefaultsToWelcome/it's_\"quoted\"_$(touch_bleed-pwned)";
 
-fn require_go() -> bool {
+pub(crate) fn require_go() -> bool {
     util::require_runner("go", &[&["go", "version"]])
 }
 
 /// Keeps go off the network and away from the caller's settings.
-fn offline(command: &mut assert_cmd::Command) -> &mut assert_cmd::Command {
+pub(crate) fn offline(command: &mut assert_cmd::Command) -> &mut assert_cmd::Command {
     command
         .env("GOPROXY", "off")
         .env("GOTOOLCHAIN", "local")

@@ -9,9 +9,10 @@ use std::process::Output;
 
 use crate::util::{self, Plant, Sandbox};
 
-const SUITE: &str = "jest/suite";
+pub(crate) const SUITE: &str = "jest/suite";
 
-const NODE_MODULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/jest/node_modules");
+pub(crate) const NODE_MODULES: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/jest/node_modules");
 
 /// Jest 29.7.0: the 29 line is the oldest bleed supports (from 29.5.0, which can shuffle).
 const OLDEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/jest-29/node_modules");
@@ -23,25 +24,25 @@ const RUNS: u64 = 6;
 /// Run seeds of that hunt (runs 0, 1 and 2) under which V1, V2 and V3 fail.
 const CURRENCY_FAILS: &str = "1502836065";
 const POOL_FAILS: &str = "1874359078";
-const PRICES_FAIL: &str = "903379358";
+pub(crate) const PRICES_FAIL: &str = "903379358";
 
 const P1: &str = "__tests__/currency.test.js › switches the display currency to EUR";
 const V1: &str = "__tests__/currency.test.js › formats a total in dollars";
 const PA: &str = "__tests__/connections.test.js › inventory › stock check opens a connection";
 const PB: &str = "__tests__/connections.test.js › pricing › price lookup opens a connection";
 const V2: &str = "__tests__/connections.test.js › checkout › gets a connection";
-const P3: &str = "__tests__/prices.test.js › remembers a sale price for apples";
+pub(crate) const P3: &str = "__tests__/prices.test.js › remembers a sale price for apples";
 const C3: &str = "__tests__/prices.test.js › reloading empties the price cache";
-const V3: &str = "__tests__/prices.test.js › an apple costs three";
+pub(crate) const V3: &str = "__tests__/prices.test.js › an apple costs three";
 const S4: &str = "__tests__/exporters.test.js › registers the csv exporter";
 const B4: &str = "__tests__/exporters.test.js › exports the inventory as csv";
-const P5: &str = "__tests__/labels.test.js › banner (v2.*) [beta] | labels › it's \"quoted\" $(touch bleed-pwned)";
-const V5: &str =
+pub(crate) const P5: &str = "__tests__/labels.test.js › banner (v2.*) [beta] | labels › it's \"quoted\" $(touch bleed-pwned)";
+pub(crate) const V5: &str =
     "__tests__/labels.test.js › banner (v2.*) [beta] | labels › defaults to \"Welcome\"";
 
 const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
 
-fn require_jest() -> bool {
+pub(crate) fn require_jest() -> bool {
     require_jest_in(NODE_MODULES)
 }
 

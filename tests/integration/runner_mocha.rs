@@ -10,9 +10,10 @@ use serde_json::Value;
 
 use crate::util::{self, Plant, Sandbox};
 
-const SUITE: &str = "mocha/suite";
+pub(crate) const SUITE: &str = "mocha/suite";
 
-const NODE_MODULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/mocha/node_modules");
+pub(crate) const NODE_MODULES: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/mocha/node_modules");
 
 /// mocha 10.4.0, the oldest version bleed supports.
 const OLDEST: &str = concat!(
@@ -45,7 +46,7 @@ const V5: &str = "test/settings.spec.js › Settings banner defaults to \"Welcom
 
 const VICTIMS: [&str; 5] = [V1, V2, V3, B4, V5];
 
-fn require_mocha() -> bool {
+pub(crate) fn require_mocha() -> bool {
     require_mocha_in(NODE_MODULES)
 }
 
