@@ -534,7 +534,7 @@ victim alone (passes):
   run guest_cannot_delete
 
 1 probe for 16 preceding tests (⌈log2 n⌉ = 4) in 1 round, and 6 probes looking for cleaners; 183.4ms
-1 probe warm (the suite booted once, in 0s), 2 cold in fresh processes
+1 probe warm (the suite booted once, in <10ms), 2 cold in fresh processes
 ";
         assert_eq!(text, expected);
     }
