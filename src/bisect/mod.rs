@@ -792,19 +792,13 @@ fn attempt(job: &Job, context: &ProbeContext, result: &mut Bisection) -> Result<
         retries: job.retries,
         ranking: (!past.is_empty()).then(|| rank::rank(&job.candidates, &job.victim, &past)),
     };
-    let mut prober = OrderProber::new(
+    let (search, warm) = run_search(
         context,
-        &job.candidates,
-        &[],
-        &job.victim,
-        Target::VictimFails,
-        job.failing.seed,
-    );
-    let warm = prober.warm();
-    let search = ddmin::bisect(job.candidates.len(), &options, &mut prober);
-    prober.finish()?;
-    result.probes += search.probes;
-    result.rounds = search.rounds;
+        result,
+        (&job.candidates, &job.victim),
+        (Target::VictimFails, job.failing.seed),
+        &options,
+    )?;
     match search.verdict {
         Search::Interrupted { smallest_failing } => {
             return Ok(Attempt::Done(Some(Interrupted {
@@ -863,6 +857,24 @@ fn attempt(job: &Job, context: &ProbeContext, result: &mut Bisection) -> Result<
         }
     }
     Ok(Attempt::Done(None))
+}
+
+/// ddmin over `candidates` for the tests that give the victim the `target` outcome, its probes
+/// and rounds counted into `result`; with whether the probes ran warm.
+fn run_search(
+    context: &ProbeContext,
+    result: &mut Bisection,
+    (candidates, victim): (&[String], &str),
+    (target, seed): (Target, Option<u64>),
+    options: &ddmin::Options,
+) -> Result<(ddmin::Bisection, bool)> {
+    let mut prober = OrderProber::new(context, candidates, &[], victim, target, seed);
+    let warm = prober.warm();
+    let search = ddmin::bisect(candidates.len(), options, &mut prober);
+    prober.finish()?;
+    result.probes += search.probes;
+    result.rounds += search.rounds;
+    Ok((search, warm))
 }
 
 /// The victim alone, in a fresh process: whether it failed.
@@ -986,26 +998,85 @@ fn confirm_culprits(
 ) -> Result<Confirmed> {
     context.progress.phase("confirming");
     let culprits = pick(found.candidates, &found.set);
-    let target_failure = found.target == Target::VictimFails;
+    let mut claim = claim_with_history(job, context, found, &culprits);
+    let searched = searched_how(job, context, found, &culprits)?;
+    let reused_before = context.reuse.reused();
+    let (believed, tally) = probe_until_settled(job, context, found, searched, &mut claim)?;
+    result.probes += tally.probes;
+    let outcome_word = if found.target == Target::VictimFails {
+        "fails"
+    } else {
+        "passes"
+    };
+    if let Some(again) = contradicted(job, context, found, &culprits, &tally, outcome_word) {
+        return Ok(again);
+    }
+    let confirmation_runs = tally.probes - (context.reuse.reused() - reused_before);
+    result.confirmation = Some(Confirmation::new(&claim, confirmation_runs, outcome_word));
+    if !believed {
+        conclude_unconfirmed(job, result, &culprits, &claim, tally.against, outcome_word);
+        return Ok(Confirmed::No);
+    }
+    Ok(Confirmed::Yes)
+}
+
+/// What the fixed orders showed, with the recorded runs the verdict explains as history. From
+/// here on the history counts once, as history: none of its runs may answer a confirmation
+/// probe.
+fn claim_with_history(
+    job: &Job,
+    context: &ProbeContext,
+    found: &Found,
+    culprits: &[String],
+) -> Claim {
     let recorded = history_evidence(
         &job.history,
         &job.victim,
-        &culprits,
-        target_failure,
+        culprits,
+        found.target == Target::VictimFails,
         |run| found.run == Some(run) || context.reuse.answered(run),
     );
-    // The history counts once, as history: none of its runs may answer a confirmation probe.
     for past in &job.history {
         context.reuse.bar(&past.run);
     }
     let target_runs = recorded.iter().filter(|r| r.target_outcome).count();
-    let mut claim = Claim {
+    Claim {
         fixed: found.fixed,
         history: confirm::history_trials(&recorded),
         rate: Rate::observed(target_runs, recorded.len()),
         candidates: found.candidates.len(),
         culprits: culprits.len(),
-    };
+    }
+}
+
+/// How the search ran the reproducer's order, which decides what the confirmation must run cold.
+fn searched_how(
+    job: &Job,
+    context: &ProbeContext,
+    found: &Found,
+    culprits: &[String],
+) -> Result<Searched> {
+    let mut order = culprits.to_vec();
+    order.push(job.victim.clone());
+    Ok(if found.warm {
+        Searched::Warm
+    } else if job.adapter.plain_replay(&job.replay, &order)?.is_some() || !context.reuse.ran(&order)
+    {
+        Searched::OtherCommand
+    } else {
+        Searched::Printed
+    })
+}
+
+/// Confirmation probes, round after round, until chance no longer explains the claim (true), no
+/// reasonable number of probes would do, or a probe went against it (false).
+fn probe_until_settled(
+    job: &Job,
+    context: &ProbeContext,
+    found: &Found,
+    searched: Searched,
+    claim: &mut Claim,
+) -> Result<(bool, Tally)> {
     let prober = |cold: bool| {
         let prober = OrderProber::new(
             context,
@@ -1019,17 +1090,6 @@ fn confirm_culprits(
     };
     let mut cold_prober = prober(true);
     let mut warm_prober = prober(false);
-    let mut order = culprits.clone();
-    order.push(job.victim.clone());
-    let searched = if found.warm {
-        Searched::Warm
-    } else if job.adapter.plain_replay(&job.replay, &order)?.is_some() || !context.reuse.ran(&order)
-    {
-        Searched::OtherCommand
-    } else {
-        Searched::Printed
-    };
-    let reused_before = context.reuse.reused();
     let mut tally = Tally::default();
     let believed = loop {
         let Some(needed) = claim.still_needed() else {
@@ -1043,50 +1103,54 @@ fn confirm_culprits(
             (&mut cold_prober, cold, true),
             (&mut warm_prober, warm, false),
         ] {
-            run_confirmations(
-                prober, found, trials, job.jobs, is_cold, &mut claim, &mut tally,
-            )?;
+            run_confirmations(prober, found, trials, job.jobs, is_cold, claim, &mut tally)?;
         }
         if tally.against != Trials::default() {
             break false;
         }
     };
-    result.probes += tally.probes;
-    let outcome_word = if target_failure { "fails" } else { "passes" };
+    Ok((believed, tally))
+}
+
+/// Confirmation probes that went against the search because its answers cannot be trusted
+/// (recorded runs, or warm probes), rather than by chance: the search is done again.
+fn contradicted(
+    job: &Job,
+    context: &ProbeContext,
+    found: &Found,
+    culprits: &[String],
+    tally: &Tally,
+    outcome_word: &str,
+) -> Option<Confirmed> {
+    let order = || probe_summary(&[culprits.to_vec(), vec![job.victim.clone()]].concat());
     // Runs made now that go against records may mean the code changed since: the records go
     // before the warm probes are doubted.
     if context.reuse.used() && tally.against != Trials::default() {
-        let order = probe_summary(&[culprits.clone(), vec![job.victim.clone()]].concat());
-        return Ok(Confirmed::Stale(format!(
+        return Some(Confirmed::Stale(format!(
             "the search, reading recorded runs, found the victim {outcome_word} after {}; run \
-             now, {order} went the other way {} and the victim alone {}",
+             now, {} went the other way {} and the victim alone {}",
             culprits.join(" + "),
+            order(),
             times(tally.against.hits),
             times(tally.against.misses)
         )));
     }
     if found.warm && tally.against_cold != Trials::default() {
-        let order = probe_summary(&[culprits.clone(), vec![job.victim.clone()]].concat());
-        return Ok(Confirmed::Disagreed(format!(
-            "warm probes found the victim {outcome_word} after {}; in fresh processes, {order} \
+        return Some(Confirmed::Disagreed(format!(
+            "warm probes found the victim {outcome_word} after {}; in fresh processes, {} \
              went the other way {} and the victim alone {}",
             culprits.join(" + "),
+            order(),
             times(tally.against_cold.hits),
             times(tally.against_cold.misses)
         )));
     }
     if found.warm && tally.against != Trials::default() {
-        return Ok(Confirmed::Unsure(
+        return Some(Confirmed::Unsure(
             "warm confirmation probes went against the warm search".to_string(),
         ));
     }
-    let confirmation_runs = tally.probes - (context.reuse.reused() - reused_before);
-    result.confirmation = Some(Confirmation::new(&claim, confirmation_runs, outcome_word));
-    if !believed {
-        conclude_unconfirmed(job, result, &culprits, &claim, tally.against, outcome_word);
-        return Ok(Confirmed::No);
-    }
-    Ok(Confirmed::Yes)
+    None
 }
 
 /// The recorded runs of the victim as evidence for `culprits`, leaving out those `counted`
@@ -1363,24 +1427,18 @@ fn search_state_setters(
         "searching for state-setters",
         before.len(),
     );
-    let mut prober = OrderProber::new(
-        context,
-        &before,
-        &[],
-        &job.victim,
-        Target::VictimPasses,
-        passing_seed,
-    );
     let options = ddmin::Options {
         jobs: job.jobs,
         retries: job.retries,
         ranking: None,
     };
-    let warm = prober.warm();
-    let setters = ddmin::bisect(before.len(), &options, &mut prober);
-    prober.finish()?;
-    result.probes += setters.probes;
-    result.rounds += setters.rounds;
+    let (setters, warm) = run_search(
+        context,
+        result,
+        (&before, &job.victim),
+        (Target::VictimPasses, passing_seed),
+        &options,
+    )?;
     result.candidates = before.len();
     match setters.verdict {
         Search::Minimal { set } => {
@@ -1396,22 +1454,8 @@ fn search_state_setters(
                 seed: passing_seed,
                 warm,
             };
-            let confirmed = confirm_culprits(job, context, result, &found)?;
-            match confirmed {
-                Confirmed::Disagreed(what) => return Ok(Attempt::Disagreed(what)),
-                Confirmed::Unsure(what) => return Ok(Attempt::Unsure(what)),
-                Confirmed::Stale(what) => return Ok(Attempt::Stale(what)),
-                Confirmed::Yes | Confirmed::No => {}
-            }
-            if let Confirmed::Yes = confirmed {
-                let setters = pick(&before, &found.set);
-                result.verdict = Verdict::Brittle;
-                let mut order = setters.clone();
-                order.push(job.victim.clone());
-                let (reproducer, script) = job.reproducer(order, passing_seed)?;
-                result.reproducer = Some(reproducer);
-                result.script = script;
-                result.state_setters = job.located(&setters);
+            if let Some(again) = conclude_state_setters(job, context, result, &found)? {
+                return Ok(again);
             }
         }
         Search::Interrupted { .. } => {
@@ -1446,6 +1490,33 @@ fn search_state_setters(
         }
     }
     Ok(Attempt::Done(None))
+}
+
+/// The state-setters the search ended on, confirmed: brittle when they are. Some(..) when the
+/// confirmation found the search's answers untrustworthy and it must be done again.
+fn conclude_state_setters(
+    job: &Job,
+    context: &ProbeContext,
+    result: &mut Bisection,
+    found: &Found,
+) -> Result<Option<Attempt>> {
+    match confirm_culprits(job, context, result, found)? {
+        Confirmed::Yes => {
+            let setters = pick(found.candidates, &found.set);
+            result.verdict = Verdict::Brittle;
+            let mut order = setters.clone();
+            order.push(job.victim.clone());
+            let (reproducer, script) = job.reproducer(order, found.seed)?;
+            result.reproducer = Some(reproducer);
+            result.script = script;
+            result.state_setters = job.located(&setters);
+            Ok(None)
+        }
+        Confirmed::No => Ok(None),
+        Confirmed::Disagreed(what) => Ok(Some(Attempt::Disagreed(what))),
+        Confirmed::Unsure(what) => Ok(Some(Attempt::Unsure(what))),
+        Confirmed::Stale(what) => Ok(Some(Attempt::Stale(what))),
+    }
 }
 
 /// The tests before the victim in the latest recorded run where it passed, with that run's seed
