@@ -75,7 +75,7 @@ fn interference(md: &mut String, view: &View) {
     if view.interference.is_empty() {
         return;
     }
-    let _ = writeln!(md, "\n### Interference\n");
+    let _ = writeln!(md, "\n### Polluters → victims\n");
     for pair in &view.interference {
         let how = match (pair.source, pair.verdict) {
             (Source::Bisected, Some(verdict)) => format!("bisected: {}", verdict_name(verdict)),

@@ -222,7 +222,7 @@ fn interference(out: &mut String, view: &View, paint: Paint) {
     if view.interference.is_empty() {
         return;
     }
-    let _ = writeln!(out, "\n{}", paint.bold("Interference"));
+    let _ = writeln!(out, "\n{}", paint.bold("Polluters → victims"));
     for pair in &view.interference {
         let label = match (pair.source, &pair.verdict) {
             (Source::Suspected, _) => paint.yellow("suspected, not bisected yet"),
@@ -439,7 +439,9 @@ mod tests {
             .flat_map(|width| [("pytest", width), ("noise", width)])
         {
             let (view, text) = fixture_at(store, width);
-            let section = &text[..text.find("\nInterference").expect("the next section")];
+            let section = &text[..text
+                .find("\nPolluters → victims")
+                .expect("the next section")];
             for test in view.failing() {
                 let at = section.find(&format!("  {}\n", test.id)).expect("its row");
                 let under: Vec<&str> = section[at..]
