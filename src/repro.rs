@@ -313,12 +313,16 @@ pub fn write(result: &Bisection, dir: &Path, project: &Path) -> Result<()> {
         ))
     };
     fs::create_dir_all(dir).map_err(fail)?;
-    let check = runner::select("", Some(&result.runner))
+    let checks = runner::select("", Some(&result.runner))
         .ok()
-        .and_then(|adapter| adapter.victim_check(&result.victim));
+        .and_then(|adapter| script::Checks::of(adapter.as_ref(), result));
     let place = script::Place::of(project, &marker_candidates(result));
     let script_path = dir.join("repro.sh");
-    fs::write(&script_path, script::script(result, &place, check.as_ref())).map_err(fail)?;
+    fs::write(
+        &script_path,
+        script::script(result, &place, checks.as_ref()),
+    )
+    .map_err(fail)?;
     fs::set_permissions(&script_path, fs::Permissions::from_mode(0o755)).map_err(fail)?;
     let report = Scrub::of(project).apply(&markdown::report(result));
     fs::write(dir.join("REPORT.md"), report).map_err(fail)
