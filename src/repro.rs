@@ -213,31 +213,14 @@ pub fn render(result: &Bisection, written: Option<&Path>, paint: Paint) -> Strin
 /// probes ran, and what went against the records or was left running.
 fn costs(out: &mut String, result: &Bisection) {
     let log2 = (result.candidates.max(1) as f64).log2().ceil() as usize;
-    let reused = match result.probes_reused {
-        0 => String::new(),
-        n => format!(
-            " (and {})",
-            counted(
-                n,
-                "answer from a recorded run",
-                "answers from recorded runs"
-            )
-        ),
-    };
     let _ = write!(
         out,
-        "\n{}{reused} for {} (⌈log2 n⌉ = {log2}) in {}",
-        count(result.probes, "probe"),
+        "\n{} for {} (⌈log2 n⌉ = {log2}) in {}{}",
+        probes_made(result),
         counted(result.candidates, "preceding test", "preceding tests"),
-        count(result.rounds, "round")
+        count(result.rounds, "round"),
+        cleaner_probes(result)
     );
-    if result.cleaner_probes > 0 {
-        let _ = write!(
-            out,
-            ", and {} looking for cleaners",
-            count(result.cleaner_probes, "probe")
-        );
-    }
     let _ = writeln!(out, "; {}", duration(Some(result.wall_seconds)));
     if let Some(line) = probing_line(&result.probe) {
         let _ = writeln!(out, "{line}");
@@ -255,6 +238,31 @@ fn costs(out: &mut String, result: &Bisection) {
             "{}",
             exec::left_running("probe", result.left_running, result.strays)
         );
+    }
+}
+
+/// The suite runs the search made, and the answers it read from recorded runs instead:
+/// `1 probe (and 2 answers from recorded runs)`.
+fn probes_made(result: &Bisection) -> String {
+    let probes = count(result.probes, "probe");
+    match result.probes_reused {
+        0 => probes,
+        n => format!(
+            "{probes} (and {})",
+            counted(
+                n,
+                "answer from a recorded run",
+                "answers from recorded runs"
+            )
+        ),
+    }
+}
+
+/// `, and 6 probes looking for cleaners`, when it looked for them.
+fn cleaner_probes(result: &Bisection) -> String {
+    match result.cleaner_probes {
+        0 => String::new(),
+        n => format!(", and {} looking for cleaners", count(n, "probe")),
     }
 }
 

@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    confirmation_line, culprits, location, probing_line, runner_line, verdict_line, victim,
+    cleaner_probes, confirmation_line, culprits, location, probes_made, probing_line, runner_line,
+    verdict_line, victim,
 };
 use crate::bisect::{Bisection, Located, Verdict};
 
@@ -93,11 +94,13 @@ fn facts(md: &mut String, result: &Bisection) {
         }
         (None, None) => {}
     }
+    // The same counts as the probes row below: the search's, and the cleaner search's.
     let _ = writeln!(
         md,
-        "| found by | bleed {}, {} probes |",
+        "| found by | bleed {}, {}{} |",
         env!("CARGO_PKG_VERSION"),
-        result.probes
+        probes_made(result),
+        cleaner_probes(result)
     );
     if let Some(line) = probing_line(&result.probe) {
         let _ = writeln!(md, "| probes | {} |", cell(&line.replace('\n', " ")));
@@ -229,6 +232,21 @@ mod tests {
             !report.contains("2c04d022"),
             "no run id of the store: {report}"
         );
+    }
+
+    #[test]
+    fn what_the_search_cost_is_counted_in_words_that_agree_with_the_numbers() {
+        let mut result = crate::repro::sample();
+        result.probes = 1;
+        result.probes_reused = 2;
+        result.cleaner_probes = 11;
+        let report = report(&result);
+        let expected = format!(
+            "| found by | bleed {}, 1 probe (and 2 answers from recorded runs), and 11 probes \
+             looking for cleaners |\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        assert!(report.contains(&expected), "{report}");
     }
 
     #[test]
