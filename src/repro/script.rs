@@ -162,6 +162,8 @@ struct Runner {
     /// The runner as invoked (`python3 -m pytest`, `bundle exec rspec`).
     label: String,
     version_command: Option<String>,
+    /// The command that prints the interpreter the runner runs on, and the bundle.
+    interpreter: Option<String>,
 }
 
 impl Runner {
@@ -195,8 +197,58 @@ impl Runner {
             program,
             label,
             version_command: result.version_command.clone(),
+            interpreter: interpreter(&result.runner, &words),
         }
     }
+}
+
+/// The command that prints which Python, Ruby (and bundle) or Node the runner `words` runs on,
+/// through the same wrappers (`bundle exec`, `poetry run`): the runner's version does not say,
+/// and a pyenv shim or a binstub on PATH hides it. None where it cannot be told from the
+/// command (`pytest` alone, whose Python is its shebang's) or needs no telling (go).
+fn interpreter(runner: &str, words: &[String]) -> Option<String> {
+    let named = |names: &[&str]| {
+        words.iter().position(|word| {
+            let base = word.rsplit('/').next().unwrap_or(word);
+            names.contains(&base)
+        })
+    };
+    let (prefix, program, code) = match runner {
+        "pytest" => {
+            let at = named(&["pytest", "py.test"]).filter(|&at| at > 0)?;
+            let (prefix, python) = if words[at - 1] == "-m" && at >= 2 {
+                (&words[..at - 2], words[at - 2].as_str())
+            } else {
+                (&words[..at], "python")
+            };
+            let code =
+                r#"import sys; print(sys.executable, "(Python " + sys.version.split()[0] + ")")"#;
+            (prefix, python, ["-c", code])
+        }
+        "rspec" | "cucumber" => {
+            let code = concat!(
+                r#"print RbConfig.ruby, " (ruby ", RUBY_VERSION, "#,
+                r#"(ENV["BUNDLE_GEMFILE"] ? ", bundle " + ENV["BUNDLE_GEMFILE"] : ""), ")""#
+            );
+            (&words[..named(&[runner])?], "ruby", ["-e", code])
+        }
+        "jest" | "mocha" => {
+            let code = r#"console.log(process.execPath + " (node " + process.version + ")")"#;
+            (&[][..], "node", ["-e", code])
+        }
+        _ => return None,
+    };
+    // An assignment before the runner (`RAILS_ENV=test`) stays one, its value quoted.
+    let word = |word: &str| match word.split_once('=') {
+        Some((name, value)) if is_assignment(word) => format!("{name}={}", quote(value)),
+        _ => quote(word),
+    };
+    let command: Vec<String> = prefix
+        .iter()
+        .map(|each| word(each))
+        .chain(std::iter::once(program).chain(code).map(quote))
+        .collect();
+    Some(command.join(" "))
 }
 
 fn header(sh: &mut String, result: &Bisection, reads_report: bool, runner: &Runner) {
@@ -363,6 +415,12 @@ fn programs(sh: &mut String, runner: &Runner, check: Option<&VictimCheck>) {
         quote(&runner.label),
         known.join(" ")
     );
+    if let Some(command) = &runner.interpreter {
+        let _ = writeln!(
+            sh,
+            "printf 'interpreter: %s\\n' \"$({command} 2>&1 | head -n 1)\""
+        );
+    }
 }
 
 /// `judge OUTCOME EXPECTED OTHERWISE`: says what the victim did, and keeps the worst news in
@@ -748,5 +806,42 @@ mod tests {
             ),
             "{script}"
         );
+    }
+
+    #[test]
+    fn the_script_says_which_interpreter_and_bundle_the_runner_runs_on() {
+        let interpreter = |runner: &str, command: &str| {
+            interpreter(runner, &shell_words::split(command).unwrap())
+        };
+        let python =
+            r#"-c 'import sys; print(sys.executable, "(Python " + sys.version.split()[0] + ")")'"#;
+        assert_eq!(
+            interpreter("pytest", "python3 -m pytest"),
+            Some(format!("python3 {python}"))
+        );
+        assert_eq!(
+            interpreter("pytest", "poetry run pytest"),
+            Some(format!("poetry run python {python}"))
+        );
+        // A console script's Python is its shebang's, which the command does not say.
+        assert_eq!(interpreter("pytest", "pytest"), None);
+        let ruby = interpreter("rspec", "RAILS_ENV='a b' bundle exec rspec").unwrap();
+        assert!(
+            ruby.starts_with("RAILS_ENV='a b' bundle exec ruby -e 'print RbConfig.ruby, "),
+            "{ruby}"
+        );
+        assert!(ruby.contains(r#"ENV["BUNDLE_GEMFILE"]"#), "{ruby}");
+        assert!(
+            interpreter("cucumber", "bin/cucumber")
+                .unwrap()
+                .starts_with("ruby -e ")
+        );
+        assert!(
+            interpreter("jest", "npx jest")
+                .unwrap()
+                .starts_with("node -e ")
+        );
+        assert_eq!(interpreter("go", "go test"), None);
+        assert_eq!(interpreter("generic", "./run-tests"), None);
     }
 }

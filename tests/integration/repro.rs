@@ -301,7 +301,10 @@ fn a_reproducer_finds_the_project_by_its_place_in_a_git_checkout() {
     run(&script, &clone.join("shop/tests")).expect(0, &in_clone);
     run(&written(&clone.join("shop")).join("repro.sh"), &clone)
         .expect(0, &in_clone)
-        .expect(0, "using: python3 -m pytest (");
+        .expect(0, "using: python3 -m pytest (")
+        // The Python itself, not the shim or script PATH finds first.
+        .expect(0, "\ninterpreter: /")
+        .expect(0, " (Python 3.");
 }
 
 #[test]
@@ -337,6 +340,9 @@ fn an_rspec_reproducer_names_examples_by_their_descriptions_and_keeps_expected_a
         assert!(report.contains(expected), "{expected:?} in:\n{report}");
     }
     assert_no_local_path(&report, sandbox.path());
+    run(&written(sandbox.path()).join("repro.sh"), sandbox.path())
+        .expect(0, "using: rspec (")
+        .expect(0, " (ruby ");
 
     assert_reproduces_anywhere_until_fixed(sandbox.path(), |copy| {
         edit(
