@@ -321,6 +321,7 @@ fn header(sh: &mut String, result: &Bisection, reads_report: bool, runner: &Runn
     let _ = writeln!(
         sh,
         "#\n# Run it from anywhere inside a checkout of the project: sh path/to/repro.sh\n\
+         # or from anywhere else, naming the checkout: sh path/to/repro.sh path/to/checkout\n\
          # It runs the {many} then the victim, then the victim alone.\n{judged}\n#\n\
          # Exit status:\n\
          #   0  it still reproduces: the victim {then} after its {many} and {alone} alone\n\
@@ -366,10 +367,18 @@ root_from() {{
   printf '%s\n' "$dir"
 }}
 here=$(cd "$(dirname -- "$0")" 2>/dev/null && pwd) || here=
-root=$(root_from "$PWD") || root=$(root_from "$here") || {{
-  echo "repro.sh: no checkout of the project around $PWD or this script: run it from inside one" >&2
-  exit 2
-}}
+if [ $# -gt 0 ]; then
+  # A checkout named on the command line, by a path from where this runs.
+  given=$(cd "$1" 2>/dev/null && pwd) && root=$(root_from "$given") || {{
+    echo "repro.sh: no checkout of the project at or around $1" >&2
+    exit 2
+  }}
+else
+  root=$(root_from "$PWD") || root=$(root_from "$here") || {{
+    echo "repro.sh: no checkout of the project around $PWD or this script: run it from inside one, or name one: sh path/to/repro.sh path/to/checkout" >&2
+    exit 2
+  }}
+fi
 cd "$root/$project" || exit 2
 echo "project: $PWD""#
     );
@@ -633,6 +642,12 @@ mod tests {
         );
         assert!(
             script.contains("cd \"$root/$project\" || exit 2"),
+            "{script}"
+        );
+        // A checkout named on the command line, for a script saved outside any.
+        assert!(
+            script
+                .contains("given=$(cd \"$1\" 2>/dev/null && pwd) && root=$(root_from \"$given\")"),
             "{script}"
         );
         assert!(!script.contains("cd /"), "no absolute directory: {script}");

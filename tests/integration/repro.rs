@@ -58,8 +58,14 @@ struct Ran {
 
 /// `sh <script>` run in `cwd`, as a maintainer would.
 fn run(script: &Path, cwd: &Path) -> Ran {
+    run_with(script, cwd, &[])
+}
+
+/// `sh <script> <args>` run in `cwd`.
+fn run_with(script: &Path, cwd: &Path, args: &[&Path]) -> Ran {
     let output = Command::new("sh")
         .arg(script)
+        .args(args)
         .current_dir(cwd)
         .env("GOPROXY", "off")
         .env("GOTOOLCHAIN", "local")
@@ -123,6 +129,10 @@ fn assert_reproduces_anywhere_until_fixed(project: &Path, fix: impl Fn(&Path)) {
     let copied_script = written(&copy).join("repro.sh");
     let in_copy = format!("project: {}", copy.canonicalize().unwrap().display());
     run(&copied_script, elsewhere.path()).expect(0, &in_copy);
+    // The script saved outside any checkout, as from a bug report, names the checkout.
+    let saved = elsewhere.path().join("repro.sh");
+    fs::copy(&script, &saved).expect("save the script elsewhere");
+    run_with(&saved, elsewhere.path(), &[&copy.join(".")]).expect(0, &in_copy);
     fix(&copy);
     run(&copied_script, elsewhere.path())
         .expect(1, "the pollution looks fixed")
