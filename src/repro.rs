@@ -295,16 +295,35 @@ fn probing_line(probing: &Probing) -> Option<String> {
     Some(line)
 }
 
-/// How the culprits were confirmed, in a line: the runs, and what chance that leaves.
+/// How the culprits were confirmed, in a line: the runs, and what chance that leaves. Counts of
+/// none are left out: a verdict the recorded runs bear out may rest on the search's own probes,
+/// which are not counted here, and "0 runs of the culprits" would read as if none ran.
 fn confirmation_line(confirmed: &Confirmation) -> String {
-    format!(
-        "{} of the culprits then the victim and {} of the victim alone went as the verdict says \
-         ({}); {}",
-        count(confirmed.with_culprits, "run"),
-        confirmed.alone,
-        count(confirmed.extra_probes, "confirmation probe"),
-        confirmed.basis
-    )
+    let with_culprits = (confirmed.with_culprits > 0).then(|| {
+        format!(
+            "{} of the culprits then the victim",
+            count(confirmed.with_culprits, "run")
+        )
+    });
+    let alone = match confirmed.alone {
+        0 => None,
+        n if with_culprits.is_some() => Some(format!("{n} of the victim alone")),
+        n => Some(format!("{} of the victim alone", count(n, "run"))),
+    };
+    let runs: Vec<String> = with_culprits.into_iter().chain(alone).collect();
+    let extra = match confirmed.extra_probes {
+        0 => "no confirmation probe".to_string(),
+        n => count(n, "confirmation probe"),
+    };
+    if runs.is_empty() {
+        format!("{extra}; {}", confirmed.basis)
+    } else {
+        format!(
+            "{} went as the verdict says ({extra}); {}",
+            runs.join(" and "),
+            confirmed.basis
+        )
+    }
 }
 
 /// Writes `repro.sh` and `REPORT.md` into `dir` for a result with a reproducer. `project` is
@@ -549,6 +568,23 @@ victim alone (passes):
 1 probe warm (the suite booted once, in 0s), 2 cold in fresh processes
 ";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn a_confirmation_resting_on_recorded_runs_says_no_count_of_none() {
+        let mut confirmed = polluted().confirmation.unwrap();
+        confirmed.with_culprits = 0;
+        confirmed.extra_probes = 0;
+        assert_eq!(
+            confirmation_line(&confirmed),
+            "1 run of the victim alone went as the verdict says (no confirmation probe); chance \
+             0.8 %"
+        );
+        confirmed.alone = 0;
+        assert_eq!(
+            confirmation_line(&confirmed),
+            "no confirmation probe; chance 0.8 %"
+        );
     }
 
     #[test]
