@@ -117,12 +117,16 @@ fn verdict_line(result: &Bisection) -> String {
 }
 
 /// The runner as people name it with its version: `pytest 9.2.0`, `RSpec 3.12`, and
-/// `cucumber 2.4.0` for a runner whose version line is the bare number.
+/// `cucumber 2.4.0` or `Jest 30.5.2` for a runner whose version line is the bare number.
 fn runner_line(result: &Bisection) -> String {
+    let name = match result.runner.as_str() {
+        "jest" => "Jest",
+        other => other,
+    };
     match &result.runner_version {
         Some(version) if version.to_lowercase().contains(&result.runner) => version.clone(),
-        Some(version) => format!("{} {version}", result.runner),
-        None => result.runner.clone(),
+        Some(version) => format!("{name} {version}"),
+        None => name.to_string(),
     }
 }
 
@@ -585,6 +589,21 @@ victim alone (passes):
             confirmation_line(&confirmed),
             "no confirmation probe; chance 0.8 %"
         );
+    }
+
+    #[test]
+    fn runners_are_named_as_their_projects_write_them() {
+        let mut result = sample();
+        for (runner, version, named) in [
+            ("jest", "30.5.2", "Jest 30.5.2"),
+            ("cucumber", "2.4.0", "cucumber 2.4.0"),
+            ("rspec", "RSpec 3.12", "RSpec 3.12"),
+            ("pytest", "pytest 9.2.0", "pytest 9.2.0"),
+        ] {
+            result.runner = runner.to_string();
+            result.runner_version = Some(version.to_string());
+            assert_eq!(runner_line(&result), named);
+        }
     }
 
     #[test]

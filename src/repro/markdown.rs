@@ -70,8 +70,9 @@ pub fn report(result: &Bisection) -> String {
         );
         let _ = writeln!(
             md,
-            "\n`repro.sh`, beside this report, runs both from anywhere in a checkout and says \
-             whether the order dependency still reproduces."
+            "\n`repro.sh`, beside this report, runs both from anywhere in a checkout (or from \
+             elsewhere: `sh repro.sh path/to/checkout`) and says whether the order dependency \
+             still reproduces."
         );
     }
     facts(&mut md, result);
