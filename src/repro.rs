@@ -117,12 +117,16 @@ fn verdict_line(result: &Bisection) -> String {
 }
 
 /// The runner as people name it with its version: `pytest 9.2.0`, `RSpec 3.12`, and
-/// `cucumber 2.4.0` for a runner whose version line is the bare number.
+/// `cucumber 2.4.0` or `Jest 30.5.2` for a runner whose version line is the bare number.
 fn runner_line(result: &Bisection) -> String {
+    let name = match result.runner.as_str() {
+        "jest" => "Jest",
+        other => other,
+    };
     match &result.runner_version {
         Some(version) if version.to_lowercase().contains(&result.runner) => version.clone(),
-        Some(version) => format!("{} {version}", result.runner),
-        None => result.runner.clone(),
+        Some(version) => format!("{name} {version}"),
+        None => name.to_string(),
     }
 }
 
@@ -213,31 +217,14 @@ pub fn render(result: &Bisection, written: Option<&Path>, paint: Paint) -> Strin
 /// probes ran, and what went against the records or was left running.
 fn costs(out: &mut String, result: &Bisection) {
     let log2 = (result.candidates.max(1) as f64).log2().ceil() as usize;
-    let reused = match result.probes_reused {
-        0 => String::new(),
-        n => format!(
-            " (and {})",
-            counted(
-                n,
-                "answer from a recorded run",
-                "answers from recorded runs"
-            )
-        ),
-    };
     let _ = write!(
         out,
-        "\n{}{reused} for {} (⌈log2 n⌉ = {log2}) in {}",
-        count(result.probes, "probe"),
+        "\n{} for {} (⌈log2 n⌉ = {log2}) in {}{}",
+        probes_made(result),
         counted(result.candidates, "preceding test", "preceding tests"),
-        count(result.rounds, "round")
+        count(result.rounds, "round"),
+        cleaner_probes(result)
     );
-    if result.cleaner_probes > 0 {
-        let _ = write!(
-            out,
-            ", and {} looking for cleaners",
-            count(result.cleaner_probes, "probe")
-        );
-    }
     let _ = writeln!(out, "; {}", duration(Some(result.wall_seconds)));
     if let Some(line) = probing_line(&result.probe) {
         let _ = writeln!(out, "{line}");
@@ -255,6 +242,31 @@ fn costs(out: &mut String, result: &Bisection) {
             "{}",
             exec::left_running("probe", result.left_running, result.strays)
         );
+    }
+}
+
+/// The suite runs the search made, and the answers it read from recorded runs instead:
+/// `1 probe (and 2 answers from recorded runs)`.
+fn probes_made(result: &Bisection) -> String {
+    let probes = count(result.probes, "probe");
+    match result.probes_reused {
+        0 => probes,
+        n => format!(
+            "{probes} (and {})",
+            counted(
+                n,
+                "answer from a recorded run",
+                "answers from recorded runs"
+            )
+        ),
+    }
+}
+
+/// `, and 6 probes looking for cleaners`, when it looked for them.
+fn cleaner_probes(result: &Bisection) -> String {
+    match result.cleaner_probes {
+        0 => String::new(),
+        n => format!(", and {} looking for cleaners", count(n, "probe")),
     }
 }
 
@@ -287,16 +299,35 @@ fn probing_line(probing: &Probing) -> Option<String> {
     Some(line)
 }
 
-/// How the culprits were confirmed, in a line: the runs, and what chance that leaves.
+/// How the culprits were confirmed, in a line: the runs, and what chance that leaves. Counts of
+/// none are left out: a verdict the recorded runs bear out may rest on the search's own probes,
+/// which are not counted here, and "0 runs of the culprits" would read as if none ran.
 fn confirmation_line(confirmed: &Confirmation) -> String {
-    format!(
-        "{} of the culprits then the victim and {} of the victim alone went as the verdict says \
-         ({}); {}",
-        count(confirmed.with_culprits, "run"),
-        confirmed.alone,
-        count(confirmed.extra_probes, "confirmation probe"),
-        confirmed.basis
-    )
+    let with_culprits = (confirmed.with_culprits > 0).then(|| {
+        format!(
+            "{} of the culprits then the victim",
+            count(confirmed.with_culprits, "run")
+        )
+    });
+    let alone = match confirmed.alone {
+        0 => None,
+        n if with_culprits.is_some() => Some(format!("{n} of the victim alone")),
+        n => Some(format!("{} of the victim alone", count(n, "run"))),
+    };
+    let runs: Vec<String> = with_culprits.into_iter().chain(alone).collect();
+    let extra = match confirmed.extra_probes {
+        0 => "no confirmation probe".to_string(),
+        n => count(n, "confirmation probe"),
+    };
+    if runs.is_empty() {
+        format!("{extra}; {}", confirmed.basis)
+    } else {
+        format!(
+            "{} went as the verdict says ({extra}); {}",
+            runs.join(" and "),
+            confirmed.basis
+        )
+    }
 }
 
 /// Writes `repro.sh` and `REPORT.md` into `dir` for a result with a reproducer. `project` is
@@ -313,12 +344,16 @@ pub fn write(result: &Bisection, dir: &Path, project: &Path) -> Result<()> {
         ))
     };
     fs::create_dir_all(dir).map_err(fail)?;
-    let check = runner::select("", Some(&result.runner))
+    let checks = runner::select("", Some(&result.runner))
         .ok()
-        .and_then(|adapter| adapter.victim_check(&result.victim));
+        .and_then(|adapter| script::Checks::of(adapter.as_ref(), result));
     let place = script::Place::of(project, &marker_candidates(result));
     let script_path = dir.join("repro.sh");
-    fs::write(&script_path, script::script(result, &place, check.as_ref())).map_err(fail)?;
+    fs::write(
+        &script_path,
+        script::script(result, &place, checks.as_ref()),
+    )
+    .map_err(fail)?;
     fs::set_permissions(&script_path, fs::Permissions::from_mode(0o755)).map_err(fail)?;
     let report = Scrub::of(project).apply(&markdown::report(result));
     fs::write(dir.join("REPORT.md"), report).map_err(fail)
@@ -537,6 +572,38 @@ victim alone (passes):
 1 probe warm (the suite booted once, in <10ms), 2 cold in fresh processes
 ";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn a_confirmation_resting_on_recorded_runs_says_no_count_of_none() {
+        let mut confirmed = polluted().confirmation.unwrap();
+        confirmed.with_culprits = 0;
+        confirmed.extra_probes = 0;
+        assert_eq!(
+            confirmation_line(&confirmed),
+            "1 run of the victim alone went as the verdict says (no confirmation probe); chance \
+             0.8 %"
+        );
+        confirmed.alone = 0;
+        assert_eq!(
+            confirmation_line(&confirmed),
+            "no confirmation probe; chance 0.8 %"
+        );
+    }
+
+    #[test]
+    fn runners_are_named_as_their_projects_write_them() {
+        let mut result = sample();
+        for (runner, version, named) in [
+            ("jest", "30.5.2", "Jest 30.5.2"),
+            ("cucumber", "2.4.0", "cucumber 2.4.0"),
+            ("rspec", "RSpec 3.12", "RSpec 3.12"),
+            ("pytest", "pytest 9.2.0", "pytest 9.2.0"),
+        ] {
+            result.runner = runner.to_string();
+            result.runner_version = Some(version.to_string());
+            assert_eq!(runner_line(&result), named);
+        }
     }
 
     #[test]

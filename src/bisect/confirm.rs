@@ -114,14 +114,21 @@ impl Confirmation {
         let history_runs = claim.history.map_or(0, |h| h.hits + h.misses);
         let chance = percent(claim.chance());
         let basis = match claim.history {
-            Some(_) => format!(
-                "with all {history_runs} recorded runs of the victim explained too, a victim that \
-                 {outcome} at random would show this with a chance of {chance} (counting the {} \
-                 sets the search could have ended on)",
-                (1..=claim.culprits)
+            Some(_) => {
+                let sets: f64 = (1..=claim.culprits)
                     .map(|size| chance::choices(claim.candidates, size))
-                    .sum::<f64>()
-            ),
+                    .sum();
+                let sets = if sets == 1.0 {
+                    "the 1 set".to_string()
+                } else {
+                    format!("the {sets} sets")
+                };
+                format!(
+                    "with all {history_runs} recorded runs of the victim explained too, a victim \
+                     that {outcome} at random would show this with a chance of {chance} (counting \
+                     {sets} the search could have ended on)"
+                )
+            }
             None if claim.rate == Rate::UNKNOWN => format!(
                 "a victim that {outcome} at random, at any rate, would show this with a chance of \
                  {chance}"
@@ -198,6 +205,33 @@ mod tests {
         };
         assert_eq!(claim.still_needed(), Some(Trials::default()));
         assert!(claim.chance() < chance::DOUBT);
+    }
+
+    #[test]
+    fn the_sets_the_search_could_have_ended_on_are_counted_in_words_that_agree() {
+        let history: Vec<Recorded> = (0..4).map(|i| recorded(i < 2, i < 2)).collect();
+        let claim = |candidates| Claim {
+            fixed: Trials { hits: 1, misses: 1 },
+            history: history_trials(&history),
+            rate: Rate::observed(2, 4),
+            candidates,
+            culprits: 1,
+        };
+        let one = Confirmation::new(&claim(1), 0, "fails");
+        assert!(
+            one.basis
+                .ends_with("(counting the 1 set the search could have ended on)"),
+            "{}",
+            one.basis
+        );
+        let three = Confirmation::new(&claim(3), 0, "fails");
+        assert!(
+            three
+                .basis
+                .ends_with("(counting the 3 sets the search could have ended on)"),
+            "{}",
+            three.basis
+        );
     }
 
     #[test]

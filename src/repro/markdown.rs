@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    confirmation_line, culprits, location, probing_line, runner_line, verdict_line, victim,
+    cleaner_probes, confirmation_line, culprits, location, probes_made, probing_line, runner_line,
+    verdict_line, victim,
 };
 use crate::bisect::{Bisection, Located, Verdict};
 
@@ -69,8 +70,9 @@ pub fn report(result: &Bisection) -> String {
         );
         let _ = writeln!(
             md,
-            "\n`repro.sh`, beside this report, runs both from anywhere in a checkout and says \
-             whether the order dependency still reproduces."
+            "\n`repro.sh`, beside this report, runs both from anywhere in a checkout (or from \
+             elsewhere: `sh repro.sh path/to/checkout`) and says whether the order dependency \
+             still reproduces."
         );
     }
     facts(&mut md, result);
@@ -93,11 +95,13 @@ fn facts(md: &mut String, result: &Bisection) {
         }
         (None, None) => {}
     }
+    // The same counts as the probes row below: the search's, and the cleaner search's.
     let _ = writeln!(
         md,
-        "| found by | bleed {}, {} |",
+        "| found by | bleed {}, {}{} |",
         env!("CARGO_PKG_VERSION"),
-        crate::human::count(result.probes, "probe")
+        probes_made(result),
+        cleaner_probes(result)
     );
     if let Some(line) = probing_line(&result.probe) {
         let _ = writeln!(md, "| probes | {} |", cell(&line.replace('\n', " ")));
@@ -232,11 +236,18 @@ mod tests {
     }
 
     #[test]
-    fn one_probe_is_not_1_probes() {
-        let mut bisection = crate::repro::sample();
-        bisection.probes = 1;
-        let report = report(&bisection);
-        assert!(report.contains(", 1 probe |"), "{report}");
+    fn what_the_search_cost_is_counted_in_words_that_agree_with_the_numbers() {
+        let mut result = crate::repro::sample();
+        result.probes = 1;
+        result.probes_reused = 2;
+        result.cleaner_probes = 11;
+        let report = report(&result);
+        let expected = format!(
+            "| found by | bleed {}, 1 probe (and 2 answers from recorded runs), and 11 probes \
+             looking for cleaners |\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        assert!(report.contains(&expected), "{report}");
     }
 
     #[test]

@@ -5,15 +5,18 @@
 //! directory above that holds the project's marker file), says which runner it uses, runs the
 //! culprits then the victim and the victim alone, and reads the victim's own result from the
 //! runner's report each time: the exit code would also count a culprit that fails, and some
-//! runners exit 0 with failures. Test names are data here too: they are in shell-quoted
-//! assignments and reach the report's check through the environment.
+//! runners exit 0 with failures. The report also says whether the culprits ran before the
+//! victim: in another checkout a renamed culprit, or tests added where the runner's seed orders
+//! them, would leave the victim passing with the pollution still there. Test names are data
+//! here too: they are in shell-quoted assignments and reach the report's check through the
+//! environment.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use super::{culprits, runner_line, verdict_line, victim};
-use crate::bisect::{Bisection, Verdict};
-use crate::runner::{Invocation, VictimCheck, is_assignment};
+use crate::bisect::{Bisection, Located, Verdict};
+use crate::runner::{Adapter, Invocation, VictimCheck, is_assignment};
 use crate::template::quote;
 
 /// Where the project is, as repro.sh looks for it in another checkout.
@@ -60,6 +63,31 @@ fn git_root(project: &Path) -> Option<std::path::PathBuf> {
     (output.status.success() && !root.is_empty()).then(|| root.into())
 }
 
+/// How repro.sh reads the runner's report: the victim's outcome and place in the run, and each
+/// culprit's place, to tell that they ran before it.
+pub struct Checks {
+    victim: VictimCheck,
+    /// Each culprit's id, with the check that finds it in the report.
+    culprits: Vec<(String, VictimCheck)>,
+}
+
+impl Checks {
+    /// None when the runner's report cannot be read for the victim or one of its culprits: the
+    /// script then goes by the exit code.
+    pub fn of(adapter: &dyn Adapter, result: &Bisection) -> Option<Checks> {
+        let check = |test: &Located| adapter.victim_check(&test.id, test.name.as_deref());
+        let (_, _, tests) = culprits(result);
+        let culprits = tests
+            .iter()
+            .map(|test| Some((test.id.clone(), check(test)?)))
+            .collect::<Option<Vec<_>>>()?;
+        Some(Checks {
+            victim: check(&victim(result))?,
+            culprits,
+        })
+    }
+}
+
 /// The culprits as the script speaks of them: `polluter`, `polluters`, `state-setter`.
 fn culprit_noun(result: &Bisection) -> &'static str {
     let (one, many, tests) = culprits(result);
@@ -73,12 +101,15 @@ struct Step<'a> {
     command: &'a str,
     expected: &'static str,
     otherwise: String,
+    /// The culprits run first: the victim's result says something only if they ran before it.
+    after_culprits: bool,
 }
 
-pub fn script(result: &Bisection, place: &Place, check: Option<&VictimCheck>) -> String {
+pub fn script(result: &Bisection, place: &Place, checks: Option<&Checks>) -> String {
     let mut sh = String::from("#!/bin/sh\n");
     let runner = Runner::of(result);
-    let check = check.filter(|_| result.script.is_some());
+    let checks = checks.filter(|_| result.script.is_some());
+    let check = checks.map(|checks| &checks.victim);
     header(&mut sh, result, check.is_some(), &runner);
     let _ = writeln!(sh, "\nset -u");
     for (name, value) in check.map(|check| check.env.clone()).unwrap_or_default() {
@@ -96,12 +127,16 @@ pub fn script(result: &Bisection, place: &Place, check: Option<&VictimCheck>) ->
     if let Some(check) = check {
         let _ = writeln!(
             sh,
-            "\n# victim_outcome REPORT: passed, failed, skipped, missing (not in the report) or unreadable.\n\
+            "\n# victim_outcome REPORT: passed, failed or skipped, then the victim's place in the run\n\
+             # (`failed 12`); or missing (not in the report), or unreadable.\n\
              victim_outcome() {{\n  [ -s \"$1\" ] || {{ echo unreadable; return; }}\n  {}\n}}",
             check.body
         );
     }
     judge(&mut sh, &runner);
+    if let Some(checks) = checks {
+        in_order(&mut sh, result, checks);
+    }
     let steps = steps(result);
     for (number, step) in steps.iter().enumerate() {
         run_step(&mut sh, number + 1, steps.len(), step);
@@ -127,6 +162,8 @@ struct Runner {
     /// The runner as invoked (`python3 -m pytest`, `bundle exec rspec`).
     label: String,
     version_command: Option<String>,
+    /// The command that prints the interpreter the runner runs on, and the bundle.
+    interpreter: Option<String>,
 }
 
 impl Runner {
@@ -160,8 +197,58 @@ impl Runner {
             program,
             label,
             version_command: result.version_command.clone(),
+            interpreter: interpreter(&result.runner, &words),
         }
     }
+}
+
+/// The command that prints which Python, Ruby (and bundle) or Node the runner `words` runs on,
+/// through the same wrappers (`bundle exec`, `poetry run`): the runner's version does not say,
+/// and a pyenv shim or a binstub on PATH hides it. None where it cannot be told from the
+/// command (`pytest` alone, whose Python is its shebang's) or needs no telling (go).
+fn interpreter(runner: &str, words: &[String]) -> Option<String> {
+    let named = |names: &[&str]| {
+        words.iter().position(|word| {
+            let base = word.rsplit('/').next().unwrap_or(word);
+            names.contains(&base)
+        })
+    };
+    let (prefix, program, code) = match runner {
+        "pytest" => {
+            let at = named(&["pytest", "py.test"]).filter(|&at| at > 0)?;
+            let (prefix, python) = if words[at - 1] == "-m" && at >= 2 {
+                (&words[..at - 2], words[at - 2].as_str())
+            } else {
+                (&words[..at], "python")
+            };
+            let code =
+                r#"import sys; print(sys.executable, "(Python " + sys.version.split()[0] + ")")"#;
+            (prefix, python, ["-c", code])
+        }
+        "rspec" | "cucumber" => {
+            let code = concat!(
+                r#"print RbConfig.ruby, " (ruby ", RUBY_VERSION, "#,
+                r#"(ENV["BUNDLE_GEMFILE"] ? ", bundle " + ENV["BUNDLE_GEMFILE"] : ""), ")""#
+            );
+            (&words[..named(&[runner])?], "ruby", ["-e", code])
+        }
+        "jest" | "mocha" => {
+            let code = r#"console.log(process.execPath + " (node " + process.version + ")")"#;
+            (&[][..], "node", ["-e", code])
+        }
+        _ => return None,
+    };
+    // An assignment before the runner (`RAILS_ENV=test`) stays one, its value quoted.
+    let word = |word: &str| match word.split_once('=') {
+        Some((name, value)) if is_assignment(word) => format!("{name}={}", quote(value)),
+        _ => quote(word),
+    };
+    let command: Vec<String> = prefix
+        .iter()
+        .map(|each| word(each))
+        .chain(std::iter::once(program).chain(code).map(quote))
+        .collect();
+    Some(command.join(" "))
 }
 
 fn header(sh: &mut String, result: &Bisection, reads_report: bool, runner: &Runner) {
@@ -214,7 +301,10 @@ fn header(sh: &mut String, result: &Bisection, reads_report: bool, runner: &Runn
     let judged = if reads_report {
         format!(
             "# Each time it reads the victim's own result from the runner's report, not the exit\n\
-             # code: the {many} may fail too, and some runners exit 0 with failures."
+             # code: the {many} may fail too, and some runners exit 0 with failures. The report\n\
+             # also shows that the {many} ran before the victim: in a checkout where a test was\n\
+             # renamed or moved, or where the runner's seed now orders them otherwise, the victim\n\
+             # passing says nothing of the pollution."
         )
     } else {
         format!(
@@ -223,15 +313,20 @@ fn header(sh: &mut String, result: &Bisection, reads_report: bool, runner: &Runn
              # failing."
         )
     };
+    let unanswered = if reads_report {
+        format!(", a report\n#      could not be read, or the {many} did not run before the victim")
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         sh,
         "#\n# Run it from anywhere inside a checkout of the project: sh path/to/repro.sh\n\
+         # or from anywhere else, naming the checkout: sh path/to/repro.sh path/to/checkout\n\
          # It runs the {many} then the victim, then the victim alone.\n{judged}\n#\n\
          # Exit status:\n\
          #   0  it still reproduces: the victim {then} after its {many} and {alone} alone\n\
          #   1  it no longer does: {opposite}\n\
-         #   2  no answer: the project, the runner or the victim was not found, or a report\n\
-         #      could not be read"
+         #   2  no answer: the project, the runner or the victim was not found{unanswered}"
     );
 }
 
@@ -272,10 +367,18 @@ root_from() {{
   printf '%s\n' "$dir"
 }}
 here=$(cd "$(dirname -- "$0")" 2>/dev/null && pwd) || here=
-root=$(root_from "$PWD") || root=$(root_from "$here") || {{
-  echo "repro.sh: no checkout of the project around $PWD or this script: run it from inside one" >&2
-  exit 2
-}}
+if [ $# -gt 0 ]; then
+  # A checkout named on the command line, by a path from where this runs.
+  given=$(cd "$1" 2>/dev/null && pwd) && root=$(root_from "$given") || {{
+    echo "repro.sh: no checkout of the project at or around $1" >&2
+    exit 2
+  }}
+else
+  root=$(root_from "$PWD") || root=$(root_from "$here") || {{
+    echo "repro.sh: no checkout of the project around $PWD or this script: run it from inside one, or name one: sh path/to/repro.sh path/to/checkout" >&2
+    exit 2
+  }}
+fi
 cd "$root/$project" || exit 2
 echo "project: $PWD""#
     );
@@ -321,6 +424,12 @@ fn programs(sh: &mut String, runner: &Runner, check: Option<&VictimCheck>) {
         quote(&runner.label),
         known.join(" ")
     );
+    if let Some(command) = &runner.interpreter {
+        let _ = writeln!(
+            sh,
+            "printf 'interpreter: %s\\n' \"$({command} 2>&1 | head -n 1)\""
+        );
+    }
 }
 
 /// `judge OUTCOME EXPECTED OTHERWISE`: says what the victim did, and keeps the worst news in
@@ -342,6 +451,57 @@ judge() {{
   esac
 }}"#
     );
+}
+
+/// `in_order REPORT OUTCOME`: whether each culprit ran before the victim, whose OUTCOME gives
+/// its place. One that did not (renamed, moved, reordered by the runner's seed) makes the run
+/// no answer (exit 2): the victim's result then says nothing of the pollution.
+fn in_order(sh: &mut String, result: &Bisection, checks: &Checks) {
+    let (one, _, _) = culprits(result);
+    let _ = writeln!(
+        sh,
+        r#"
+# ran_before PLACE CULPRIT OUTCOME: whether CULPRIT, whose OUTCOME gives its place, ran before
+# the victim, which ran at PLACE.
+ran_before() {{
+  case $3 in
+    passed\ *|failed\ *)
+      [ "${{3#* }}" -lt "$1" ] && return 0
+      echo "-> the {one} $2 ran after the victim, not before it: the runner no longer runs them in the order bleed found (were tests added, removed or renamed near them?), so this run cannot tell" ;;
+    skipped\ *) echo "-> the {one} $2 was skipped, so this run cannot tell" ;;
+    missing) echo "-> the {one} $2 is not in the runner's report: was it renamed, moved or deleted? This run cannot tell" ;;
+    *) return 0 ;;
+  esac
+  status=2
+  return 1
+}}
+# in_order REPORT OUTCOME: whether every {one} ran before the victim, whose OUTCOME gives its place.
+in_order() {{
+  case $2 in *\ *) ;; *) return 0 ;; esac"#
+    );
+    for (id, check) in &checks.culprits {
+        // The culprit's variables in place of the victim's, none of which may linger.
+        let unset = checks
+            .victim
+            .env
+            .iter()
+            .filter(|(name, _)| !check.env.iter().any(|(own, _)| own == name))
+            .map(|(name, _)| format!("unset {name}; "));
+        let assignments: String = unset
+            .chain(
+                check
+                    .env
+                    .iter()
+                    .map(|(name, value)| format!("export {name}={}; ", quote(value))),
+            )
+            .collect();
+        let _ = writeln!(
+            sh,
+            "  ran_before \"${{2#* }}\" {} \"$({assignments}victim_outcome \"$1\")\" || return 1",
+            quote(id)
+        );
+    }
+    let _ = writeln!(sh, "}}");
 }
 
 fn steps(result: &Bisection) -> Vec<Step<'_>> {
@@ -376,6 +536,7 @@ fn steps(result: &Bisection) -> Vec<Step<'_>> {
             command,
             expected: then,
             otherwise: then_otherwise,
+            after_culprits: true,
         },
         Step {
             title: "the victim alone".to_string(),
@@ -386,6 +547,7 @@ fn steps(result: &Bisection) -> Vec<Step<'_>> {
             command: &result.isolation_command,
             expected: alone,
             otherwise: alone_otherwise,
+            after_culprits: false,
         },
     ]
 }
@@ -410,7 +572,13 @@ fn run_step(sh: &mut String, number: usize, of: usize, step: &Step) {
             let _ = writeln!(sh, "report=\"$scratch/{number}\"");
             let _ = writeln!(sh, "printf '+ %s\\n' {}", quote(&shown(command)));
             let _ = writeln!(sh, "{command}");
-            let _ = writeln!(sh, "judge \"$(victim_outcome \"$report\")\" {judged}");
+            let _ = writeln!(sh, "outcome=$(victim_outcome \"$report\")");
+            let judge = format!("judge \"${{outcome%% *}}\" {judged}");
+            if step.after_culprits {
+                let _ = writeln!(sh, "in_order \"$report\" \"$outcome\" && {judge}");
+            } else {
+                let _ = writeln!(sh, "{judge}");
+            }
         }
         None => {
             let _ = writeln!(sh, "printf '+ %s\\n' {}", quote(&shown(step.command)));
@@ -438,11 +606,9 @@ mod tests {
     use super::*;
     use crate::runner;
 
-    fn pytest_check(victim: &str) -> VictimCheck {
-        runner::select("", Some("pytest"))
-            .unwrap()
-            .victim_check(victim)
-            .unwrap()
+    fn checks(runner: &str, result: &Bisection) -> Checks {
+        let adapter = runner::select("", Some(runner)).unwrap();
+        Checks::of(adapter.as_ref(), result).unwrap()
     }
 
     fn parses(script: &str) {
@@ -468,7 +634,7 @@ mod tests {
             relative: Some("shop/app".to_string()),
             marker: Some("tests/test_cart.py".to_string()),
         };
-        let script = script(&result, &place, Some(&pytest_check(&result.victim)));
+        let script = script(&result, &place, Some(&checks("pytest", &result)));
         parses(&script);
         assert!(
             script.contains("\nproject=shop/app\nmarker=tests/test_cart.py\n"),
@@ -476,6 +642,12 @@ mod tests {
         );
         assert!(
             script.contains("cd \"$root/$project\" || exit 2"),
+            "{script}"
+        );
+        // A checkout named on the command line, for a script saved outside any.
+        assert!(
+            script
+                .contains("given=$(cd \"$1\" 2>/dev/null && pwd) && root=$(root_from \"$given\")"),
             "{script}"
         );
         assert!(!script.contains("cd /"), "no absolute directory: {script}");
@@ -497,8 +669,8 @@ mod tests {
             ),
             "{script}"
         );
-        assert!(script.contains("judge \"$(victim_outcome \"$report\")\" failed 'the victim passed after its polluter: the pollution looks fixed'"), "{script}");
-        assert!(script.contains("judge \"$(victim_outcome \"$report\")\" passed 'the victim failed alone: it now fails whatever runs before it'"), "{script}");
+        assert!(script.contains("outcome=$(victim_outcome \"$report\")\nin_order \"$report\" \"$outcome\" && judge \"${outcome%% *}\" failed 'the victim passed after its polluter: the pollution looks fixed'"), "{script}");
+        assert!(script.contains("outcome=$(victim_outcome \"$report\")\njudge \"${outcome%% *}\" passed 'the victim failed alone: it now fails whatever runs before it'"), "{script}");
     }
 
     #[test]
@@ -509,7 +681,7 @@ mod tests {
             relative: None,
             marker: None,
         };
-        let script = script(&result, &place, Some(&pytest_check(&result.victim)));
+        let script = script(&result, &place, Some(&checks("pytest", &result)));
         parses(&script);
         assert!(
             script.contains("judges the victim by the runner's exit code"),
@@ -541,7 +713,7 @@ mod tests {
             relative: Some(".".to_string()),
             marker: None,
         };
-        let script = script(&result, &place, Some(&pytest_check(&result.victim)));
+        let script = script(&result, &place, Some(&checks("pytest", &result)));
         parses(&script);
         assert!(
             script.contains("the state-setter, then the victim: the victim should pass"),
@@ -555,5 +727,136 @@ mod tests {
             script.contains("'the victim passed alone: it no longer depends on its state-setter'"),
             "{script}"
         );
+    }
+
+    /// The script's `in_order` and `ran_before`, run with a `victim_outcome` that says `says` of
+    /// the polluter: whether the victim at place 5 counts, the status, and what was said.
+    fn in_order_when_the_polluter_is(says: &str, victim: &str) -> String {
+        let result = crate::repro::sample();
+        let script = script(
+            &result,
+            &Place::of(Path::new("."), &[]),
+            Some(&checks("pytest", &result)),
+        );
+        let start = script.find("\n# ran_before ").expect("ran_before");
+        let end = start + script[start..].find("\n}\n\n").expect("in_order's end");
+        let shell = format!(
+            "status=0\n{}\n}}\n\
+             victim_outcome() {{ echo \"$SAYS\"; }}\n\
+             in_order report {}; echo \"counts=$? status=$status\"",
+            &script[start..end],
+            quote(victim)
+        );
+        let output = std::process::Command::new("sh")
+            .args(["-c", &shell])
+            .env("SAYS", says)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    #[test]
+    fn the_victim_counts_only_after_its_polluters_ran_before_it() {
+        assert_eq!(
+            in_order_when_the_polluter_is("passed 3", "failed 5"),
+            "counts=0 status=0\n"
+        );
+        assert_eq!(
+            in_order_when_the_polluter_is("failed 4", "passed 5"),
+            "counts=0 status=0\n"
+        );
+        let after = in_order_when_the_polluter_is("passed 7", "passed 5");
+        assert!(
+            after.starts_with("-> the polluter tests/test_settings.py::test_switch_currency ran after the victim, not before it")
+                && after.ends_with("so this run cannot tell\ncounts=1 status=2\n"),
+            "{after}"
+        );
+        let renamed = in_order_when_the_polluter_is("missing", "passed 5");
+        assert!(
+            renamed.contains("is not in the runner's report: was it renamed, moved or deleted?")
+                && renamed.ends_with("counts=1 status=2\n"),
+            "{renamed}"
+        );
+        let skipped = in_order_when_the_polluter_is("skipped 2", "passed 5");
+        assert!(
+            skipped.contains("was skipped, so this run cannot tell")
+                && skipped.ends_with("counts=1 status=2\n"),
+            "{skipped}"
+        );
+        // A victim missing from the report, or a report that cannot be read, is the judge's to say.
+        assert_eq!(
+            in_order_when_the_polluter_is("passed 3", "missing"),
+            "counts=0 status=0\n"
+        );
+        assert_eq!(
+            in_order_when_the_polluter_is("unreadable", "passed 5"),
+            "counts=0 status=0\n"
+        );
+    }
+
+    #[test]
+    fn each_culprit_is_looked_up_by_its_own_id_and_name_and_none_of_the_victims() {
+        let mut result = crate::repro::sample();
+        result.runner = "rspec".to_string();
+        let victim = result.victim_located.as_mut().unwrap();
+        victim.id = "./spec/cart_spec.rb[1:1]".to_string();
+        victim.name = Some("Cart is in dollars".to_string());
+        result.victim = victim.id.clone();
+        result.polluters[0].id = "./spec/it's $(x)_spec.rb[1:1]".to_string();
+        result.polluters[0].name = None;
+        let script = script(
+            &result,
+            &Place::of(Path::new("."), &[]),
+            Some(&checks("rspec", &result)),
+        );
+        parses(&script);
+        assert!(
+            script.contains("\nVICTIM_NAME='Cart is in dollars'\nexport VICTIM_NAME\n"),
+            "{script}"
+        );
+        assert!(
+            script.contains(
+                "  ran_before \"${2#* }\" './spec/it'\\''s $(x)_spec.rb[1:1]' \"$(unset VICTIM_NAME; \
+                 export VICTIM='./spec/it'\\''s $(x)_spec.rb[1:1]'; victim_outcome \"$1\")\" || return 1\n"
+            ),
+            "{script}"
+        );
+    }
+
+    #[test]
+    fn the_script_says_which_interpreter_and_bundle_the_runner_runs_on() {
+        let interpreter = |runner: &str, command: &str| {
+            interpreter(runner, &shell_words::split(command).unwrap())
+        };
+        let python =
+            r#"-c 'import sys; print(sys.executable, "(Python " + sys.version.split()[0] + ")")'"#;
+        assert_eq!(
+            interpreter("pytest", "python3 -m pytest"),
+            Some(format!("python3 {python}"))
+        );
+        assert_eq!(
+            interpreter("pytest", "poetry run pytest"),
+            Some(format!("poetry run python {python}"))
+        );
+        // A console script's Python is its shebang's, which the command does not say.
+        assert_eq!(interpreter("pytest", "pytest"), None);
+        let ruby = interpreter("rspec", "RAILS_ENV='a b' bundle exec rspec").unwrap();
+        assert!(
+            ruby.starts_with("RAILS_ENV='a b' bundle exec ruby -e 'print RbConfig.ruby, "),
+            "{ruby}"
+        );
+        assert!(ruby.contains(r#"ENV["BUNDLE_GEMFILE"]"#), "{ruby}");
+        assert!(
+            interpreter("cucumber", "bin/cucumber")
+                .unwrap()
+                .starts_with("ruby -e ")
+        );
+        assert!(
+            interpreter("jest", "npx jest")
+                .unwrap()
+                .starts_with("node -e ")
+        );
+        assert_eq!(interpreter("go", "go test"), None);
+        assert_eq!(interpreter("generic", "./run-tests"), None);
     }
 }

@@ -72,7 +72,7 @@ impl Adapter for Generic {
         results_from_junit(report, Generic::case_id)
     }
 
-    fn victim_check(&self, victim: &str) -> Option<VictimCheck> {
+    fn victim_check(&self, victim: &str, _name: Option<&str>) -> Option<VictimCheck> {
         Some(VictimCheck::program(
             "python3",
             JUNIT_OUTCOME,

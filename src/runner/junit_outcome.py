@@ -1,5 +1,6 @@
-# repro.sh's check: the victim's outcome in a JUnit XML report, printed as one word. VICTIM is
-# the victim's id as bleed names a test case: classname::name, or the name alone.
+# repro.sh's check: the victim's outcome in a JUnit XML report, printed as one word, then the
+# place of its first test case in the report, which is the order it ran in. VICTIM is the
+# victim's id as bleed names a test case: classname::name, or the name alone.
 import os
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -28,16 +29,20 @@ def nested(one, other):
 
 
 victim = os.environ["VICTIM"]
-found = [outcome(case) for case in cases if key(case) == victim]
+places = list(enumerate(cases, 1))
+found = [(place, outcome(case)) for place, case in places if key(case) == victim]
 # pytest names a case's class from its rootdir and bleed names tests from where pytest runs: a
 # rootdir above that directory puts more of the path in front of the classname, one below it
 # less.
-found = found or [outcome(case) for case in cases if nested(key(case), victim)]
+found = found or [
+    (place, outcome(case)) for place, case in places if nested(key(case), victim)
+]
+outcomes = [each for _, each in found]
 if not found:
     print("missing")
-elif "failed" in found:
-    print("failed")
-elif all(each == "skipped" for each in found):
-    print("skipped")
+elif "failed" in outcomes:
+    print("failed", found[0][0])
+elif all(each == "skipped" for each in outcomes):
+    print("skipped", found[0][0])
 else:
-    print("passed")
+    print("passed", found[0][0])

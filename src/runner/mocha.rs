@@ -419,7 +419,7 @@ impl Adapter for Mocha {
         plain(replay, order, true)
     }
 
-    fn victim_check(&self, victim: &str) -> Option<VictimCheck> {
+    fn victim_check(&self, victim: &str, _name: Option<&str>) -> Option<VictimCheck> {
         Some(VictimCheck::program(
             "node",
             include_str!("mocha_outcome.js"),

@@ -1,6 +1,7 @@
 // repro.sh's check: the outcome of the test whose id is VICTIM (file › full title, the file
-// relative to the directory mocha runs in) in mocha's xunit report, as one word. A failed
-// before hook counts against the test it names; twins (`… #2`) count in the order they ran.
+// relative to the directory mocha runs in) in mocha's xunit report, as one word, then its place
+// in the report, which is the order the tests ran in. A failed before hook counts against the
+// test it names; twins (`… #2`) count in the order they ran.
 const fs = require('fs');
 let xml;
 try {
@@ -23,10 +24,12 @@ const unescape = (text) =>
   });
 const seen = {};
 let found;
+let ran = 0;
 const cases = /<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
 for (let match; (match = cases.exec(xml)) !== null; ) {
   const attributes = {};
   for (const [, key, value] of match[1].matchAll(/([\w:-]+)="([^"]*)"/g)) attributes[key] = unescape(value);
+  ran += 1;
   const body = match[3] || '';
   let title = attributes.name || '';
   let outcome = /<(failure|error)\b/.test(body) ? 'failed' : /<skipped\b/.test(body) ? 'skipped' : 'passed';
@@ -39,6 +42,6 @@ for (let match; (match = cases.exec(xml)) !== null; ) {
   const id = relative(attributes.file || '') + ' › ' + full;
   seen[id] = (seen[id] || 0) + 1;
   const named = seen[id] === 1 ? id : id + ' #' + seen[id];
-  if (named === victim) found = found || outcome;
+  if (named === victim) found = found || outcome + ' ' + ran;
 }
 console.log(found || 'missing');

@@ -210,9 +210,11 @@ pub trait Adapter: Send + Sync {
         scripted_order(replay, order, seed)
     }
 
-    /// How repro.sh reads the victim's outcome from the report `scripted` writes; None to go by
-    /// the exit code.
-    fn victim_check(&self, _victim: &str) -> Option<VictimCheck> {
+    /// How repro.sh reads the outcome of the test `victim` from the report `scripted` writes;
+    /// None to go by the exit code. `name` is the test's name as its report gave it, by which a
+    /// runner whose ids are places in a file (RSpec's `[1:2]`, cucumber's `:12`) tells that an
+    /// id still names the same test in another checkout.
+    fn victim_check(&self, _victim: &str, _name: Option<&str>) -> Option<VictimCheck> {
         None
     }
 
@@ -294,7 +296,8 @@ pub struct VictimCheck {
     /// None for a check in plain sh.
     pub program: Option<&'static str>,
     /// The body of the shell function `victim_outcome REPORT`, which prints `passed`,
-    /// `failed`, `skipped`, `missing` (not in the report) or `unreadable`.
+    /// `failed` or `skipped` then the test's place in the run (a number that grows with the
+    /// order the tests ran: `failed 12`), or `missing` (not in the report) or `unreadable`.
     pub body: String,
     /// The variables the check reads, with their values: the victim's id and what is derived
     /// from it. Test names are data: they reach the check only through these.

@@ -58,8 +58,14 @@ struct Ran {
 
 /// `sh <script>` run in `cwd`, as a maintainer would.
 fn run(script: &Path, cwd: &Path) -> Ran {
+    run_with(script, cwd, &[])
+}
+
+/// `sh <script> <args>` run in `cwd`.
+fn run_with(script: &Path, cwd: &Path, args: &[&Path]) -> Ran {
     let output = Command::new("sh")
         .arg(script)
+        .args(args)
         .current_dir(cwd)
         .env("GOPROXY", "off")
         .env("GOTOOLCHAIN", "local")
@@ -123,6 +129,10 @@ fn assert_reproduces_anywhere_until_fixed(project: &Path, fix: impl Fn(&Path)) {
     let copied_script = written(&copy).join("repro.sh");
     let in_copy = format!("project: {}", copy.canonicalize().unwrap().display());
     run(&copied_script, elsewhere.path()).expect(0, &in_copy);
+    // The script saved outside any checkout, as from a bug report, names the checkout.
+    let saved = elsewhere.path().join("repro.sh");
+    fs::copy(&script, &saved).expect("save the script elsewhere");
+    run_with(&saved, elsewhere.path(), &[&copy.join(".")]).expect(0, &in_copy);
     fix(&copy);
     run(&copied_script, elsewhere.path())
         .expect(1, "the pollution looks fixed")
@@ -130,6 +140,18 @@ fn assert_reproduces_anywhere_until_fixed(project: &Path, fix: impl Fn(&Path)) {
             1,
             "exit 1: the order dependency no longer shows as bleed found it",
         );
+}
+
+/// In a copy of the project that `change` leaves with the pollution in place but with its
+/// polluter no longer run before the victim (renamed, moved, or reordered by the runner's seed),
+/// the victim passes: the script must say why it cannot tell, and exit 2, never that the
+/// pollution looks fixed.
+fn assert_cannot_tell_after(project: &Path, change: impl Fn(&Path), saying: &str) {
+    let (_copy_dir, copy) = copy_of(project);
+    change(&copy);
+    run(&written(&copy).join("repro.sh"), &copy)
+        .expect(2, saying)
+        .expect(2, "exit 2: this run could not tell");
 }
 
 /// REPORT.md shows no path of the machine it was made on.
@@ -188,6 +210,18 @@ fn a_pytest_reproducer_runs_from_any_checkout_and_says_when_the_pollution_is_fix
              shared_state.settings[\"currency\"] = \"USD\"\n",
         );
     });
+
+    assert_cannot_tell_after(
+        sandbox.path(),
+        |copy| {
+            edit(
+                &copy.join("tests/test_settings.py"),
+                "@audited\n",
+                "import pytest\n@pytest.mark.skip\n@audited\n",
+            );
+        },
+        "-> the polluter tests/test_settings.py::test_switch_currency_to_eur was skipped",
+    );
 
     // A victim renamed since is no answer either way.
     let (_copy_dir, copy) = copy_of(sandbox.path());
@@ -277,7 +311,10 @@ fn a_reproducer_finds_the_project_by_its_place_in_a_git_checkout() {
     run(&script, &clone.join("shop/tests")).expect(0, &in_clone);
     run(&written(&clone.join("shop")).join("repro.sh"), &clone)
         .expect(0, &in_clone)
-        .expect(0, "using: python3 -m pytest (");
+        .expect(0, "using: python3 -m pytest (")
+        // The Python itself, not the shim or script PATH finds first.
+        .expect(0, "\ninterpreter: /")
+        .expect(0, " (Python 3.");
 }
 
 #[test]
@@ -313,6 +350,9 @@ fn an_rspec_reproducer_names_examples_by_their_descriptions_and_keeps_expected_a
         assert!(report.contains(expected), "{expected:?} in:\n{report}");
     }
     assert_no_local_path(&report, sandbox.path());
+    run(&written(sandbox.path()).join("repro.sh"), sandbox.path())
+        .expect(0, "using: rspec (")
+        .expect(0, " (ruby ");
 
     assert_reproduces_anywhere_until_fixed(sandbox.path(), |copy| {
         edit(
@@ -322,6 +362,17 @@ fn an_rspec_reproducer_names_examples_by_their_descriptions_and_keeps_expected_a
              Shop::Settings.currency = \"USD\"\n",
         );
     });
+    // A group added above the polluter: its id, a place in the file, names the new example.
+    assert_cannot_tell_after(
+        sandbox.path(),
+        |copy| {
+            let settings = copy.join("spec/settings_spec.rb");
+            let text = fs::read_to_string(&settings).expect("read the spec");
+            let added = "RSpec.describe \"a new group\" do\n  it(\"passes\") {}\nend\n\n";
+            fs::write(&settings, format!("{added}{text}")).expect("add a group");
+        },
+        "-> the polluter ./spec/settings_spec.rb[1:1] is not in the runner's report",
+    );
 }
 
 #[test]
@@ -359,6 +410,18 @@ fn a_cucumber_reproducer_names_the_scenario_and_reads_the_json_report() {
             "  Shop.currency = 'USD'\n",
         );
     });
+    // A line added above the polluter: its id, a line, no longer names its scenario.
+    assert_cannot_tell_after(
+        sandbox.path(),
+        |copy| {
+            edit(
+                &copy.join("features/settings.feature"),
+                "Feature: Settings\n",
+                "Feature: Settings\n  What the shop lets its owner change.\n",
+            );
+        },
+        "-> the polluter features/settings.feature:3 is not in the runner's report",
+    );
 }
 
 #[test]
@@ -393,6 +456,18 @@ fn a_jest_reproducer_reads_jests_json_report() {
             "  expect(money.format(2)).toBe('€2.00');\n  money.setCurrency('USD');\n",
         );
     });
+    // Two tests added to the file: under the same seed Jest runs the polluter after the victim.
+    assert_cannot_tell_after(
+        sandbox.path(),
+        |copy| {
+            let file = copy.join("__tests__/currency.test.js");
+            let text = fs::read_to_string(&file).expect("read the test file");
+            let added = "\ntest('added one', () => {});\n\ntest('added two', () => {});\n";
+            fs::write(&file, format!("{text}{added}")).expect("add two tests");
+        },
+        "-> the polluter __tests__/currency.test.js › switches the display currency to EUR ran \
+         after the victim, not before it",
+    );
 }
 
 #[test]
@@ -421,6 +496,19 @@ fn a_go_reproducer_reads_go_tests_events() {
             "\tSetCurrency(\"EUR\")\n\tdefer SetCurrency(\"USD\")\n",
         );
     });
+    // The polluter renamed: -run no longer selects it, and the victim runs alone.
+    assert_cannot_tell_after(
+        sandbox.path(),
+        |copy| {
+            edit(
+                &copy.join("cart/cart_test.go"),
+                "func TestSwitchCurrencyToEUR(",
+                "func TestSwitchCurrencyToEuro(",
+            );
+        },
+        "-> the polluter example.com/bleedsuite/cart.TestSwitchCurrencyToEUR is not in the \
+         runner's report",
+    );
 }
 
 #[test]
@@ -469,6 +557,19 @@ fn a_mocha_reproducer_reads_mochas_xunit_report() {
             "    assert.strictEqual(money.format(2), '€2.00');\n    money.setCurrency('USD');\n",
         );
     });
+    // The polluter renamed: --grep no longer selects it, and the victim runs alone.
+    assert_cannot_tell_after(
+        sandbox.path(),
+        |copy| {
+            edit(
+                &copy.join("test/settings.spec.js"),
+                "switches the currency to EUR",
+                "switches the currency to euros",
+            );
+        },
+        "-> the polluter test/settings.spec.js › Settings switches the currency to EUR is not in \
+         the runner's report",
+    );
 }
 
 /// A runner that exits 0 whatever failed and writes JUnit: `b` fails when `a` ran before it
@@ -530,4 +631,16 @@ fn a_generic_reproducer_judges_the_victim_by_its_junit_report_not_the_exit_code(
     assert_reproduces_anywhere_until_fixed(sandbox.path(), |copy| {
         fs::remove_file(copy.join("leaks")).expect("remove the leak");
     });
+    // A runner that no longer runs the polluter, as one whose test was renamed would not.
+    assert_cannot_tell_after(
+        sandbox.path(),
+        |copy| {
+            edit(
+                &copy.join("run.sh"),
+                "for test in \"$@\"; do\n",
+                "for test in \"$@\"; do\n    [ \"$test\" = a ] && continue\n",
+            );
+        },
+        "-> the polluter suite::a is not in the runner's report",
+    );
 }

@@ -238,12 +238,15 @@ impl Adapter for GoTest {
 
     /// `go test -json` writes each event's fields in one order, `Action`, `Package`, `Test`:
     /// a fixed-string grep of those three, closing quote included, finds exactly the victim's
-    /// end, not a subtest's.
-    fn victim_check(&self, victim: &str) -> Option<VictimCheck> {
+    /// end, not a subtest's. Its first event, `run`, says where it ran: the events come in the
+    /// order the package's tests ran.
+    fn victim_check(&self, victim: &str, _name: Option<&str>) -> Option<VictimCheck> {
         let (package, test) = victim.rsplit_once('.')?;
-        let body = r#"for action in fail pass skip; do
-    if grep -F -q -e "\"Action\":\"$action\",\"Package\":\"$VICTIM_PACKAGE\",\"Test\":\"$VICTIM_TEST\"" "$1"; then
-      case $action in fail) echo failed ;; pass) echo passed ;; skip) echo skipped ;; esac
+        let body = r#"fields="\"Package\":\"$VICTIM_PACKAGE\",\"Test\":\"$VICTIM_TEST\""
+  place=$(grep -n -F -e "$fields," -e "$fields}" "$1" | head -n 1 | cut -d: -f1)
+  for action in fail pass skip; do
+    if grep -F -q -e "\"Action\":\"$action\",$fields" "$1"; then
+      case $action in fail) echo "failed $place" ;; pass) echo "passed $place" ;; skip) echo "skipped $place" ;; esac
       return
     fi
   done
@@ -400,7 +403,7 @@ mod tests {
                  > \"$report\""
             )
         );
-        let check = GoTest.victim_check(&order[1]).unwrap();
+        let check = GoTest.victim_check(&order[1], None).unwrap();
         assert_eq!(
             check.env,
             [

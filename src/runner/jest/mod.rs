@@ -295,7 +295,7 @@ impl Adapter for Jest {
         )))
     }
 
-    fn victim_check(&self, victim: &str) -> Option<VictimCheck> {
+    fn victim_check(&self, victim: &str, _name: Option<&str>) -> Option<VictimCheck> {
         Some(VictimCheck::program(
             "node",
             include_str!("outcome.js"),

@@ -314,7 +314,7 @@ impl Adapter for Pytest {
         }
     }
 
-    fn victim_check(&self, victim: &str) -> Option<VictimCheck> {
+    fn victim_check(&self, victim: &str, _name: Option<&str>) -> Option<VictimCheck> {
         Some(VictimCheck::program(
             "python3",
             JUNIT_OUTCOME,

@@ -206,11 +206,13 @@ impl Adapter for Rspec {
         Ok(Some(ruby::with_json_report(&command, "progress")))
     }
 
-    fn victim_check(&self, victim: &str) -> Option<VictimCheck> {
+    fn victim_check(&self, victim: &str, name: Option<&str>) -> Option<VictimCheck> {
+        let mut env = vec![("VICTIM", victim.to_string())];
+        env.extend(name.map(|name| ("VICTIM_NAME", name.to_string())));
         Some(VictimCheck::program(
             "ruby",
             include_str!("outcome.rb"),
-            vec![("VICTIM", victim.to_string())],
+            env,
         ))
     }
 
