@@ -671,18 +671,20 @@ mod tests {
             Hunted { names, runs }
         }
 
-        /// `assess` of the victim, v.
-        fn assess(&self, checks: &[Checked]) -> Step {
-            let observed: Vec<Observed> = self
-                .runs
+        fn observed(&self) -> Vec<Observed<'_>> {
+            self.runs
                 .iter()
                 .map(|(seed, ran, overlapped)| Observed {
                     seed: *seed,
                     ran,
                     overlapped: *overlapped,
                 })
-                .collect();
-            assess("v", &observed, &self.names, checks)
+                .collect()
+        }
+
+        /// `assess` of the victim, v.
+        fn assess(&self, checks: &[Checked]) -> Step {
+            assess("v", &self.observed(), &self.names, checks)
         }
     }
 
@@ -882,16 +884,10 @@ mod tests {
             (4, run("a !v s"), false),
         ];
         let hunted = Hunted::new(&runs);
-        let observed: Vec<Observed> = hunted
-            .runs
-            .iter()
-            .map(|(seed, ran, overlapped)| Observed {
-                seed: *seed,
-                ran,
-                overlapped: *overlapped,
-            })
-            .collect();
-        assert_eq!(setter_suspects("v", &observed, &hunted.names), ["s"]);
+        assert_eq!(
+            setter_suspects("v", &hunted.observed(), &hunted.names),
+            ["s"]
+        );
     }
 
     #[test]
