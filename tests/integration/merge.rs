@@ -206,7 +206,14 @@ fn stores_are_found_in_artifact_folders_and_report_as_one() {
             .expect("run bleed report");
         json_exiting(&output, 1, "reporting")
     };
-    assert_eq!(report(&sandbox, ".bleed"), report(&original, "."));
+    // The same store where a report looks by default: the bisect commands it suggests name a
+    // store only when it is another.
+    let one_machine = Sandbox::new();
+    for file in ["runs.jsonl", "confirmations.jsonl", "bisections.jsonl"] {
+        let text = fs::read_to_string(original.path().join(file)).unwrap();
+        one_machine.write(&format!(".bleed/{file}"), &text);
+    }
+    assert_eq!(report(&sandbox, ".bleed"), report(&one_machine, ".bleed"));
 
     let (code, out, err) = merge(&sandbox, &["nested/shard-1"]);
     assert_eq!(code, 0, "{err}");
