@@ -205,7 +205,8 @@ fn the_card_example_works_as_written() {
     assert_eq!(result["runner"], "cucumber");
     assert_eq!(
         result["failure_message"],
-        "expected $4.00, got €4.00 (RuntimeError)"
+        "expected $4.00, got €4.00 (RuntimeError)\n\
+         failing step: Then 400 cents read \"$4.00\" (features/checkout.feature:13)"
     );
     assert_eq!(
         result["reproducer"]["command"],

@@ -117,7 +117,13 @@ impl Tally {
             "failed" | "ambiguous" => {
                 if !self.failed {
                     // cucumber writes the backtrace after the message.
-                    self.message = message.map(without_stack).and_then(|m| trim_message(&m));
+                    self.message = message.and_then(|m| {
+                        let text = trim_message(&without_stack(m));
+                        match (text, failing_step(m)) {
+                            (Some(text), Some(step)) => Some(format!("{text}\n{step}")),
+                            (text, step) => text.or(step),
+                        }
+                    });
                 }
                 self.failed = true;
             }
@@ -149,6 +155,19 @@ impl Tally {
             name,
         }
     }
+}
+
+/// The step that failed, from the frame of the feature file that ends cucumber's backtrace
+/// (`features/checkout.feature:13:in `Then 400 cents read "$4.00"'`): the message alone does not
+/// say which of the scenario's steps it came from.
+fn failing_step(message: &str) -> Option<String> {
+    message.lines().rev().find_map(|line| {
+        let (place, step) = line.trim().split_once(":in `")?;
+        let step = step.strip_suffix('\'')?;
+        let (file, number) = place.rsplit_once(':')?;
+        let numbered = !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit());
+        (file.ends_with(".feature") && numbered).then(|| format!("failing step: {step} ({place})"))
+    })
 }
 
 /// How people read a scenario: its feature's name, then its own.
@@ -410,7 +429,10 @@ mod tests {
                 (
                     "features/basket.feature:21",
                     Outcome::Failed,
-                    Some("expected 5 items\nbut the basket holds 2 (RuntimeError)")
+                    Some(
+                        "expected 5 items\nbut the basket holds 2 (RuntimeError)\nfailing step: \
+                         Then the basket holds <held> items (features/basket.feature:16)"
+                    )
                 ),
                 (
                     "features/hooks.feature:8",
@@ -426,7 +448,10 @@ mod tests {
                 (
                     "features/basket.feature:10",
                     Outcome::Failed,
-                    Some("expected 3 items\nbut the basket holds 2 (RuntimeError)")
+                    Some(
+                        "expected 3 items\nbut the basket holds 2 (RuntimeError)\nfailing step: \
+                         Then the basket holds 3 items (features/basket.feature:12)"
+                    )
                 ),
                 ("features/basket.feature:20", Outcome::Passed, None),
                 ("features/basket.feature:23", Outcome::Skipped, None),
@@ -481,7 +506,11 @@ mod tests {
         assert_eq!(victim.outcome, Outcome::Failed);
         assert_eq!(
             victim.message.as_deref(),
-            Some("expected $4.00, got €4.00 (RuntimeError)")
+            Some(
+                "expected $4.00, got €4.00 (RuntimeError)\nfailing step: Then 400 cents read \
+                 \"$4.00\" (features/checkout.feature:13)"
+            ),
+            "the message, then the step it came from"
         );
         assert_eq!(
             victim.name.as_deref(),
