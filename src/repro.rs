@@ -276,18 +276,29 @@ fn probing_line(probing: &Probing) -> Option<String> {
     if probing.mode != "warm" {
         return None;
     }
-    let mut line = match probing.boot_seconds {
-        Some(boot) => format!(
-            "{} warm (the suite booted once, in {})",
-            count(probing.warm, "probe"),
-            duration(Some(boot))
+    let mut line = match (probing.warm, probing.boot_seconds) {
+        // Recorded runs answered what the warm suite would have: "0 probes warm" read as if
+        // warm probes had failed.
+        (0, _) if probing.fallback.is_none() && probing.disagreement.is_none() => format!(
+            "{} in fresh processes, none warm: recorded runs answered the rest",
+            count(probing.cold, "probe")
         ),
-        None => format!(
-            "{} warm (through a prebuilt binary)",
-            count(probing.warm, "probe")
+        (0, _) => format!(
+            "{} in fresh processes, none warm",
+            count(probing.cold, "probe")
+        ),
+        (warm, Some(boot)) => format!(
+            "{} warm (the suite booted once, in {}), {} cold in fresh processes",
+            count(warm, "probe"),
+            duration(Some(boot)),
+            probing.cold
+        ),
+        (warm, None) => format!(
+            "{} warm (through a prebuilt binary), {} cold in fresh processes",
+            count(warm, "probe"),
+            probing.cold
         ),
     };
-    let _ = write!(line, ", {} cold in fresh processes", probing.cold);
     if let Some(disagreement) = &probing.disagreement {
         let _ = write!(
             line,
@@ -572,6 +583,19 @@ victim alone (passes):
 1 probe warm (the suite booted once, in <10ms), 2 cold in fresh processes
 ";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn no_probe_warm_is_said_as_none_rather_than_zero() {
+        let mut result = polluted();
+        result.probe.warm = 0;
+        let text = render(&result, None, Paint::plain());
+        assert!(
+            text.ends_with(
+                "\n2 probes in fresh processes, none warm: recorded runs answered the rest\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
