@@ -599,16 +599,36 @@ fn hostile_test() -> impl Strategy<Value = Hostile> {
 
 /// Each format's report of `tests`, well formed, every string escaped as its writer would.
 fn hostile_reports(tests: &[Hostile]) -> Vec<(&'static str, String)> {
-    let status = |t: &Hostile| if t.failed { "failed" } else { "passed" };
-    let each = |f: &dyn Fn(&Hostile) -> String, separator: &str| {
-        tests.iter().map(f).collect::<Vec<_>>().join(separator)
-    };
-    let junit = format!(
+    vec![
+        ("junit", junit_report(tests)),
+        ("pytest", pytest_report(tests)),
+        ("cucumber", cucumber_report(tests)),
+        ("cucumber messages", messages_report(tests)),
+        ("rspec", rspec_report(tests)),
+        ("jest", jest_report(tests)),
+        ("jest load errors", jest_load_errors_report(tests)),
+        ("go", go_report(tests)),
+        ("ci log", log_report(tests)),
+    ]
+}
+
+fn status(test: &Hostile) -> &'static str {
+    if test.failed { "failed" } else { "passed" }
+}
+
+/// `tests`, each written by `f`, joined by `separator`.
+fn each(tests: &[Hostile], f: &dyn Fn(&Hostile) -> String, separator: &str) -> String {
+    tests.iter().map(f).collect::<Vec<_>>().join(separator)
+}
+
+fn junit_report(tests: &[Hostile]) -> String {
+    format!(
         "<testsuites><testsuite name=\"{}\" timestamp=\"{}\" time=\"{}\">{}</testsuite></testsuites>",
         tests.first().map_or(String::new(), |t| xml(&t.name)),
         tests.first().map_or(String::new(), |t| xml(&t.number)),
         tests.first().map_or(String::new(), |t| xml(&t.number)),
         each(
+            tests,
             &|t| format!(
                 "<testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\" time=\"{}\">{}</testcase>",
                 xml(&t.path),
@@ -628,8 +648,12 @@ fn hostile_reports(tests: &[Hostile]) -> Vec<(&'static str, String)> {
             ),
             "\n"
         )
-    );
-    let pytest = each(
+    )
+}
+
+fn pytest_report(tests: &[Hostile]) -> String {
+    each(
+        tests,
         &|t| {
             format!(
                 "{{\"started\": {}}}\n{{\"test\": {{\"id\": {}, \"outcome\": \"{}\", \"duration\": {}, \"message\": {}, \"file\": {}, \"line\": {}}}}}",
@@ -643,10 +667,14 @@ fn hostile_reports(tests: &[Hostile]) -> Vec<(&'static str, String)> {
             )
         },
         "\n",
-    ) + "\n{\"end\": {\"exitstatus\": 0}}\n";
-    let cucumber = format!(
+    ) + "\n{\"end\": {\"exitstatus\": 0}}\n"
+}
+
+fn cucumber_report(tests: &[Hostile]) -> String {
+    format!(
         "[{}]",
         each(
+            tests,
             &|t| format!(
                 "{{\"uri\": {}, \"name\": {}, \"elements\": [{{\"line\": {}, \"name\": {}, \"type\": \"scenario\", \"steps\": [{{\"result\": {{\"status\": \"{}\", \"error_message\": {}, \"duration\": {}}}}}]}}]}}",
                 json(&t.path),
@@ -659,8 +687,12 @@ fn hostile_reports(tests: &[Hostile]) -> Vec<(&'static str, String)> {
             ),
             ","
         )
-    );
-    let messages = each(
+    )
+}
+
+fn messages_report(tests: &[Hostile]) -> String {
+    each(
+        tests,
         &|t| {
             let id = json(&t.name);
             [
@@ -674,10 +706,14 @@ fn hostile_reports(tests: &[Hostile]) -> Vec<(&'static str, String)> {
             .join("\n")
         },
         "\n",
-    ) + "\n{\"testRunFinished\": {}}\n";
-    let rspec = format!(
+    ) + "\n{\"testRunFinished\": {}}\n"
+}
+
+fn rspec_report(tests: &[Hostile]) -> String {
+    format!(
         "{{\"examples\": [{}], \"summary\": {{\"errors_outside_of_examples_count\": {}}}, \"messages\": [{}]}}",
         each(
+            tests,
             &|t| format!(
                 "{{\"id\": {}, \"full_description\": {}, \"status\": \"{}\", \"file_path\": {}, \"line_number\": {}, \"run_time\": {}, \"exception\": {{\"class\": {}, \"message\": {}}}}}",
                 json(&t.name),
@@ -692,12 +728,16 @@ fn hostile_reports(tests: &[Hostile]) -> Vec<(&'static str, String)> {
             ","
         ),
         tests.first().map_or("0", |t| t.number.as_str()),
-        each(&|t| json(&t.message), ",")
-    );
-    let jest = format!(
+        each(tests, &|t| json(&t.message), ",")
+    )
+}
+
+fn jest_report(tests: &[Hostile]) -> String {
+    format!(
         "{{\"startTime\": {}, \"testResults\": [{}]}}",
         tests.first().map_or("0", |t| t.number.as_str()),
         each(
+            tests,
             &|t| format!(
                 "{{\"name\": {}, \"message\": {}, \"status\": \"{}\", \"assertionResults\": [{{\"ancestorTitles\": [{}], \"title\": {}, \"fullName\": {}, \"status\": \"{}\", \"duration\": {}, \"failureMessages\": [{}], \"invocations\": {}, \"location\": {{\"line\": {}, \"column\": {}}}}}]}}",
                 json(&t.path),
@@ -715,11 +755,15 @@ fn hostile_reports(tests: &[Hostile]) -> Vec<(&'static str, String)> {
             ),
             ","
         )
-    );
-    // A file that failed to load: no test ran, and the file is the result.
-    let jest_load_errors = format!(
+    )
+}
+
+/// A file that failed to load: no test ran, and the file is the result.
+fn jest_load_errors_report(tests: &[Hostile]) -> String {
+    format!(
         "{{\"testResults\": [{}]}}",
         each(
+            tests,
             &|t| format!(
                 "{{\"name\": {}, \"message\": {}, \"status\": \"failed\", \"assertionResults\": []}}",
                 json(&t.path),
@@ -727,8 +771,12 @@ fn hostile_reports(tests: &[Hostile]) -> Vec<(&'static str, String)> {
             ),
             ","
         )
-    );
-    let go = each(
+    )
+}
+
+fn go_report(tests: &[Hostile]) -> String {
+    each(
+        tests,
         &|t| {
             let (package, test) = (json(&t.path), json(&t.name));
             [
@@ -741,8 +789,12 @@ fn hostile_reports(tests: &[Hostile]) -> Vec<(&'static str, String)> {
             .join("\n")
         },
         "\n",
-    ) + "\n";
-    let log = each(
+    ) + "\n"
+}
+
+fn log_report(tests: &[Hostile]) -> String {
+    each(
+        tests,
         &|t| {
             [
                 format!("Using --randomly-seed={}", t.number),
@@ -763,18 +815,7 @@ fn hostile_reports(tests: &[Hostile]) -> Vec<(&'static str, String)> {
             .join("\n")
         },
         "\n",
-    );
-    vec![
-        ("junit", junit),
-        ("pytest", pytest),
-        ("cucumber", cucumber),
-        ("cucumber messages", messages),
-        ("rspec", rspec),
-        ("jest", jest),
-        ("jest load errors", jest_load_errors),
-        ("go", go),
-        ("ci log", log),
-    ]
+    )
 }
 
 proptest! {
