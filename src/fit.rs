@@ -29,8 +29,8 @@ pub fn stdout_width() -> Option<usize> {
 /// Room the lines under a row get beside the columns before they start at the left instead.
 const DETAIL_ROOM: usize = 72;
 
-/// Room a test id gets on its row before columns are dropped to make more.
-const MIN_ID_ROOM: usize = 40;
+/// Room a row keeps for an id whose width is not measured.
+pub const ID_ROOM: usize = 40;
 
 /// Where a table's rows and the lines under them go in a width.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -46,10 +46,10 @@ pub struct Fit {
 
 impl Fit {
     /// The fit of columns `widths` wide (each followed by two spaces, after an indent of two)
-    /// before the id. `keep` is how many leading columns to try keeping, most first; the last
-    /// is kept however narrow the terminal.
-    pub fn of(widths: &[usize], keep: &[usize], width: Option<usize>) -> Fit {
-        let shown = columns_that_fit(widths, keep, width);
+    /// before ids up to `id_width` wide. `keep` is how many leading columns to try keeping,
+    /// most first; the last is kept however narrow the terminal.
+    pub fn of(widths: &[usize], keep: &[usize], id_width: usize, width: Option<usize>) -> Fit {
+        let shown = columns_that_fit(widths, keep, id_width, width);
         let aligned = 2 + widths[..shown].iter().map(|w| w + 2).sum::<usize>();
         let indent = match width {
             Some(width) if width < aligned + DETAIL_ROOM => 4,
@@ -63,16 +63,23 @@ impl Fit {
     }
 }
 
-fn columns_that_fit(widths: &[usize], keep: &[usize], width: Option<usize>) -> usize {
+fn columns_that_fit(
+    widths: &[usize],
+    keep: &[usize],
+    id_width: usize,
+    width: Option<usize>,
+) -> usize {
     let fewest = keep.last().copied().unwrap_or(widths.len());
     let Some(width) = width else {
         return widths.len();
     };
-    let room =
-        |shown: usize| 2 + widths[..shown].iter().map(|w| w + 2).sum::<usize>() + MIN_ID_ROOM;
+    let before = |shown: usize| 2 + widths[..shown].iter().map(|w| w + 2).sum::<usize>();
+    // An id too long for the room beside the fewest columns overflows however many go: it
+    // asks for all the room there is.
+    let id_room = id_width.min(width.saturating_sub(before(fewest)));
     keep.iter()
         .copied()
-        .find(|&shown| shown <= widths.len() && room(shown) <= width)
+        .find(|&shown| shown <= widths.len() && before(shown) + id_room <= width)
         .unwrap_or(fewest)
 }
 
@@ -138,7 +145,7 @@ mod tests {
     #[test]
     fn columns_go_from_the_last_until_the_id_has_room() {
         let widths = [6, 4, 15, 18, 18, 16, 16];
-        let shown = |width| Fit::of(&widths, &[7, 5, 3], width).shown;
+        let shown = |width| Fit::of(&widths, &[7, 5, 3], ID_ROOM, width).shown;
         assert_eq!(shown(None), 7);
         assert_eq!(shown(Some(200)), 7);
         assert_eq!(shown(Some(120)), 5);
@@ -147,19 +154,27 @@ mod tests {
     }
 
     #[test]
+    fn an_id_too_long_for_any_fit_takes_all_the_room_there_is() {
+        let widths = [6, 9, 9];
+        assert_eq!(Fit::of(&widths, &[3, 1], 30, Some(80)).shown, 3);
+        assert_eq!(Fit::of(&widths, &[3, 1], 50, Some(80)).shown, 1);
+        assert_eq!(Fit::of(&widths, &[3, 1], 95, Some(80)).shown, 1);
+    }
+
+    #[test]
     fn lines_under_a_row_start_at_the_left_when_the_id_leaves_them_too_little_room() {
         let widths = [6, 9];
         assert_eq!(
-            Fit::of(&widths, &[2, 1], None),
+            Fit::of(&widths, &[2, 1], ID_ROOM, None),
             Fit {
                 shown: 2,
                 indent: 21,
                 room: None
             }
         );
-        assert_eq!(Fit::of(&widths, &[2, 1], Some(200)).indent, 21);
+        assert_eq!(Fit::of(&widths, &[2, 1], ID_ROOM, Some(200)).indent, 21);
         assert_eq!(
-            Fit::of(&widths, &[2, 1], Some(80)),
+            Fit::of(&widths, &[2, 1], ID_ROOM, Some(80)),
             Fit {
                 shown: 2,
                 indent: 4,

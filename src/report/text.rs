@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::view::{Interference, Source, Spread, TestStats, View};
 use crate::classify::Kind;
-use crate::fit::{Fit, column_widths, cut};
+use crate::fit::{Fit, ID_ROOM, column_widths, cut};
 use crate::human::{Paint, count, counted, duration, plus_minus};
 
 /// `width`: cut long lines to it; `None` leaves them whole (a pipe, a file).
@@ -71,7 +71,7 @@ fn most_failing(out: &mut String, view: &View, paint: Paint, width: Option<usize
         shown,
         indent,
         room,
-    } = Fit::of(&widths, &[7, 5, 3], width);
+    } = Fit::of(&widths, &[7, 5, 3], ID_ROOM, width);
     let right_aligned = [true, true, false, true, true, false, false];
     let line = |cells: &[String; 7], paint_cell: &dyn Fn(usize, &str) -> String| {
         let mut text = String::from("  ");
