@@ -13,8 +13,8 @@ use crate::order::Mode;
 use crate::shard::{self, Shard};
 use crate::template::{Template, quote};
 use crate::{
-    demo, flip_table, help, hunt, import, interrupt, merge, progress, report, repro, runner, store,
-    unattended,
+    demo, fit, flip_table, help, hunt, import, interrupt, merge, progress, report, repro, runner,
+    store, unattended,
 };
 
 /// The `--timeout` default ("30m" in the flags).
@@ -450,6 +450,7 @@ fn run_hunt(args: HuntArgs, store: PathBuf) -> Result<ExitCode> {
             &result,
             Some(&settings.bisect_command("bleed")),
             Paint::stdout(),
+            fit::stdout_width(),
         ))?;
     }
     if result.interrupted {

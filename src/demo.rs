@@ -17,7 +17,7 @@ use crate::human::{Paint, count};
 use crate::order::Mode;
 use crate::template::Template;
 use crate::template::quote;
-use crate::{bisect, flip_table, hunt, interrupt, seed};
+use crate::{bisect, fit, flip_table, hunt, interrupt, seed};
 
 #[derive(Args)]
 pub struct RunnerArgs {
@@ -315,7 +315,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let result = hunt::hunt(&settings)?;
     print!(
         "{}",
-        flip_table::render(&result, Some(&bisect_command), paint)
+        flip_table::render(&result, Some(&bisect_command), paint, fit::stdout_width())
     );
     if result.interrupted {
         return Err(Error::interrupted("demo interrupted"));

@@ -5,8 +5,9 @@ use std::fmt::Write;
 use crate::bisect::percent;
 use crate::classify::Kind;
 use crate::exec;
+use crate::fit::{Fit, column_widths, wrap};
 use crate::flips::Flip;
-use crate::human::{Paint, count, counted, duration};
+use crate::human::{Paint, count, counted, duration, visible_width};
 use crate::hunt::Hunt;
 use crate::order::Mode;
 use crate::outcome::first_line;
@@ -18,8 +19,9 @@ const PAIRS_WORTH_IT: f64 = 0.05;
 
 /// The table, coloured by `paint`; `bisect` is how to call `bleed bisect` on this hunt's runs
 /// (with its store and replay command when they are not the defaults), for the next step, or
-/// None when the bisections follow (`hunt --bisect`).
-pub fn render(hunt: &Hunt, bisect: Option<&str>, paint: Paint) -> String {
+/// None when the bisections follow (`hunt --bisect`). `width`: the terminal's, to fit the table
+/// to; None leaves it whole (a pipe, a file).
+pub fn render(hunt: &Hunt, bisect: Option<&str>, paint: Paint, width: Option<usize>) -> String {
     let mut out = String::new();
     headline(&mut out, hunt);
     let flips = &hunt.analysis.flips;
@@ -40,13 +42,12 @@ pub fn render(hunt: &Hunt, bisect: Option<&str>, paint: Paint) -> String {
             let group: Vec<&Flip> = flips.iter().filter(|f| f.kind == kind).collect();
             if !group.is_empty() {
                 let heading = format!("{} ({})", kind.name(), group.len());
-                let _ = writeln!(
-                    out,
-                    "\n{}: {}",
-                    heading_paint(kind, paint, &heading),
-                    kind.meaning()
-                );
-                table(&mut out, &group, paint);
+                let lead = format!("{}: ", heading_paint(kind, paint, &heading));
+                out.push('\n');
+                for line in hang(&lead, kind.meaning(), width) {
+                    let _ = writeln!(out, "{line}");
+                }
+                table(&mut out, &group, paint, width);
             }
         }
         if flips
@@ -160,16 +161,19 @@ fn headline(out: &mut String, hunt: &Hunt) {
     }
 }
 
-fn table(out: &mut String, flips: &[&Flip], paint: Paint) {
+/// How many of a row's columns to try keeping as the terminal narrows, most first: the seed
+/// it passed with goes first, then the one it failed with, then both means; its count stays.
+const KEEP: [usize; 4] = [5, 4, 3, 1];
+
+fn table(out: &mut String, flips: &[&Flip], paint: Paint, width: Option<usize>) {
     let header = [
         "failed",
         "mean pass",
         "mean fail",
         "failed with seed",
         "passed with seed",
-        "test",
     ];
-    let rows: Vec<[String; 6]> = flips
+    let rows: Vec<[String; 5]> = flips
         .iter()
         .map(|flip| {
             [
@@ -178,22 +182,15 @@ fn table(out: &mut String, flips: &[&Flip], paint: Paint) {
                 duration(flip.mean_fail_seconds),
                 seeds(&flip.failed_seeds),
                 seeds(&flip.passed_seeds),
-                flip.test.clone(),
             ]
         })
         .collect();
-    let widths: Vec<usize> = (0..5)
-        .map(|c| {
-            rows.iter()
-                .map(|r| r[c].chars().count())
-                .chain([header[c].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: [&str; 6], paint: Paint| {
+    let widths = column_widths(&header, &rows);
+    let id_width = flips.iter().map(|f| f.test.chars().count()).max();
+    let fit = Fit::of(&widths, &KEEP, id_width.unwrap_or(0), width);
+    let line = |cells: [&str; 5], paint: Paint| {
         let mut text = String::from("  ");
-        for (c, cell) in cells.iter().take(5).enumerate() {
+        for (c, cell) in cells.iter().enumerate().take(fit.shown) {
             let pad = " ".repeat(widths[c] - cell.chars().count());
             // Numbers read best right-aligned, seeds left-aligned.
             match c {
@@ -208,32 +205,71 @@ fn table(out: &mut String, flips: &[&Flip], paint: Paint) {
                 }
             }
         }
-        text.push_str(cells[5]);
         text
     };
-    let _ = writeln!(out, "{}", paint.dim(&line(header, Paint::plain())));
-    let indent = 2 + widths.iter().map(|w| w + 2).sum::<usize>();
+    let header_line = format!("{}test", line(header, Paint::plain()));
+    let _ = writeln!(out, "{}", paint.dim(&header_line));
     for (row, flip) in rows.iter().zip(flips) {
-        let _ = writeln!(
-            out,
-            "{}",
-            line(
-                [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]],
-                paint
-            )
-        );
-        if let Some(message) = &flip.message {
-            let _ = writeln!(out, "{}└ {}", " ".repeat(indent), first_line(message));
+        let cells = row.each_ref().map(String::as_str);
+        let _ = writeln!(out, "{}{}", line(cells, paint), flip.test);
+        for detail in details(flip, row, fit, paint) {
+            let _ = writeln!(out, "{}{detail}", " ".repeat(fit.indent));
         }
-        if let Some(evidence) = &flip.evidence {
-            let _ = writeln!(
-                out,
-                "{}  {} {}",
-                " ".repeat(indent),
-                paint.dim("why:"),
-                evidence.reason
-            );
-        }
+    }
+}
+
+/// The lines under a flip's row: its message, what its row had no room for, and why it is of
+/// its kind, each to fit in the room the row leaves. Nothing is cut: a seed or a sentence cut
+/// short would say something else.
+fn details(flip: &Flip, row: &[String; 5], fit: Fit, paint: Paint) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(message) = &flip.message {
+        lines.extend(hang("└ ", first_line(message), fit.room));
+    }
+    if fit.shown < 3 {
+        let means = [
+            format!("mean pass {}", row[1]),
+            format!("mean fail {}", row[2]),
+        ];
+        side_by_side(&mut lines, &means, fit.room);
+    }
+    let seeds: Vec<String> = [(3, "failed"), (4, "passed")]
+        .into_iter()
+        .filter(|&(c, _)| c >= fit.shown && !row[c].is_empty())
+        .map(|(c, outcome)| format!("{outcome} with seed {}", row[c]))
+        .collect();
+    side_by_side(&mut lines, &seeds, fit.room);
+    if let Some(evidence) = &flip.evidence {
+        let lead = format!("  {} ", paint.dim("why:"));
+        lines.extend(hang(&lead, &evidence.reason, fit.room));
+    }
+    lines
+}
+
+/// `text` after `lead`, broken between words to fit in `room`, its lines after the first
+/// starting under its first; None leaves it on one line.
+fn hang(lead: &str, text: &str, room: Option<usize>) -> Vec<String> {
+    let Some(room) = room else {
+        return vec![format!("{lead}{text}")];
+    };
+    let under = " ".repeat(visible_width(lead));
+    wrap(text, room.saturating_sub(under.len()))
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| format!("{}{part}", if i == 0 { lead } else { &under }))
+        .collect()
+}
+
+/// Facts a row had no room for, on one line when it fits in `room`, else one a line.
+fn side_by_side(lines: &mut Vec<String>, facts: &[String], room: Option<usize>) {
+    if facts.is_empty() {
+        return;
+    }
+    let together = format!("  {}", facts.join(" · "));
+    if room.is_none_or(|room| together.chars().count() <= room) {
+        lines.push(together);
+    } else {
+        lines.extend(facts.iter().map(|fact| format!("  {fact}")));
     }
 }
 
@@ -437,9 +473,196 @@ mod tests {
         }
     }
 
+    /// A flip as a hunt of the pytest suite in testdata finds it.
+    fn found(
+        test: &str,
+        kind: Kind,
+        seeds: [&[u64]; 2],
+        means: [f64; 2],
+        lines: [&str; 2],
+    ) -> Flip {
+        let [failed_seeds, passed_seeds] = seeds;
+        let [message, reason] = lines;
+        Flip {
+            test: test.to_string(),
+            failed: failed_seeds.len(),
+            passed: passed_seeds.len(),
+            failed_seeds: failed_seeds.to_vec(),
+            passed_seeds: passed_seeds.to_vec(),
+            mean_pass_seconds: Some(means[0]),
+            mean_fail_seconds: Some(means[1]),
+            message: Some(format!("{message}\nthe rest of the traceback")),
+            kind,
+            evidence: Some(Evidence {
+                reason: reason.to_string(),
+                ..Evidence::default()
+            }),
+        }
+    }
+
+    /// 20 runs of the pytest suite in testdata, with an id longer than a narrow terminal.
+    fn pytest_hunt() -> Hunt {
+        let seeds: Vec<u64> = (0..20).map(|i| 1_502_836_065 - i * 37_124_711).collect();
+        let again = "its failing order fails again, and it passes alone";
+        let flips = vec![
+            found(
+                "tests/test_cart.py::test_total_is_in_dollars",
+                Kind::OrderDependent,
+                [&seeds[..12], &seeds[12..]],
+                [0.000_22, 0.000_58],
+                ["AssertionError: assert '12.50 EUR' == '12.50 USD'", again],
+            ),
+            found(
+                "tests/test_cart.py::test_checkout_gets_a_connection",
+                Kind::OrderDependent,
+                [&seeds[14..], &seeds[..14]],
+                [0.000_18, 0.000_27],
+                [
+                    "RuntimeError: connection pool exhausted, held by ['stock-check', 'price-lookup']",
+                    again,
+                ],
+            ),
+            found(
+                "tests/test_inventory.py::test_export_inventory_as_csv[every column, in the order of the header]",
+                Kind::Brittle,
+                [&seeds[..10], &seeds[10..]],
+                [0.000_19, 0.0011],
+                [
+                    "AssertionError: no csv exporter registered",
+                    "it fails alone, yet passed in 10 runs: some test that ran before it sets up what it needs",
+                ],
+            ),
+            found(
+                "tests/test_clock.py::test_tick",
+                Kind::NonDeterministic,
+                [&seeds[3..4], &seeds[4..5]],
+                [0.0012, 0.0],
+                [
+                    "AssertionError: the clock answered late",
+                    "seed 1391461932 failed it in the hunt and passed it when replayed with nothing else running (2 of 3 replays passed): its result does not follow from the order",
+                ],
+            ),
+        ];
+        let mut hunt = hunt();
+        hunt.command = "python3 -m pytest -q".to_string();
+        hunt.runs = RunCounts {
+            asked: 20,
+            total: 20,
+            ok: 20,
+            confirmations: 12,
+            ..RunCounts::default()
+        };
+        hunt.analysis = Analysis {
+            flips,
+            always_failing: Vec::new(),
+            tests: 23,
+        };
+        hunt
+    }
+
+    #[test]
+    fn without_a_terminal_nothing_moves() {
+        let text = render(&pytest_hunt(), Some("bleed bisect"), Paint::plain(), None);
+        let expected = "\
+20 runs (20 ok) of `python3 -m pytest -q`, master seed 19497, runner pytest, and 12 confirmation runs
+4 tests of 23 flipped:
+
+order-dependent (2): fails after some tests, passes alone: bisect it
+  failed  mean pass  mean fail  failed with seed        passed with seed        test
+   12/20     0.22ms     0.58ms  1502836065 and 11 more  1057339533 and 7 more   tests/test_cart.py::test_total_is_in_dollars
+                                                                                └ AssertionError: assert '12.50 EUR' == '12.50 USD'
+                                                                                  why: its failing order fails again, and it passes alone
+    6/20     0.18ms     0.27ms  983090111 and 5 more    1502836065 and 13 more  tests/test_cart.py::test_checkout_gets_a_connection
+                                                                                └ RuntimeError: connection pool exhausted, held by ['stock-check', 'price-lookup']
+                                                                                  why: its failing order fails again, and it passes alone
+
+brittle (1): fails alone, passes after some tests: bisect it for its state-setters
+  failed  mean pass  mean fail  failed with seed       passed with seed       test
+   10/20     0.19ms      1.1ms  1502836065 and 9 more  1131588955 and 9 more  tests/test_inventory.py::test_export_inventory_as_csv[every column, in the order of the header]
+                                                                              └ AssertionError: no csv exporter registered
+                                                                                why: it fails alone, yet passed in 10 runs: some test that ran before it sets up what it needs
+
+non-deterministic (1): the same order both passed and failed: timing, randomness or the network, not the order
+  failed  mean pass  mean fail  failed with seed  passed with seed  test
+     1/2      1.2ms      <10ms  1391461932        1354337221        tests/test_clock.py::test_tick
+                                                                    └ AssertionError: the clock answered late
+                                                                      why: seed 1391461932 failed it in the hunt and passed it when replayed with nothing else running (2 of 3 replays passed): its result does not follow from the order
+
+One seed of each is shown; --json lists them all.
+
+Find what bleeds into it: bleed bisect --seed 1502836065 --victim tests/test_cart.py::test_total_is_in_dollars
+";
+        assert_eq!(text, expected);
+    }
+
+    /// The lines of `text` from a flip's row to the next row or blank line.
+    fn block<'a>(text: &'a str, hunt: &Hunt, flip: &Flip) -> Vec<&'a str> {
+        let ends_a_row = |line: &str| hunt.analysis.flips.iter().any(|f| line.ends_with(&f.test));
+        let mut lines = text
+            .lines()
+            .skip_while(|l| !l.ends_with(&format!("  {}", flip.test)));
+        let row = lines.next().expect("the flip's row");
+        let under =
+            lines.take_while(|l| !l.is_empty() && !ends_a_row(l) && !l.starts_with("  failed  "));
+        [row].into_iter().chain(under).collect()
+    }
+
+    fn words(lines: &[&str]) -> String {
+        lines
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn a_narrow_terminal_moves_columns_under_the_test_and_loses_no_fact() {
+        let hunt = pytest_hunt();
+        for width in [60, 80, 120, 200] {
+            let text = render(&hunt, Some("bleed bisect"), Paint::plain(), Some(width));
+            let table = &text[text.find("flipped:").expect("the table")
+                ..text.find("One seed of each").expect("the footnote")];
+            for line in table.lines().filter(|l| l.chars().count() > width) {
+                let (count, id) = line.trim_start().split_once("  ").unwrap_or_default();
+                assert!(
+                    count.contains('/') && hunt.analysis.flips.iter().any(|f| f.test == id),
+                    "{width} columns: only a row too long for its id alone may overflow, \
+                     whole: {line:?}\n{text}"
+                );
+            }
+            for flip in &hunt.analysis.flips {
+                let lines = block(&text, &hunt, flip);
+                let (row, said) = (lines[0], words(&lines));
+                let header = text[..text.find(row).unwrap_or_default()]
+                    .lines()
+                    .rfind(|l| l.starts_with("  failed  "))
+                    .unwrap_or_default();
+                let shown = format!("{width} columns:\n{}", lines.join("\n"));
+                assert!(row.contains(&format!("{}/{}", flip.failed, flip.failed + flip.passed)));
+                for (label, cell) in [
+                    ("mean pass", duration(flip.mean_pass_seconds)),
+                    ("mean fail", duration(flip.mean_fail_seconds)),
+                    ("failed with seed", seeds(&flip.failed_seeds)),
+                    ("passed with seed", seeds(&flip.passed_seeds)),
+                ] {
+                    let in_its_column = header.contains(label) && row.contains(&cell);
+                    assert!(
+                        in_its_column || said.contains(&format!("{label} {cell}")),
+                        "{label} {cell} is shown: {shown}"
+                    );
+                }
+                let message = first_line(flip.message.as_deref().unwrap_or_default());
+                let reason = &flip.evidence.as_ref().expect("evidence").reason;
+                for fact in [format!("└ {message}"), format!("why: {reason}")] {
+                    assert!(said.contains(&words(&[&fact])), "{fact} is shown: {shown}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_table_reads_on_its_own() {
-        let text = render(&hunt(), Some("bleed bisect"), Paint::plain());
+        let text = render(&hunt(), Some("bleed bisect"), Paint::plain(), None);
         let expected = "\
 3 runs (3 ok) of `pytest -q`, master seed 19497, runner pytest, and 1 confirmation run
 2 tests of 9 flipped:
@@ -465,8 +688,8 @@ Find what bleeds into it: bleed bisect --seed 11 --victim tests/test_cart.py::te
 
     #[test]
     fn colour_marks_kinds_failures_and_the_next_step_without_moving_a_column() {
-        let plain = render(&hunt(), Some("bleed bisect"), Paint::plain());
-        let coloured = render(&hunt(), Some("bleed bisect"), Paint { enabled: true });
+        let plain = render(&hunt(), Some("bleed bisect"), Paint::plain(), None);
+        let coloured = render(&hunt(), Some("bleed bisect"), Paint { enabled: true }, None);
         assert!(coloured.contains("\x1b[1m\x1b[31morder-dependent (1)\x1b[0m\x1b[0m:"));
         assert!(coloured.contains("\x1b[1m\x1b[36mnon-deterministic (1)\x1b[0m\x1b[0m:"));
         assert!(coloured.contains("\x1b[31m2/3\x1b[0m"));
@@ -474,6 +697,11 @@ Find what bleeds into it: bleed bisect --seed 11 --victim tests/test_cart.py::te
         let widths =
             |text: &str| -> Vec<usize> { text.lines().map(crate::human::visible_width).collect() };
         assert_eq!(widths(&coloured), widths(&plain));
+        let at = |paint| render(&pytest_hunt(), None, paint, Some(60));
+        assert_eq!(
+            widths(&at(Paint { enabled: true })),
+            widths(&at(Paint::plain()))
+        );
     }
 
     #[test]
@@ -484,7 +712,7 @@ Find what bleeds into it: bleed bisect --seed 11 --victim tests/test_cart.py::te
             n: 4,
             hunt_runs: 12,
         });
-        let text = render(&hunt, Some("bleed bisect"), Paint::plain());
+        let text = render(&hunt, Some("bleed bisect"), Paint::plain(), None);
         let head: Vec<&str> = text.lines().take(2).collect();
         assert_eq!(
             head,
@@ -500,7 +728,7 @@ Find what bleeds into it: bleed bisect --seed 11 --victim tests/test_cart.py::te
         let mut hunt = hunt();
         hunt.runs.left_running = 2;
         hunt.runs.strays = 3;
-        let text = render(&hunt, Some("bleed bisect"), Paint::plain());
+        let text = render(&hunt, Some("bleed bisect"), Paint::plain(), None);
         let head: Vec<&str> = text.lines().take(2).collect();
         assert_eq!(
             head[1],

@@ -13,6 +13,7 @@ pub mod ddmin;
 pub mod demo;
 pub mod error;
 pub mod exec;
+pub mod fit;
 pub mod flip_table;
 pub mod flips;
 #[cfg(test)]

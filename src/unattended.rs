@@ -14,7 +14,6 @@ use serde::Serialize;
 
 use crate::bisect::{self, Bisection, Located, Outcome, Source, Unbisected, Verdict};
 use crate::error::{Error, ExitCode, Result};
-use crate::flip_table;
 use crate::flips::{Analysis, Flip};
 use crate::human::{self, Paint, count, counted};
 use crate::hunt::{self, Hunt};
@@ -22,6 +21,7 @@ use crate::progress;
 use crate::repro;
 use crate::store;
 use crate::template::quote;
+use crate::{fit, flip_table};
 
 /// What `hunt --bisect --json` prints: the hunt's document, with its bisections in the order run.
 #[derive(Serialize)]
@@ -131,7 +131,7 @@ pub fn bisect_hunt(
     let started = Instant::now();
     let targets = targets(&hunt.analysis);
     if !json {
-        let mut text = flip_table::render(&hunt, None, paint);
+        let mut text = flip_table::render(&hunt, None, paint, fit::stdout_width());
         text.push_str(&heading(&hunt, targets.len()));
         human::print(&text)?;
     }

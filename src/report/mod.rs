@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use crate::bisect::{BISECTIONS_FILE, Bisection};
 use crate::error::{Error, ExitCode, Result};
+use crate::fit::terminal_width;
 
 use crate::human::{Paint, count, counted, duration, plus_minus};
 use crate::hunt::{CONFIRMATIONS_FILE, Confirmation};
@@ -74,7 +75,7 @@ fn render(view: &View, settings: &Settings) -> Result<String> {
             } else {
                 Paint::stdout()
             };
-            let width = to_terminal.then(text::terminal_width).flatten();
+            let width = to_terminal.then(terminal_width).flatten();
             text::render(view, paint, width)
         }
         Format::Markdown => markdown::render(view),

@@ -5,18 +5,8 @@ use std::fmt::Write as _;
 
 use super::view::{Interference, Source, Spread, TestStats, View};
 use crate::classify::Kind;
-use crate::human::{Paint, count, counted, duration, plus_minus, visible_width};
-
-/// The width of the terminal on stdout, if it is one.
-pub fn terminal_width() -> Option<usize> {
-    // SAFETY: TIOCGWINSZ only fills the winsize it is given.
-    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
-    let known = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
-    if known && size.ws_col > 0 {
-        return Some(size.ws_col as usize);
-    }
-    std::env::var("COLUMNS").ok()?.parse().ok()
-}
+use crate::fit::{Fit, ID_ROOM, column_widths, cut};
+use crate::human::{Paint, count, counted, duration, plus_minus};
 
 /// `width`: cut long lines to it; `None` leaves them whole (a pipe, a file).
 pub fn render(view: &View, paint: Paint, width: Option<usize>) -> String {
@@ -75,7 +65,13 @@ fn most_failing(out: &mut String, view: &View, paint: Paint, width: Option<usize
         })
         .collect();
     let widths = column_widths(&header, &rows);
-    let shown = columns_that_fit(&widths, width);
+    // The dates go first, then the durations, both of a pair at once; the counts and the kind
+    // always stay.
+    let Fit {
+        shown,
+        indent,
+        room,
+    } = Fit::of(&widths, &[7, 5, 3], ID_ROOM, width);
     let right_aligned = [true, true, false, true, true, false, false];
     let line = |cells: &[String; 7], paint_cell: &dyn Fn(usize, &str) -> String| {
         let mut text = String::from("  ");
@@ -92,12 +88,6 @@ fn most_failing(out: &mut String, view: &View, paint: Paint, width: Option<usize
     };
     let header_cells = header.map(str::to_string);
     let _ = writeln!(out, "{}test", line(&header_cells, &|_, c| paint.dim(c)));
-    let aligned = 2 + widths.iter().take(shown).map(|w| w + 2).sum::<usize>();
-    let indent = match width {
-        Some(width) if width < aligned + DETAIL_ROOM => 4,
-        _ => aligned,
-    };
-    let room = width.map(|w| w.saturating_sub(indent).max(20));
     for (test, row) in failing.iter().zip(&rows) {
         let painted = |c: usize, cell: &str| match c {
             0 => paint.red(cell),
@@ -144,26 +134,6 @@ fn details(test: &TestStats, row: &[String; 7], shown: usize, room: Option<usize
         lines.push(format!("  first failed {}, last {}", row[5], row[6]));
     }
     lines
-}
-
-/// Room the lines under a row get beside the columns before they start at the left instead.
-const DETAIL_ROOM: usize = 72;
-
-/// Room a test id gets on its row before columns are dropped to make more.
-const MIN_ID_ROOM: usize = 40;
-
-/// How many of the leading columns fit beside an id in `width`: the dates go first, then the
-/// durations, both of a pair at once; the counts and the kind always stay.
-fn columns_that_fit(widths: &[usize], width: Option<usize>) -> usize {
-    let Some(width) = width else {
-        return widths.len();
-    };
-    let room =
-        |shown: usize| 2 + widths[..shown].iter().map(|w| w + 2).sum::<usize>() + MIN_ID_ROOM;
-    [widths.len(), 5, 3]
-        .into_iter()
-        .find(|&shown| shown <= widths.len() && room(shown) <= width)
-        .unwrap_or(3)
 }
 
 /// `0.55ms ± 0.11ms`: a test's mean duration and its sample standard deviation; `<10ms` alone
@@ -350,16 +320,6 @@ fn health(out: &mut String, view: &View, paint: Paint) {
     }
 }
 
-fn column_widths<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> [usize; N] {
-    let mut widths = header.map(|h| h.chars().count());
-    for row in rows {
-        for (c, cell) in row.iter().enumerate() {
-            widths[c] = widths[c].max(visible_width(cell));
-        }
-    }
-    widths
-}
-
 /// `2026-12-02 06:08` from an RFC 3339 time, in UTC as recorded.
 pub(super) fn short_time(time: Option<&str>) -> String {
     match time {
@@ -369,37 +329,9 @@ pub(super) fn short_time(time: Option<&str>) -> String {
     }
 }
 
-/// Cuts a line to `room` characters, marking the cut.
-fn cut(text: &str, room: Option<usize>) -> String {
-    match room {
-        Some(room) if text.chars().count() > room => {
-            let kept: String = text.chars().take(room.saturating_sub(1)).collect();
-            format!("{kept}…")
-        }
-        _ => text.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lines_are_cut_with_a_mark_only_when_too_long() {
-        assert_eq!(cut("abcdef", Some(4)), "abc…");
-        assert_eq!(cut("abc", Some(4)), "abc");
-        assert_eq!(cut("abcdef", None), "abcdef");
-    }
-
-    #[test]
-    fn columns_go_from_the_last_until_the_id_has_room() {
-        let widths = [6, 4, 15, 18, 18, 16, 16];
-        assert_eq!(columns_that_fit(&widths, None), 7);
-        assert_eq!(columns_that_fit(&widths, Some(200)), 7);
-        assert_eq!(columns_that_fit(&widths, Some(120)), 5);
-        assert_eq!(columns_that_fit(&widths, Some(100)), 3);
-        assert_eq!(columns_that_fit(&widths, Some(40)), 3);
-    }
 
     #[test]
     fn seeds_say_how_many_more_there_are() {
