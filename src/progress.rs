@@ -87,13 +87,16 @@ pub fn line(job: Job, status: &Status, elapsed: Duration) -> String {
     line
 }
 
-/// The time left, from the pace so far; None before the first unit or after the last.
 fn eta(status: &Status, elapsed: Duration) -> Option<Duration> {
-    let total = status.total?;
-    if status.done == 0 || status.done >= total {
+    time_left(status.done, status.total?, elapsed)
+}
+
+/// The time left, from the pace so far; None before the first unit or after the last.
+fn time_left(done: u64, total: u64, elapsed: Duration) -> Option<Duration> {
+    if done == 0 || done >= total {
         return None;
     }
-    Some(elapsed.mul_f64((total - status.done) as f64 / status.done as f64))
+    Some(elapsed.mul_f64((total - done) as f64 / done as f64))
 }
 
 /// Whether a plain line is due at a tick: something changed since the last one, or it has
@@ -284,15 +287,34 @@ fn bar(job: Job, total: Option<u64>) -> ProgressBar {
     let (bar, template) = match total {
         Some(total) => (
             ProgressBar::new(total),
-            "{spinner} {bar:30} {pos}/{len} {unit}  {elapsed} (ETA {eta})  {msg}",
+            "{spinner} {bar:30} {pos}/{len} {unit}  {took}{left}  {msg}",
         ),
         None => (
             ProgressBar::new_spinner(),
-            "{spinner} {counted}  {elapsed}  {msg}",
+            "{spinner} {counted}  {took}  {msg}",
         ),
     };
+    // Times as the plain lines give them: indicatif's own `{eta}` reads "0s" before the first
+    // run has finished, as if none were left.
     let style = ProgressStyle::with_template(template)
         .expect("the progress template is valid")
+        .with_key(
+            "took",
+            |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(&human::elapsed(state.elapsed()));
+            },
+        )
+        .with_key(
+            "left",
+            |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let left = state
+                    .len()
+                    .and_then(|total| time_left(state.pos(), total, state.elapsed()));
+                if let Some(left) = left {
+                    let _ = write!(w, " (ETA {})", human::elapsed(left));
+                }
+            },
+        )
         .with_key(
             "unit",
             move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
