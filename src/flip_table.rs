@@ -481,22 +481,16 @@ mod tests {
         means: [f64; 2],
         lines: [&str; 2],
     ) -> Flip {
-        let [failed_seeds, passed_seeds] = seeds;
         let [message, reason] = lines;
         Flip {
-            test: test.to_string(),
-            failed: failed_seeds.len(),
-            passed: passed_seeds.len(),
-            failed_seeds: failed_seeds.to_vec(),
-            passed_seeds: passed_seeds.to_vec(),
             mean_pass_seconds: Some(means[0]),
             mean_fail_seconds: Some(means[1]),
             message: Some(format!("{message}\nthe rest of the traceback")),
-            kind,
             evidence: Some(Evidence {
                 reason: reason.to_string(),
                 ..Evidence::default()
             }),
+            ..flip(test, kind, seeds[0], seeds[1])
         }
     }
 
